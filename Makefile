@@ -1,0 +1,61 @@
+# The portal's commands. `make run` and `make test` set everything up from nothing.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test translations bench lint format setup compile-translations policy migrate clean
+
+# A stamp file: the virtualenv is reinstalled only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --silent --no-audit --no-fund
+	touch $@
+
+setup: $(VENV)/.installed compile-translations
+
+compile-translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --domain messages --directory locales --statistics 2>&1 | grep -v '^$$' || true
+
+migrate: setup
+	$(BIN)/python -m portal migrate
+
+policy: setup
+	$(BIN)/python build.py
+
+run: migrate policy
+	$(BIN)/python -m portal serve --port $(PORT)
+
+test: setup node_modules/.installed
+	$(BIN)/python build.py check
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file locales/messages.pot \
+		--project portal --copyright-holder "Xometry (Shanghai) Technology Co., Ltd." \
+		--msgid-bugs-address info@xometry.asia --no-location --sort-output \
+		--add-comments TRANSLATORS: site/portal templates
+	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot \
+		--output-dir locales --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(BIN)/pybabel compile --domain messages --directory locales --statistics
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules site/public var .pytest_cache

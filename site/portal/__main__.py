@@ -1,0 +1,81 @@
+"""``python -m portal``: the operator commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from portal.settings import Settings, SettingsError
+
+
+@click.group()
+def main() -> None:
+    """Operate the portal: migrate the database, serve the site, publish the policy."""
+
+
+@main.command()
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def migrate(revision: str) -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from portal import migrate as migrations
+
+    migrations.upgrade(_settings(), revision)
+    click.echo(f"migrate: database at {revision}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port", default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000 or $PORT"
+)
+@click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the site with uvicorn."""
+    import uvicorn
+
+    _settings()  # fail early, with a clear message, on bad settings
+    uvicorn.run(
+        "portal.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@main.group()
+def policy() -> None:
+    """Build and check the Data Protection Policy."""
+
+
+@policy.command("build")
+def policy_build() -> None:
+    """Render the policy into site/public (same as `python build.py`)."""
+    from portal.policy.cli import main as build_main
+
+    sys.exit(build_main([]))
+
+
+@policy.command("check")
+def policy_check() -> None:
+    """Lint content/ without writing (same as `python build.py check`)."""
+    from portal.policy.cli import main as build_main
+
+    sys.exit(build_main(["check"]))
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
+if __name__ == "__main__":
+    main()

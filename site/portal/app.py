@@ -1,0 +1,63 @@
+"""``create_app(settings)``: the portal's routes, middleware and lifespan in one place."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.routing import Mount
+
+from portal import errors, i18n
+from portal.db import create_engine, session_factory
+from portal.pages import routes as pages
+from portal.policy import routes as policy
+from portal.policy.library import PolicyLibrary
+from portal.security import CSRFMiddleware, SecurityHeadersMiddleware
+from portal.settings import Settings
+from portal.static import CachedStaticFiles
+from portal.templating import Templates, create_environment
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the ASGI application; ``settings`` default to the environment's."""
+    settings = settings or Settings.from_env()
+    i18n.configure(settings.locales_dir)
+    engine = create_engine(settings.database_url)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        await engine.dispose()
+
+    app = Starlette(
+        debug=settings.debug,
+        routes=[
+            *pages.routes,
+            *policy.routes,
+            Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
+        ],
+        middleware=[
+            Middleware(GZipMiddleware, minimum_size=800),
+            Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            Middleware(i18n.LocaleMiddleware),
+            Middleware(
+                CSRFMiddleware,
+                secret_key=settings.secret_key,
+                secure=settings.production,
+                on_failure=errors.csrf_failure,
+            ),
+        ],
+        exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error},
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.templates = Templates(create_environment(settings))
+    app.state.policy = PolicyLibrary(settings.public_dir)
+    app.state.language_hooks = []
+    return app

@@ -1,0 +1,50 @@
+"""Error pages: styled, in the visitor's language, for 403, 404, 405 and 500."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
+
+from portal import i18n
+
+logger = logging.getLogger("portal")
+
+
+def _render(request: Request, status_code: int) -> Response:
+    templates = request.app.state.templates
+    if "locale" not in request.scope:  # an error before the locale middleware ran
+        i18n.set_locale(i18n.choose_locale(request.scope))
+    response = templates.render(
+        request, "errors/error.html", {"status_code": status_code}, status_code=status_code
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (403, 404, 405):
+        response = _render(request, exc.status_code)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+    return HTMLResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        return _render(request, 500)
+    except Exception:  # noqa: BLE001 - the error page itself must never fail
+        return HTMLResponse("<h1>500</h1>", status_code=500)
+
+
+async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
+    """The CSRF middleware's answer: a 403 page that tells the user how to recover."""
+    request = Request(scope, receive)
+    response = _render(request, 403)
+    await response(scope, receive, send)

@@ -1,0 +1,129 @@
+"""``build.py check``: every rule the content must follow, reported by file and line."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from pathlib import Path
+
+from portal.policy.content import load_policy, version_key
+from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion, Problem
+
+INVENTORY_MARKER = "[[inventory]]"
+REFERENCE = re.compile(r"\[\[(field|inventory):([^\]]*)\]\]")
+
+
+def check_content(content_dir: Path) -> tuple[Policy | None, list[Problem]]:
+    """Load and lint the content; the policy is ``None`` unless there is no problem at all."""
+    versions, inventory, problems = load_policy(content_dir)
+    problems.extend(_date_order(versions))
+    for version in versions:
+        problems.extend(_same_structure(version))
+        for document in version.documents.values():
+            problems.extend(_references(document, inventory))
+    if inventory and versions:
+        problems.extend(_inventory_sections(inventory, versions[-1]))
+    if problems or inventory is None:
+        return None, problems
+    return Policy(tuple(versions), inventory), problems
+
+
+def _date_order(versions: list[PolicyVersion]) -> list[Problem]:
+    problems = []
+    by_number = sorted(versions, key=lambda v: version_key(v.version))
+    for earlier, later in itertools.pairwise(by_number):
+        if later.effective <= earlier.effective:
+            document = later.documents["en"]
+            problems.append(
+                Problem(
+                    document.path,
+                    document.header_lines.get("effective", 1),
+                    f"version {later.version} takes effect on {later.effective}, not after "
+                    f"version {earlier.version} ({earlier.effective}): versions must follow in date order",
+                )
+            )
+    return problems
+
+
+def _same_structure(version: PolicyVersion) -> list[Problem]:
+    """English and Chinese must have the same headings, levels and anchors, in the same order."""
+    en, zh = version.documents["en"], version.documents["zh_Hans"]
+    for index in range(max(len(en.headings), len(zh.headings))):
+        a = en.headings[index] if index < len(en.headings) else None
+        b = zh.headings[index] if index < len(zh.headings) else None
+        if a and b and (a.level, a.anchor) == (b.level, b.anchor):
+            continue
+        if b is None:
+            return [
+                Problem(
+                    zh.path,
+                    zh.headings[-1].line if zh.headings else 1,
+                    f"section {{#{a.anchor}}} ({en.path.name} line {a.line}) is missing here",
+                )
+            ]
+        if a is None:
+            return [Problem(zh.path, b.line, f"section {{#{b.anchor}}} is not in {en.path.name}")]
+        return [
+            Problem(
+                zh.path,
+                b.line,
+                f"section structure differs from {en.path.name}: here {'#' * b.level} {{#{b.anchor}}}, "
+                f"there {'#' * a.level} {{#{a.anchor}}} on line {a.line}",
+            )
+        ]
+    return []
+
+
+def _references(document: PolicyDocument, inventory: Inventory | None) -> list[Problem]:
+    problems = []
+    markers = []
+    for number, line in enumerate(document.text.splitlines(), 1):
+        if line.strip() == INVENTORY_MARKER:
+            markers.append(number)
+        if inventory is None:
+            continue
+        for kind, target in REFERENCE.findall(line):
+            if kind == "inventory":
+                if inventory.scenario(target.strip()) is None:
+                    problems.append(
+                        Problem(
+                            document.path,
+                            number,
+                            f"[[inventory:{target}]]: no scenario {target!r} in the inventory",
+                        )
+                    )
+                continue
+            scenario_id, _, key = target.strip().partition(".")
+            scenario = inventory.scenario(scenario_id)
+            if scenario is None or scenario.field(key) is None:
+                problems.append(
+                    Problem(
+                        document.path,
+                        number,
+                        f"[[field:{target}]]: the inventory has no such field",
+                    )
+                )
+    if len(markers) != 1:
+        where = markers[1] if len(markers) > 1 else 1
+        problems.append(
+            Problem(
+                document.path,
+                where,
+                f"the appendix needs exactly one line `{INVENTORY_MARKER}` (found {len(markers)})",
+            )
+        )
+    return problems
+
+
+def _inventory_sections(inventory: Inventory, latest: PolicyVersion) -> list[Problem]:
+    anchors = {h.anchor for h in latest.documents["en"].headings}
+    return [
+        Problem(
+            inventory.path,
+            scenario.line,
+            f"scenario {scenario.id!r}: policy_section {scenario.policy_section!r} is not a section "
+            f"of version {latest.version}",
+        )
+        for scenario in inventory.scenarios
+        if scenario.policy_section and scenario.policy_section not in anchors
+    ]

@@ -1,0 +1,338 @@
+"""Load stage: read ``content/policy/<version>/<locale>.md`` and ``content/inventory.toml``.
+
+Loading never raises on bad content: it returns the problems it found, each with a file and a
+line, so ``build.py check`` can list them all for the legal team at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from datetime import date
+from pathlib import Path
+
+from portal.policy.model import (
+    LOCALES,
+    Heading,
+    Inventory,
+    InventoryField,
+    PolicyDocument,
+    PolicyVersion,
+    Problem,
+    Scenario,
+)
+
+HEADER_FIELDS = ("version", "effective", "material", "summary")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([^}\s]*)\})?\s*$")
+ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+VERSION = re.compile(r"^\d+(?:\.\d+)*$")
+SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split(".")) if VERSION.match(version) else (-1,)
+
+
+def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDocument | None:
+    """Parse one policy file: its ``meta`` header, then headings with their anchors."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.append(Problem(path, line, "the file is not UTF-8 text"))
+        return None
+    lines = text.splitlines()
+    header: dict[str, tuple[str, int]] = {}
+    index = 0
+    while index < len(lines) and lines[index].strip():
+        key, sep, value = lines[index].partition(":")
+        if not sep or not SNAKE.match(key.strip().lower()):
+            problems.append(
+                Problem(
+                    path, index + 1, "the header must be `name: value` lines, then a blank line"
+                )
+            )
+            return None
+        header[key.strip().lower()] = (value.strip(), index + 1)
+        index += 1
+    body_start = index + 1
+    ok = True
+    for name in HEADER_FIELDS:
+        if name not in header or not header[name][0]:
+            problems.append(Problem(path, 1, f"the header has no `{name}:` line"))
+            ok = False
+    for name, (_, line) in header.items():
+        if name not in HEADER_FIELDS:
+            problems.append(
+                Problem(
+                    path, line, f"unknown header field `{name}` (known: {', '.join(HEADER_FIELDS)})"
+                )
+            )
+            ok = False
+    if not ok:
+        return None
+    version, version_line = header["version"]
+    if version != path.parent.name:
+        problems.append(
+            Problem(
+                path,
+                version_line,
+                f"version {version!r} differs from its folder {path.parent.name!r}",
+            )
+        )
+        ok = False
+    effective_text, effective_line = header["effective"]
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", effective_text):
+            raise ValueError
+        effective = date.fromisoformat(effective_text)
+    except ValueError:
+        problems.append(
+            Problem(
+                path, effective_line, f"effective {effective_text!r} is not a date like 2025-03-01"
+            )
+        )
+        return None
+    material_text, material_line = header["material"]
+    if material_text.lower() not in {"yes", "no"}:
+        problems.append(
+            Problem(path, material_line, f"material must be yes or no, not {material_text!r}")
+        )
+        return None
+    headings = _headings(path, lines, body_start, problems)
+    if not ok:
+        return None
+    return PolicyDocument(
+        path=path,
+        version=version,
+        locale=locale,
+        effective=effective,
+        material=material_text.lower() == "yes",
+        summary=header["summary"][0],
+        body="\n".join(lines[index + 1 :]) + "\n",
+        body_line=body_start + 1,
+        headings=headings,
+        digest=hashlib.sha256(raw).hexdigest(),
+        text=text,
+        header_lines={name: line for name, (_, line) in header.items()},
+    )
+
+
+def _headings(
+    path: Path, lines: list[str], start: int, problems: list[Problem]
+) -> tuple[Heading, ...]:
+    headings: list[Heading] = []
+    seen: dict[str, int] = {}
+    fenced = False
+    for number, line in enumerate(lines[start:], start=start + 1):
+        if line.startswith("```"):
+            fenced = not fenced
+        if fenced or not line.startswith("#"):
+            continue
+        match = HEADING.match(line)
+        if not match:
+            continue
+        level, text, anchor = len(match[1]), match[2], match[3]
+        if not anchor:
+            problems.append(
+                Problem(
+                    path, number, "a heading needs a stable anchor, e.g. `## 2. Cookies {#cookies}`"
+                )
+            )
+            continue
+        if not ANCHOR.match(anchor):
+            problems.append(
+                Problem(
+                    path, number, f"anchor {{#{anchor}}} must be lower-case words joined by hyphens"
+                )
+            )
+            continue
+        if anchor in seen:
+            problems.append(
+                Problem(
+                    path,
+                    number,
+                    f"anchor {{#{anchor}}} is used twice (first on line {seen[anchor]})",
+                )
+            )
+            continue
+        seen[anchor] = number
+        headings.append(Heading(level, anchor, text, number))
+    return tuple(headings)
+
+
+def load_versions(policy_dir: Path, problems: list[Problem]) -> list[PolicyVersion]:
+    """Every version folder with both languages, sorted by effective date."""
+    versions: list[PolicyVersion] = []
+    if not policy_dir.is_dir():
+        problems.append(Problem(policy_dir, 0, "the policy folder does not exist"))
+        return versions
+    for folder in sorted(policy_dir.iterdir(), key=lambda p: version_key(p.name)):
+        if not folder.is_dir() or folder.name.startswith("."):
+            continue
+        if not VERSION.match(folder.name):
+            problems.append(Problem(folder, 0, "a version folder is named like 1.2"))
+            continue
+        documents: dict[str, PolicyDocument] = {}
+        for locale in LOCALES:
+            path = folder / f"{locale}.md"
+            if not path.exists():
+                problems.append(
+                    Problem(
+                        path,
+                        0,
+                        f"missing: every version needs {' and '.join(f'{x}.md' for x in LOCALES)}",
+                    )
+                )
+                continue
+            document = parse_document(path, locale, problems)
+            if document:
+                documents[locale] = document
+        for extra in sorted(folder.glob("*.md")):
+            if extra.stem not in LOCALES:
+                problems.append(
+                    Problem(
+                        extra, 0, f"unknown language {extra.stem!r} (known: {', '.join(LOCALES)})"
+                    )
+                )
+        if len(documents) != len(LOCALES):
+            continue
+        en, zh = documents["en"], documents["zh_Hans"]
+        for name in ("effective", "material"):
+            if getattr(en, name) != getattr(zh, name):
+                problems.append(
+                    Problem(zh.path, 1, f"`{name}` differs from {en.path.name} in the same version")
+                )
+        versions.append(PolicyVersion(folder.name, en.effective, en.material, documents))
+    versions.sort(key=lambda v: (v.effective, version_key(v.version)))
+    return versions
+
+
+def _localized(
+    value: object, where: str, path: Path, line: int, problems: list[Problem]
+) -> dict[str, str]:
+    if not isinstance(value, dict):
+        problems.append(
+            Problem(path, line, f'{where} needs a text per language: {{ en = "…", zh_Hans = "…" }}')
+        )
+        return {}
+    result: dict[str, str] = {}
+    for locale in LOCALES:
+        text = value.get(locale)
+        if not isinstance(text, str) or not text.strip():
+            problems.append(Problem(path, line, f"{where} has no {locale} text"))
+        else:
+            result[locale] = text.strip()
+    return result
+
+
+def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
+    """Read the data inventory, the one source of the appendix table."""
+    if not path.exists():
+        problems.append(Problem(path, 0, "the data inventory is missing"))
+        return None
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", "replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        problems.append(Problem(path, int(match[1]) if match else 0, f"not valid TOML: {error}"))
+        return None
+    lines = text.splitlines()
+    starts = [n for n, line in enumerate(lines, 1) if line.strip() == "[[scenario]]"]
+    field_starts = [n for n, line in enumerate(lines, 1) if line.strip() == "[[scenario.field]]"]
+    count = len(problems)
+    groups: dict[str, dict[str, str]] = {}
+    for group_id, titles in (data.get("group") or {}).items():
+        groups[group_id] = _localized(
+            titles, f"group {group_id!r}", path, _line_of(lines, f"[group.{group_id}]"), problems
+        )
+    scenarios: list[Scenario] = []
+    seen: set[str] = set()
+    field_index = 0
+    for number, item in enumerate(data.get("scenario", [])):
+        line = starts[number] if number < len(starts) else 0
+        scenario_id = item.get("id", "")
+        if not isinstance(scenario_id, str) or not SNAKE.match(scenario_id):
+            problems.append(Problem(path, line, "a scenario needs an `id` in snake_case"))
+            scenario_id = f"#{number}"
+        elif scenario_id in seen:
+            problems.append(Problem(path, line, f"scenario id {scenario_id!r} is used twice"))
+        seen.add(scenario_id)
+        where = f"scenario {scenario_id!r}"
+        group = item.get("group", scenario_id)
+        if groups and group not in groups:
+            problems.append(
+                Problem(path, line, f"{where}: group {group!r} is not defined in [group.*]")
+            )
+        fields: list[InventoryField] = []
+        keys: set[str] = set()
+        for entry in item.get("field", []):
+            field_line = field_starts[field_index] if field_index < len(field_starts) else line
+            field_index += 1
+            key = entry.get("key", "")
+            if not isinstance(key, str) or not SNAKE.match(key):
+                problems.append(
+                    Problem(path, field_line, f"{where}: a field needs a `key` in snake_case")
+                )
+                continue
+            if key in keys:
+                problems.append(
+                    Problem(path, field_line, f"{where}: field {key!r} is listed twice")
+                )
+            keys.add(key)
+            note = entry.get("note")
+            fields.append(
+                InventoryField(
+                    key=key,
+                    label=_localized(
+                        entry.get("label"),
+                        f"{where} field {key!r} label",
+                        path,
+                        field_line,
+                        problems,
+                    ),
+                    sensitive=bool(entry.get("sensitive", False)),
+                    required=bool(entry.get("required", False)),
+                    note=_localized(note, f"{where} field {key!r} note", path, field_line, problems)
+                    if note
+                    else None,
+                )
+            )
+        if not fields:
+            problems.append(Problem(path, line, f"{where} lists no fields"))
+        scenarios.append(
+            Scenario(
+                id=scenario_id,
+                group=group,
+                policy_section=str(item.get("policy_section", "")),
+                title=_localized(item.get("title"), f"{where} title", path, line, problems),
+                purpose=_localized(item.get("purpose"), f"{where} purpose", path, line, problems),
+                method=_localized(item.get("method"), f"{where} method", path, line, problems),
+                retention=_localized(
+                    item.get("retention"), f"{where} retention", path, line, problems
+                ),
+                fields=tuple(fields),
+                line=line,
+            )
+        )
+    if len(problems) > count:
+        return None
+    return Inventory(path, tuple(scenarios), groups, hashlib.sha256(raw).hexdigest())
+
+
+def _line_of(lines: list[str], needle: str) -> int:
+    return next((n for n, line in enumerate(lines, 1) if line.strip() == needle), 0)
+
+
+def load_policy(content_dir: Path) -> tuple[list[PolicyVersion], Inventory | None, list[Problem]]:
+    """Load everything under ``content_dir``, with every problem found on the way."""
+    problems: list[Problem] = []
+    inventory = load_inventory(content_dir / "inventory.toml", problems)
+    versions = load_versions(content_dir / "policy", problems)
+    if not versions and not problems:
+        problems.append(Problem(content_dir / "policy", 0, "there is no policy version yet"))
+    return versions, inventory, problems

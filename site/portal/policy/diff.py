@@ -1,0 +1,172 @@
+"""Word-level differences between two versions of the policy, readable on a phone.
+
+Blocks (headings, paragraphs, list items) are aligned first, so only the blocks that changed are
+compared word by word; Chinese has no spaces, so every CJK character is a word of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+TOKEN = re.compile(
+    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"  # one CJK character
+    r"|[^\W_]+(?:[.@'’-][^\W_]+)*"  # a word, an address, a number
+    r"|\s+"
+    r"|."
+)
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([^}\s]*)\})?\s*$")
+LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
+ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "h1".."h6" or "p"
+    text: str
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangedBlock:
+    kind: str
+    parts: tuple[tuple[str, str], ...]  # ("equal" | "insert" | "delete", text)
+    section_anchor: str | None
+    section_title: str | None
+    change: str  # "changed", "added" or "removed"
+
+
+@dataclass(frozen=True)
+class Diff:
+    blocks: tuple[ChangedBlock, ...]
+    unchanged: int
+    words_added: int
+    words_removed: int
+
+
+def plain(markdown_text: str) -> str:
+    """The text a reader sees, without inline Markdown."""
+    text = LINK.sub(r"\1", markdown_text)
+    for _ in range(2):
+        text = EMPHASIS.sub(r"\2", text)
+    text = ESCAPE.sub(r"\1", text)
+    return " ".join(text.split())
+
+
+def blocks(body: str) -> list[Block]:
+    """Split a Markdown body into headings and paragraphs (list items count as paragraphs)."""
+    result: list[Block] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            result.append(Block("p", plain(" ".join(paragraph))))
+            paragraph.clear()
+
+    for line in body.splitlines():
+        stripped = line.strip()
+        heading = HEADING.match(stripped) if stripped.startswith("#") else None
+        if heading:
+            flush()
+            result.append(Block(f"h{len(heading[1])}", plain(heading[2]), heading[3]))
+        elif not stripped:
+            flush()
+        elif re.match(r"^(?:[-*+]|\d+[.)])\s", stripped):
+            flush()
+            paragraph.append(stripped)
+        else:
+            paragraph.append(stripped)
+    flush()
+    return result
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text)
+
+
+def _words(parts: list[tuple[str, str]], op: str) -> int:
+    return sum(1 for kind, text in parts if kind == op for t in tokens(text) if not t.isspace())
+
+
+def diff_blocks(old: list[Block], new: list[Block]) -> Diff:
+    """Compare two bodies block by block, and changed blocks word by word."""
+    matcher = SequenceMatcher(
+        None, [(b.kind, b.text) for b in old], [(b.kind, b.text) for b in new], autojunk=False
+    )
+    changed: list[ChangedBlock] = []
+    unchanged = 0
+    added = removed = 0
+    section: Block | None = None
+    sections_new = _sections(new)
+    sections_old = _sections(old)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            unchanged += i2 - i1
+            continue
+        pairs = list(zip(range(i1, i2), range(j1, j2), strict=False)) if op == "replace" else []
+        for i, j in pairs:
+            parts = word_diff(old[i].text, new[j].text)
+            section = sections_new[j]
+            added += _words(parts, "insert")
+            removed += _words(parts, "delete")
+            changed.append(_changed(new[j].kind, parts, section, "changed"))
+        for j in range(j1 + len(pairs), j2):
+            parts = [("insert", new[j].text)]
+            added += _words(parts, "insert")
+            changed.append(_changed(new[j].kind, parts, sections_new[j], "added"))
+        for i in range(i1 + len(pairs), i2):
+            parts = [("delete", old[i].text)]
+            removed += _words(parts, "delete")
+            changed.append(_changed(old[i].kind, parts, sections_old[i], "removed"))
+    return Diff(tuple(changed), unchanged, added, removed)
+
+
+def _sections(body: list[Block]) -> list[Block | None]:
+    """For every block, the nearest heading at or above it."""
+    current: Block | None = None
+    result = []
+    for block in body:
+        if block.kind != "p":
+            current = block
+        result.append(current)
+    return result
+
+
+def _changed(
+    kind: str, parts: list[tuple[str, str]], section: Block | None, change: str
+) -> ChangedBlock:
+    return ChangedBlock(
+        kind=kind,
+        parts=tuple(parts),
+        section_anchor=section.anchor if section else None,
+        section_title=section.text if section else None,
+        change=change,
+    )
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """The parts of ``new`` and ``old`` as equal, inserted and deleted runs of words."""
+    a, b = tokens(old), tokens(new)
+    parts: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(("equal", "".join(a[i1:i2])))
+        if op in ("delete", "replace"):
+            parts.append(("delete", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            parts.append(("insert", "".join(b[j1:j2])))
+    return _merge(parts)
+
+
+def _merge(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    merged: list[tuple[str, str]] = []
+    for op, text in parts:
+        if not text:
+            continue
+        if merged and merged[-1][0] == op:
+            merged[-1] = (op, merged[-1][1] + text)
+        else:
+            merged.append((op, text))
+    return merged

@@ -1,0 +1,116 @@
+"""Immutable models of the policy content: versions, documents, headings, the inventory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+LOCALES = ("en", "zh_Hans")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, named by file and line for the legal team."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content cannot be built; ``problems`` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    anchor: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class PolicyDocument:
+    """One language of one version: its header and its Markdown body."""
+
+    path: Path
+    version: str
+    locale: str
+    effective: date
+    material: bool
+    summary: str
+    body: str
+    body_line: int  # line number of the body's first line in the file
+    headings: tuple[Heading, ...]
+    digest: str  # of the file's bytes; the build's cache key
+    text: str = field(repr=False, default="")  # the whole file, header included
+    header_lines: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def title(self) -> str:
+        return next((h.text for h in self.headings if h.level == 1), self.version)
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version: str
+    effective: date
+    material: bool
+    documents: dict[str, PolicyDocument] = field(hash=False)
+
+    def summary(self, locale: str) -> str:
+        return self.documents[locale].summary
+
+
+@dataclass(frozen=True)
+class InventoryField:
+    key: str
+    label: dict[str, str]
+    sensitive: bool
+    required: bool
+    note: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    group: str
+    policy_section: str
+    title: dict[str, str]
+    purpose: dict[str, str]
+    method: dict[str, str]
+    retention: dict[str, str]
+    fields: tuple[InventoryField, ...]
+    line: int
+
+    def field(self, key: str) -> InventoryField | None:
+        return next((f for f in self.fields if f.key == key), None)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: Path
+    scenarios: tuple[Scenario, ...]
+    groups: dict[str, dict[str, str]]
+    digest: str
+
+    def scenario(self, scenario_id: str) -> Scenario | None:
+        return next((s for s in self.scenarios if s.id == scenario_id), None)
+
+
+@dataclass(frozen=True)
+class Policy:
+    versions: tuple[PolicyVersion, ...]  # in order of effective date
+    inventory: Inventory
+
+    def previous(self, version: PolicyVersion) -> PolicyVersion | None:
+        index = self.versions.index(version)
+        return self.versions[index - 1] if index else None

@@ -1,0 +1,240 @@
+"""Security middleware: response headers, CSRF protection, and safe redirects.
+
+CSRF uses the signed double-submit pattern: a random value in an HttpOnly cookie, and in every
+form (``csrf_token``) or htmx request (``X-CSRF-Token``) an HMAC of that value under the secret
+key. A cookie planted by another site is useless without the secret, and no server-side state is
+needed, so anonymous forms such as the language switch are protected too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qsl, urlsplit
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CSRF_COOKIE = "portal_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+MAX_FORM_BYTES = 1024 * 1024
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
+
+SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+)
+
+
+class CSRFError(Exception):
+    """The request did not prove that it came from one of our own pages."""
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers to every response that does not set its own."""
+
+    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
+        self.app = app
+        self.headers = list(SECURITY_HEADERS)
+        if hsts:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in self.headers if n not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def csrf_token_for(secret_key: str, cookie_value: str) -> str:
+    return hmac.new(
+        secret_key.encode(), b"csrf:" + cookie_value.encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            jar = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except Exception:  # noqa: BLE001 - a malformed cookie header is just absent
+                return None
+            if name in jar:
+                return jar[name].value
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class CSRFMiddleware:
+    """Rejects unsafe requests that do not carry the token of the caller's CSRF cookie.
+
+    ``application/x-www-form-urlencoded`` bodies are read here (at most 1 MiB) and replayed to the
+    app. Multipart bodies (file uploads) are left to :func:`read_form`, which every route uses, so
+    a large drawing is never buffered twice.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        secret_key: str,
+        secure: bool,
+        on_failure: Callable[[Scope, Receive, Send], Awaitable[None]],
+    ) -> None:
+        self.app = app
+        self.secret_key = secret_key
+        self.secure = secure
+        self.on_failure = on_failure
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cookie = _cookie(scope, CSRF_COOKIE)
+        new_cookie = None
+        if not cookie or len(cookie) < 32:
+            cookie = new_cookie = secrets.token_urlsafe(32)
+        expected = csrf_token_for(self.secret_key, cookie)
+        scope["csrf_token"] = expected
+        scope["csrf_verified"] = False
+
+        if scope["method"] not in SAFE_METHODS:
+            if new_cookie or not _same_origin(scope):
+                await self.on_failure(scope, receive, send)
+                return
+            supplied = _header(scope, CSRF_HEADER.encode())
+            content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+            if supplied is None and content_type == "application/x-www-form-urlencoded":
+                body = await _read_body(receive, MAX_FORM_BYTES)
+                if body is None:
+                    await self.on_failure(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
+                fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+                supplied = fields.get(CSRF_FIELD)
+            if supplied is not None:
+                if not hmac.compare_digest(supplied.encode(), expected.encode()):
+                    await self.on_failure(scope, receive, send)
+                    return
+                scope["csrf_verified"] = True
+            elif content_type != "multipart/form-data":
+                await self.on_failure(scope, receive, send)
+                return
+
+        async def send_with_cookie(message: Message) -> None:
+            if new_cookie and message["type"] == "http.response.start":
+                flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
+                header = f"{CSRF_COOKIE}={new_cookie}{flags}".encode("latin-1")
+                message["headers"] = [*message.get("headers", []), (b"set-cookie", header)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_cookie)
+
+
+def _same_origin(scope: Scope) -> bool:
+    """Fetch metadata and ``Origin``, where the browser sends them, must name our own site."""
+    site = _header(scope, b"sec-fetch-site")
+    if site is not None and site not in {"same-origin", "none"}:
+        return False
+    origin = _header(scope, b"origin")
+    if origin is None or origin == "null":
+        return origin is None
+    host = _header(scope, b"host") or ""
+    return urlsplit(origin).netloc == host
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay
+
+
+async def read_form(request: Request, **limits: int) -> FormData:
+    """Read the request's form; for multipart bodies, check the CSRF token the middleware left.
+
+    Every route reads its form through here, so no unsafe request reaches a service unchecked.
+    """
+    form = await request.form(**limits)  # type: ignore[arg-type]
+    if not request.scope.get("csrf_verified"):
+        supplied = form.get(CSRF_FIELD)
+        expected = request.scope.get("csrf_token", "")
+        if not isinstance(supplied, str) or not hmac.compare_digest(
+            supplied.encode(), expected.encode()
+        ):
+            raise CSRFError
+        request.scope["csrf_verified"] = True
+    return form
+
+
+def safe_next(value: object, default: str = "/") -> str:
+    """Return ``value`` if it is a path on this site, else ``default`` (no open redirects)."""
+    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
+        return default
+    if any(ch in value for ch in "\\\r\n\t") or any(ord(ch) < 32 for ch in value):
+        return default
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return default
+    return value

@@ -1,0 +1,116 @@
+"""Every setting of the portal, read once from the environment (prefix ``PORTAL_``).
+
+``Settings.from_env()`` is the only place that reads ``os.environ``; everything else receives the
+``Settings`` object. See ``docs/settings.md`` for the list, which a test keeps in step with this file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+def _bool(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name}={value!r} is not a boolean (use true or false)")
+
+
+def _development_secret(var_dir: Path) -> str:
+    """Generate the development secret key once and keep it under ``var/``.
+
+    Sessions and signed links then survive restarts of ``make run`` without anyone having to
+    invent a key; production must set ``PORTAL_SECRET_KEY`` itself.
+    """
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key + "\n")
+    return key
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: str = "development"
+    secret_key: str = field(default="", repr=False)
+    database_url: str = ""
+    root_dir: Path = ROOT
+    var_dir: Path = ROOT / "var"
+    public_dir: Path = ROOT / "site" / "public"
+    content_dir: Path = ROOT / "content"
+    debug: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root_dir / "templates"
+
+    @property
+    def locales_dir(self) -> Path:
+        return self.root_dir / "locales"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root_dir / "site" / "static"
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, require_secret: bool = True
+    ) -> Settings:
+        """Read the settings from ``environ`` (default ``os.environ``), once, at start-up.
+
+        Tools that sign nothing (``build.py``) pass ``require_secret=False``.
+        """
+        env = os.environ if environ is None else environ
+        environment = env.get("PORTAL_ENV", "development").strip() or "development"
+        if environment not in {"development", "production", "test"}:
+            raise SettingsError(
+                f"PORTAL_ENV={environment!r} is not one of development, production, test"
+            )
+        root = Path(env.get("PORTAL_ROOT", str(ROOT))).resolve()
+        var_dir = Path(env.get("PORTAL_VAR_DIR", str(root / "var"))).resolve()
+        secret_key = env.get("PORTAL_SECRET_KEY", "").strip()
+        if not secret_key and not require_secret:
+            pass
+        elif not secret_key:
+            if environment == "production":
+                raise SettingsError(
+                    "PORTAL_SECRET_KEY is not set. In production the key signs sessions and links "
+                    "and must come from your secret store; generate one with "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`."
+                )
+            secret_key = _development_secret(var_dir)
+        elif len(secret_key) < 32:
+            raise SettingsError("PORTAL_SECRET_KEY must be at least 32 characters long")
+        database_url = env.get("PORTAL_DATABASE_URL", "").strip() or (
+            f"sqlite+aiosqlite:///{var_dir / 'portal.sqlite3'}"
+        )
+        return cls(
+            environment=environment,
+            secret_key=secret_key,
+            database_url=database_url,
+            root_dir=root,
+            var_dir=var_dir,
+            public_dir=Path(env.get("PORTAL_PUBLIC_DIR", str(root / "site" / "public"))).resolve(),
+            content_dir=Path(env.get("PORTAL_CONTENT_DIR", str(root / "content"))).resolve(),
+            debug=_bool(env.get("PORTAL_DEBUG", "false"), "PORTAL_DEBUG"),
+        )

@@ -1,0 +1,121 @@
+"""The one Jinja environment of the portal, shared by the site and ``build.py``.
+
+Templates live in ``templates/`` grouped by area. Text is marked with ``{% trans %}`` and
+``_()``; the catalogue in force is the current locale of :mod:`portal.i18n`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2_fragments.starlette import Jinja2Blocks
+from starlette.requests import Request
+from starlette.responses import Response
+
+from portal import i18n
+from portal.settings import Settings
+
+
+class StaticAssets:
+    """Versioned URLs for the files under ``site/static``.
+
+    The version is a digest of the file's content, so a changed file gets a new URL and the old
+    one can be cached for a year (``immutable``).
+    """
+
+    def __init__(self, directory: Path, prefix: str = "/static/") -> None:
+        self.directory = directory
+        self.prefix = prefix
+        self._digests: dict[str, tuple[float, str]] = {}
+
+    def digest(self, path: str) -> str:
+        file = self.directory / path
+        mtime = file.stat().st_mtime
+        cached = self._digests.get(path)
+        if cached and cached[0] == mtime:
+            return cached[1]
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()[:12]
+        self._digests[path] = (mtime, digest)
+        return digest
+
+    def url(self, path: str) -> str:
+        return f"{self.prefix}{path}?v={self.digest(path)}"
+
+
+def create_environment(settings: Settings) -> jinja2.Environment:
+    """Build the Jinja environment with the i18n extension bound to :mod:`portal.i18n`."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(settings.templates_dir),
+        autoescape=jinja2.select_autoescape(("html", "xml")),
+        extensions=["jinja2.ext.i18n"],
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=not settings.production,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        i18n.raw_gettext, i18n.raw_ngettext, newstyle=True, pgettext=i18n.raw_pgettext
+    )
+    assets = StaticAssets(settings.static_dir)
+    env.globals.update(
+        static_url=assets.url,
+        current_language=i18n.current_language,
+        languages=i18n.LANGUAGES,
+        known_locales=i18n.KNOWN_LOCALES,
+    )
+    env.filters["localdate"] = _localdate
+    return env
+
+
+def _localdate(value: Any) -> str:
+    """A date the way each language writes it: ``15 October 2024`` / ``2024年10月15日``."""
+    if i18n.current_locale() == "zh_Hans":
+        return f"{value.year}年{value.month}月{value.day}日"
+    return f"{value.day} {value.strftime('%B')} {value.year}"
+
+
+class Templates:
+    """Renders pages for the site: the full page, or one named block for an htmx request."""
+
+    def __init__(self, env: jinja2.Environment) -> None:
+        self.env = env
+        self._blocks = Jinja2Blocks(env=env, context_processors=[_request_context])
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        context: dict[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        block: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        """Render ``name``; for an htmx request (not a history restore) only ``block``."""
+        context = dict(context or {})
+        is_htmx = (
+            request.headers.get("HX-Request") == "true"
+            and request.headers.get("HX-History-Restore-Request") != "true"
+        )
+        kwargs: dict[str, Any] = {}
+        if block and is_htmx:
+            kwargs["block_name"] = block
+        response = self._blocks.TemplateResponse(
+            request, name, context, status_code=status_code, headers=headers, **kwargs
+        )
+        if block:
+            response.headers.append("Vary", "HX-Request")
+        return response
+
+
+def _request_context(request: Request) -> dict[str, Any]:
+    path = request.url.path
+    if request.url.query:
+        path = f"{path}?{request.url.query}"
+    return {
+        "csrf_token": request.scope.get("csrf_token", ""),
+        "current_path": path,
+    }
