@@ -40,10 +40,15 @@ test: setup node_modules/.installed
 translations: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file locales/messages.pot \
 		--project portal --copyright-holder "Xometry (Shanghai) Technology Co., Ltd." \
-		--msgid-bugs-address info@xometry.asia --no-location --sort-output \
-		--add-comments TRANSLATORS: site/portal templates
+		--msgid-bugs-address info@xometry.asia --no-location --sort-output --no-wrap \
+		--add-comments TRANSLATORS: --ignore-dirs "node_modules var public" .
+	for locale in en zh_Hans; do \
+		test -f locales/$$locale/LC_MESSAGES/messages.po || \
+		$(BIN)/pybabel init --domain messages --input-file locales/messages.pot \
+			--output-dir locales --locale $$locale --no-wrap; \
+	done
 	$(BIN)/pybabel update --domain messages --input-file locales/messages.pot \
-		--output-dir locales --no-fuzzy-matching --ignore-obsolete --omit-header
+		--output-dir locales --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/pybabel compile --domain messages --directory locales --statistics
 
 bench: setup
