@@ -16,8 +16,8 @@ logger = logging.getLogger("portal")
 
 def _render(request: Request, status_code: int) -> Response:
     templates = request.app.state.templates
-    if "locale" not in request.scope:  # an error before the locale middleware ran
-        i18n.set_locale(i18n.choose_locale(request.scope))
+    # A 500 is rendered outside the locale middleware, whose context has ended by then.
+    i18n.set_locale(request.scope.get("locale") or i18n.choose_locale(request.scope))
     response = templates.render(
         request, "errors/error.html", {"status_code": status_code}, status_code=status_code
     )
