@@ -26,6 +26,15 @@ def migrate(revision: str) -> None:
 
 
 @main.command()
+@click.argument("message")
+def makemigration(message: str) -> None:
+    """Write a numbered migration for the changes to the models (developers)."""
+    from portal import migrate as migrations
+
+    migrations.new_revision(_settings(), message)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port", default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000 or $PORT"

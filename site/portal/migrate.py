@@ -16,6 +16,7 @@ def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
+    config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["database_url"] = database_url
     return config
 
@@ -31,4 +32,11 @@ def downgrade(settings: Settings, revision: str) -> None:
 
 def new_revision(settings: Settings, message: str) -> None:
     """Write a migration for the model changes (developers: ``python -m portal makemigration``)."""
-    command.revision(alembic_config(settings.database_url), message=message, autogenerate=True)
+    existing = [p.name[:4] for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    number = max((int(n) for n in existing), default=0) + 1
+    command.revision(
+        alembic_config(settings.database_url),
+        message=message,
+        autogenerate=True,
+        rev_id=f"{number:04d}",
+    )

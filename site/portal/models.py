@@ -5,6 +5,9 @@ Each area adds its ``models`` module here when it gains tables.
 
 from __future__ import annotations
 
+from portal.accounts import models as accounts
 from portal.db import metadata
+from portal.mail import models as mail
+from portal.privacy import models as privacy
 
-__all__ = ["metadata"]
+__all__ = ["accounts", "mail", "metadata", "privacy"]

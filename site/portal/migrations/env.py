@@ -8,10 +8,18 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import portal.models  # noqa: F401 - registers every table on the metadata
-from portal.db import create_engine, metadata
+from portal.db import UTCDateTime, create_engine, metadata
 
 config = context.config
 database_url = config.attributes["database_url"]
+
+
+def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+    # Migrations must not import application code that may change: UTCDateTime is stored as
+    # a plain timezone-aware timestamp.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _run(connection: Connection) -> None:
@@ -20,6 +28,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

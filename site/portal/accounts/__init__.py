@@ -1,0 +1,1 @@
+"""Accounts: registration, login, server-side sessions, password reset, email verification."""

@@ -1,0 +1,51 @@
+"""Tables of the accounts area."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+from portal.db import UTCDateTime, utcnow
+
+
+class User(SQLModel, table=True):
+    """A customer account, registered by email or through WeChat."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    # The address as the user wrote it (normalized by email-validator) ...
+    email: str | None = Field(default=None, max_length=254)
+    # ... and lower-cased, so that one mailbox is one account whatever its capitals.
+    email_key: str | None = Field(default=None, max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=100)
+    phone: str | None = Field(default=None, max_length=20)  # E.164, e.g. +8613812345678
+    customer_type: str | None = Field(default=None, max_length=20)
+    password_hash: str | None = Field(default=None, max_length=255)  # argon2id
+    preferred_language: str = Field(default="en", max_length=8)
+    wechat_openid: str | None = Field(default=None, max_length=64, unique=True)
+    email_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser. The cookie holds a random id; only its SHA-256 is stored here."""
+
+    __tablename__ = "login_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    remember: bool = False
+    user_agent: str = Field(default="", max_length=300)
+    ip_address: str = Field(default="", max_length=45)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,1 @@
+"""Mail: an outbox table written in the same transaction as the change it reports, and a sender."""

@@ -1,0 +1,1 @@
+"""Privacy: the consent ledger and the rights the policy grants."""
