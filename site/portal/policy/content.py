@@ -178,7 +178,7 @@ def load_versions(policy_dir: Path, problems: list[Problem]) -> list[PolicyVersi
         documents: dict[str, PolicyDocument] = {}
         for locale in LOCALES:
             path = folder / f"{locale}.md"
-            if not path.exists():
+            if not path.is_file():
                 problems.append(
                     Problem(
                         path,
@@ -203,7 +203,11 @@ def load_versions(policy_dir: Path, problems: list[Problem]) -> list[PolicyVersi
         for name in ("effective", "material"):
             if getattr(en, name) != getattr(zh, name):
                 problems.append(
-                    Problem(zh.path, 1, f"`{name}` differs from {en.path.name} in the same version")
+                    Problem(
+                        zh.path,
+                        zh.header_lines.get(name, 1),
+                        f"`{name}` differs from {en.path.name} in the same version",
+                    )
                 )
         versions.append(PolicyVersion(folder.name, en.effective, en.material, documents))
     versions.sort(key=lambda v: (v.effective, version_key(v.version)))
@@ -234,7 +238,12 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
         problems.append(Problem(path, 0, "the data inventory is missing"))
         return None
     raw = path.read_bytes()
-    text = raw.decode("utf-8", "replace")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        problems.append(Problem(path, line, "the file is not UTF-8 text"))
+        return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -246,7 +255,23 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
     field_starts = [n for n, line in enumerate(lines, 1) if line.strip() == "[[scenario.field]]"]
     count = len(problems)
     groups: dict[str, dict[str, str]] = {}
-    for group_id, titles in (data.get("group") or {}).items():
+    # TOML lets a writer put a text where a table belongs (`group = "x"`, `field = ["x"]`):
+    # report it like any other mistake instead of failing on it.
+    if not isinstance(data.get("group", {}), dict):
+        problems.append(
+            Problem(path, _line_of(lines, "group", prefix=True), "[group.*] must be tables")
+        )
+        return None
+    if not _tables(data.get("scenario", [])):
+        problems.append(
+            Problem(
+                path,
+                _line_of(lines, "scenario", prefix=True),
+                "scenarios must be [[scenario]] tables",
+            )
+        )
+        return None
+    for group_id, titles in data.get("group", {}).items():
         groups[group_id] = _localized(
             titles, f"group {group_id!r}", path, _line_of(lines, f"[group.{group_id}]"), problems
         )
@@ -270,6 +295,11 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
             )
         fields: list[InventoryField] = []
         keys: set[str] = set()
+        if not _tables(item.get("field", [])):
+            problems.append(
+                Problem(path, line, f"{where}: fields must be [[scenario.field]] tables")
+            )
+            continue
         for entry in item.get("field", []):
             field_line = field_starts[field_index] if field_index < len(field_starts) else line
             field_index += 1
@@ -284,6 +314,15 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
                     Problem(path, field_line, f"{where}: field {key!r} is listed twice")
                 )
             keys.add(key)
+            for flag in ("sensitive", "required"):
+                if not isinstance(entry.get(flag, False), bool):
+                    problems.append(
+                        Problem(
+                            path,
+                            field_line,
+                            f"{where} field {key!r}: {flag} must be true or false, not {entry[flag]!r}",
+                        )
+                    )
             note = entry.get("note")
             fields.append(
                 InventoryField(
@@ -324,8 +363,19 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
     return Inventory(path, tuple(scenarios), groups, hashlib.sha256(raw).hexdigest())
 
 
-def _line_of(lines: list[str], needle: str) -> int:
-    return next((n for n, line in enumerate(lines, 1) if line.strip() == needle), 0)
+def _line_of(lines: list[str], needle: str, *, prefix: bool = False) -> int:
+    return next(
+        (
+            n
+            for n, line in enumerate(lines, 1)
+            if (line.strip().startswith(needle) if prefix else line.strip() == needle)
+        ),
+        0,
+    )
+
+
+def _tables(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, dict) for item in value)
 
 
 def load_policy(content_dir: Path) -> tuple[list[PolicyVersion], Inventory | None, list[Problem]]:

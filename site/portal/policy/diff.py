@@ -10,9 +10,12 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f"
+# CJK characters are word characters to ``\w``: a Latin word must stop at them, or an address
+# followed by Chinese text ("info@xometry.asia与我们联系") would be one word.
 TOKEN = re.compile(
-    r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]"  # one CJK character
-    r"|[^\W_]+(?:[.@'’-][^\W_]+)*"  # a word, an address, a number
+    rf"[{CJK}]"  # one CJK character
+    rf"|[^\W_{CJK}]+(?:[.@'’-][^\W_{CJK}]+)*"  # a word, an address, a number
     r"|\s+"
     r"|."
 )

@@ -36,6 +36,8 @@ def environment_digest(templates_dir: Path, locales_dir: Path) -> str:
     files = sorted((templates_dir / "policy").glob("*.html"))
     files += sorted(locales_dir.glob("*/LC_MESSAGES/messages.mo"))
     files += sorted(Path(__file__).parent.glob("*.py"))
+    # The shared environment's filters (``localdate``) and gettext shape the fragments too.
+    files += [Path(__file__).parents[1] / name for name in ("templating.py", "i18n.py")]
     for file in files:
         digest.update(file.name.encode())
         digest.update(file.read_bytes())
@@ -116,6 +118,7 @@ def build(
                 document = version.documents[locale]
                 parts = (
                     "document",
+                    locale,
                     document.digest,
                     inventory_digest,
                     version.version,
@@ -132,7 +135,7 @@ def build(
                 )
                 if previous is not None:
                     old = previous.documents[locale]
-                    parts = ("diff", old.digest, document.digest)
+                    parts = ("diff", locale, old.digest, document.digest)
                     writer.write(
                         f"{version.version}/changes.{locale}.html",
                         cache.get(
