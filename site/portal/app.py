@@ -8,15 +8,15 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount
 
 from portal import errors, i18n
+from portal.compression import GZipMiddleware
 from portal.db import create_engine, session_factory
 from portal.pages import routes as pages
 from portal.policy import routes as policy
 from portal.policy.library import PolicyLibrary
-from portal.security import CSRFMiddleware, SecurityHeadersMiddleware
+from portal.security import CSRFError, CSRFMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.static import CachedStaticFiles
 from portal.templating import Templates, create_environment
@@ -51,7 +51,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 on_failure=errors.csrf_failure,
             ),
         ],
-        exception_handlers={HTTPException: errors.http_error, Exception: errors.server_error},
+        exception_handlers={
+            HTTPException: errors.http_error,
+            CSRFError: errors.csrf_error,
+            Exception: errors.server_error,
+        },
         lifespan=lifespan,
     )
     app.state.settings = settings

@@ -10,6 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from portal import i18n
+from portal.security import security_headers
 
 logger = logging.getLogger("portal")
 
@@ -38,9 +39,18 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def server_error(request: Request, exc: Exception) -> Response:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     try:
-        return _render(request, 500)
+        response = _render(request, 500)
     except Exception:  # noqa: BLE001 - the error page itself must never fail
-        return HTMLResponse("<h1>500</h1>", status_code=500)
+        response = HTMLResponse("<h1>500</h1>", status_code=500)
+    # Starlette answers a 500 from outside every middleware, SecurityHeadersMiddleware included.
+    for name, value in security_headers(hsts=request.app.state.settings.production):
+        response.headers.setdefault(name.decode(), value.decode())
+    return response
+
+
+async def csrf_error(request: Request, exc: Exception) -> Response:
+    """A multipart form (checked by ``read_form``, not the middleware) without a valid token."""
+    return _render(request, 403)
 
 
 async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:

@@ -50,6 +50,14 @@ SECURITY_HEADERS = (
 )
 
 
+HSTS = (b"strict-transport-security", b"max-age=31536000")
+
+
+def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
+    """The headers every response carries (HSTS only where the site is served over HTTPS)."""
+    return [*SECURITY_HEADERS, HSTS] if hsts else list(SECURITY_HEADERS)
+
+
 class CSRFError(Exception):
     """The request did not prove that it came from one of our own pages."""
 
@@ -59,9 +67,7 @@ class SecurityHeadersMiddleware:
 
     def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
         self.app = app
-        self.headers = list(SECURITY_HEADERS)
-        if hsts:
-            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+        self.headers = security_headers(hsts=hsts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
