@@ -1,0 +1,162 @@
+"""Deliver the outbox: claim due messages, send them, retry failures with backoff.
+
+Claims are a single UPDATE (with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so several
+workers on several hosts never send one message twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.db import utcnow
+from portal.mail.models import OutboxMessage
+
+logger = logging.getLogger("portal.mail")
+
+MAX_ATTEMPTS = 10
+CLAIM_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    backend: str  # "smtp", "file" or "console"
+    sender: str  # the From address, e.g. "Xometry Asia <no-reply@xometry.asia>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_dir: Path | None = None  # for the "file" backend
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, ... doubling, at most 6 hours between attempts."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 6 * 3600))
+
+
+def build_message(config: MailConfig, row: OutboxMessage) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = config.sender
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Date"] = format_datetime(row.created_at)
+    message["Message-ID"] = make_msgid(
+        idstring=f"outbox-{row.id}", domain=config.sender.rsplit("@", 1)[-1].rstrip(">")
+    )
+    for name, value in json.loads(row.headers or "{}").items():
+        message[name] = value
+    message.set_content(row.text_body)
+    message.add_alternative(row.html_body, subtype="html")
+    return message
+
+
+def deliver(config: MailConfig, message: EmailMessage) -> None:
+    """Send one message with the configured backend (blocking: run it in a thread)."""
+    if config.backend == "smtp":
+        with smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=30) as smtp:
+            if config.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if config.smtp_username:
+                smtp.login(config.smtp_username, config.smtp_password)
+            smtp.send_message(message)
+    elif config.backend == "file":
+        assert config.mail_dir is not None
+        config.mail_dir.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
+        (config.mail_dir / f"{name}.eml").write_bytes(bytes(message))
+    elif config.backend == "console":
+        print(message.as_string())
+    else:
+        raise ValueError(f"unknown mail backend {config.backend!r}")
+
+
+async def _claim(
+    sessions: async_sessionmaker[AsyncSession], now: datetime, limit: int
+) -> list[int]:
+    async with sessions() as session:
+        due = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
+            .where(OutboxMessage.attempts < MAX_ATTEMPTS)
+            .where(OutboxMessage.next_attempt_at <= now)
+            .where((OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now))  # type: ignore[union-attr,operator]
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if session.bind.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claimed = await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            .returning(OutboxMessage.id)
+        )
+        ids = sorted(claimed.scalars())
+        await session.commit()
+        return ids
+
+
+async def send_due(
+    sessions: async_sessionmaker[AsyncSession], config: MailConfig, *, limit: int = 50
+) -> int:
+    """Send the messages that are due; returns how many were sent."""
+    now = utcnow()
+    sent = 0
+    for message_id in await _claim(sessions, now, limit):
+        async with sessions() as session:
+            row = await session.get(OutboxMessage, message_id)
+            if row is None or row.sent_at is not None:
+                continue
+            try:
+                await asyncio.to_thread(deliver, config, build_message(config, row))
+            except (OSError, smtplib.SMTPException) as error:
+                row.attempts += 1
+                row.last_error = f"{type(error).__name__}: {error}"[:500]
+                row.next_attempt_at = utcnow() + backoff(row.attempts)
+                logger.warning(
+                    "mail %s to %s failed (attempt %s): %s",
+                    row.id,
+                    row.recipient,
+                    row.attempts,
+                    error,
+                )
+            else:
+                row.attempts += 1
+                row.sent_at = utcnow()
+                sent += 1
+            row.claimed_until = None
+            session.add(row)
+            await session.commit()
+    return sent
+
+
+async def run_sender(
+    sessions: async_sessionmaker[AsyncSession],
+    config: MailConfig,
+    *,
+    interval: float = 2.0,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Send due mail every ``interval`` seconds until ``stop`` is set."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
+        try:
+            await send_due(sessions, config)
+        except Exception:
+            logger.exception("mail sender round failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=interval)
