@@ -1,0 +1,116 @@
+"""Browser helpers: Debian's Chromium under Playwright, screenshots, and the axe-core check."""
+
+from __future__ import annotations
+
+import re
+import weakref
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.support.environment import AXE_SCRIPT, SCREENSHOTS_DIR
+
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+#: The two widths every page is checked at: a phone and a laptop.
+WIDTHS = (390, 1280)
+BLOCKING_IMPACTS = ("serious", "critical")
+
+_console: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary()
+
+
+def watch_console(page: Page) -> None:
+    """Record console errors and uncaught exceptions (a CSP violation shows up here)."""
+    errors: list[str] = []
+    _console[page] = errors
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(f"exception: {exc}"))
+
+
+def assert_no_console_errors(page: Page) -> None:
+    errors = _console.get(page, [])
+    assert not errors, "the page logged errors:\n" + "\n".join(errors)
+
+
+def screenshot(page: Page, name: str, widths: tuple[int, ...] = WIDTHS) -> list[Path]:
+    """Save full-page PNGs of the current page at each width: ``var/screenshots/<name>-<w>.png``.
+
+    The viewport is restored afterwards. Open the files to see what a person sees.
+    """
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    original = page.viewport_size
+    paths = []
+    try:
+        for width in widths:
+            page.set_viewport_size({"width": width, "height": 800})
+            path = SCREENSHOTS_DIR / f"{slug}-{width}.png"
+            page.screenshot(path=str(path), full_page=True, animations="disabled")
+            paths.append(path)
+    finally:
+        if original:
+            page.set_viewport_size(original)
+    return paths
+
+
+def _axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        pytest.fail(
+            f"{AXE_SCRIPT} is missing: run `npm ci` (make test does) to install axe-core",
+            pytrace=False,
+        )
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def axe_violations(page: Page, options: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it is now; return every violation (all impacts).
+
+    axe is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
+    check needs no exception in the policy.
+    """
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    results = page.evaluate(
+        "async (options) => await window.axe.run(document, options)",
+        {"resultTypes": ["violations"], **(options or {})},
+    )
+    return results["violations"]
+
+
+def format_violations(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"{violation['id']} ({violation['impact']}): {violation['help']} - {violation['helpUrl']}"
+        )
+        for node in violation["nodes"]:
+            target = " ".join(
+                " >> ".join(part) if isinstance(part, list) else str(part)
+                for part in node["target"]
+            )
+            summary = (node.get("failureSummary") or "").replace("\n", " ").strip()
+            lines.append(f"    {target}: {summary}")
+    return "\n".join(lines)
+
+
+def assert_accessible(page: Page, options: dict[str, Any] | None = None) -> None:
+    """Fail on axe-core violations of impact serious or critical, naming rule and selectors.
+
+    ``options`` go to ``axe.run`` (for example ``{"rules": {"region": {"enabled": False}}}``);
+    disable a rule only with a comment that says why.
+    """
+    violations = [v for v in axe_violations(page, options) if v["impact"] in BLOCKING_IMPACTS]
+    if violations:
+        pytest.fail(
+            f"axe-core found {len(violations)} serious or critical problem(s) on {page.url}:\n"
+            + format_violations(violations),
+            pytrace=False,
+        )
