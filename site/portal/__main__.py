@@ -37,7 +37,10 @@ def makemigration(message: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
-    "--port", default=lambda: int(os.environ.get("PORT", "8000")), show_default="8000 or $PORT"
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("PORT", "8000")),
+    show_default="8000 or $PORT",
 )
 @click.option("--workers", default=1, show_default=True, help="uvicorn worker processes.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
