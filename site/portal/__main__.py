@@ -61,6 +61,28 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     )
 
 
+@main.command()
+def worker() -> None:
+    """Run the background jobs (mail delivery) until interrupted."""
+    import asyncio
+    import logging
+    import signal
+
+    from portal.worker import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    settings = _settings()
+
+    async def run() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(settings, stop)
+
+    asyncio.run(run())
+
+
 @main.group()
 def policy() -> None:
     """Build and check the Data Protection Policy."""

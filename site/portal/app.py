@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
@@ -20,6 +21,7 @@ from portal.security import CSRFError, CSRFMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.static import CachedStaticFiles
 from portal.templating import Templates, create_environment
+from portal.worker import run_worker
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -30,8 +32,17 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        await engine.dispose()
+        stop = asyncio.Event()
+        worker = None
+        if settings.in_process_worker:
+            worker = asyncio.create_task(run_worker(settings, stop), name="portal-worker")
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker is not None:
+                await worker
+            await engine.dispose()
 
     app = Starlette(
         debug=settings.debug,

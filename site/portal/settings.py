@@ -55,10 +55,24 @@ class Settings:
     public_dir: Path = ROOT / "site" / "public"
     content_dir: Path = ROOT / "content"
     debug: bool = False
+    base_url: str = "http://127.0.0.1:8000"
+    mail_backend: str = "file"
+    mail_from: str = "Xometry Asia <no-reply@xometry.asia>"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False
+    in_process_worker: bool = False
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the ``file`` mail backend writes ``.eml`` files (development)."""
+        return self.var_dir / "mail"
 
     @property
     def templates_dir(self) -> Path:
@@ -104,6 +118,21 @@ class Settings:
         database_url = env.get("PORTAL_DATABASE_URL", "").strip() or (
             f"sqlite+aiosqlite:///{var_dir / 'portal.sqlite3'}"
         )
+        mail_backend = env.get("PORTAL_MAIL_BACKEND", "").strip() or (
+            "smtp" if environment == "production" else "file"
+        )
+        if mail_backend not in {"smtp", "file", "console"}:
+            raise SettingsError(
+                f"PORTAL_MAIL_BACKEND={mail_backend!r} is not smtp, file or console"
+            )
+        smtp_port = env.get("PORTAL_SMTP_PORT", "25").strip()
+        if not smtp_port.isdigit() or not 0 < int(smtp_port) < 65536:
+            raise SettingsError(f"PORTAL_SMTP_PORT={smtp_port!r} is not a port number")
+        base_url = env.get("PORTAL_BASE_URL", "").strip().rstrip("/") or (
+            f"http://127.0.0.1:{env.get('PORT', '8000')}"
+        )
+        if not base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"PORTAL_BASE_URL={base_url!r} must start with https:// or http://")
         return cls(
             environment=environment,
             secret_key=secret_key,
@@ -113,4 +142,18 @@ class Settings:
             public_dir=Path(env.get("PORTAL_PUBLIC_DIR", str(root / "site" / "public"))).resolve(),
             content_dir=Path(env.get("PORTAL_CONTENT_DIR", str(root / "content"))).resolve(),
             debug=_bool(env.get("PORTAL_DEBUG", "false"), "PORTAL_DEBUG"),
+            base_url=base_url,
+            mail_backend=mail_backend,
+            mail_from=env.get("PORTAL_MAIL_FROM", "").strip() or cls.mail_from,
+            smtp_host=env.get("PORTAL_SMTP_HOST", "127.0.0.1").strip(),
+            smtp_port=int(smtp_port),
+            smtp_username=env.get("PORTAL_SMTP_USERNAME", ""),
+            smtp_password=env.get("PORTAL_SMTP_PASSWORD", ""),
+            smtp_starttls=_bool(env.get("PORTAL_SMTP_STARTTLS", "false"), "PORTAL_SMTP_STARTTLS"),
+            in_process_worker=_bool(
+                env.get(
+                    "PORTAL_IN_PROCESS_WORKER", "false" if environment == "production" else "true"
+                ),
+                "PORTAL_IN_PROCESS_WORKER",
+            ),
         )

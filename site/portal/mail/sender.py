@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.db import utcnow
 from portal.mail.models import OutboxMessage
+from portal.settings import Settings
 
 logger = logging.getLogger("portal.mail")
 
@@ -41,6 +42,19 @@ class MailConfig:
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_dir: Path | None = None  # for the "file" backend
+
+
+def mail_config(settings: Settings) -> MailConfig:
+    return MailConfig(
+        backend=settings.mail_backend,
+        sender=settings.mail_from,
+        smtp_host=settings.smtp_host,
+        smtp_port=settings.smtp_port,
+        smtp_username=settings.smtp_username,
+        smtp_password=settings.smtp_password,
+        smtp_starttls=settings.smtp_starttls,
+        mail_dir=settings.mail_dir,
+    )
 
 
 def backoff(attempts: int) -> timedelta:

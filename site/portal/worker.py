@@ -1,0 +1,27 @@
+"""Background jobs: ``python -m portal worker``, or inside the web process for one machine.
+
+Every job keeps its state in the database and claims its rows, so any number of workers can
+run side by side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from portal.db import create_engine, session_factory
+from portal.mail.sender import mail_config, run_sender
+from portal.settings import Settings
+
+logger = logging.getLogger("portal.worker")
+
+
+async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float = 2.0) -> None:
+    """Run every background job until ``stop`` is set."""
+    engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
+    logger.info("worker started (mail backend: %s)", settings.mail_backend)
+    try:
+        await run_sender(sessions, mail_config(settings), interval=interval, stop=stop)
+    finally:
+        await engine.dispose()
