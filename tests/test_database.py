@@ -1,0 +1,143 @@
+"""The schema: migrations up and down on SQLite and PostgreSQL, in step with the models."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from starlette.testclient import TestClient
+
+import portal.models  # noqa: F401 - registers every table on the metadata
+from portal import migrate
+from portal.app import create_app
+from portal.db import UTCDateTime, metadata, sync_url
+from tests.support.site import make_settings
+
+
+@contextmanager
+def connect(database_url: str) -> Iterator[sa.Connection]:
+    engine = sa.create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as connection:
+            yield connection
+    finally:
+        engine.dispose()
+
+
+def table_names(database_url: str) -> set[str]:
+    with connect(database_url) as connection:
+        return set(sa.inspect(connection).get_table_names())
+
+
+def schema_differences(database_url: str) -> list:
+    with connect(database_url) as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+
+def test_upgrade_to_head_then_downgrade_to_base_and_up_again(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, database_url=empty_database_url)
+    model_tables = set(metadata.tables)
+    assert {"users", "login_sessions"} <= model_tables
+
+    migrate.upgrade(settings)
+    assert table_names(empty_database_url) == model_tables | {"alembic_version"}
+
+    migrate.downgrade(settings, "base")
+    assert table_names(empty_database_url) - {"alembic_version"} == set()
+
+    # Nothing was left behind (an index, a sequence, a type) that stops a second upgrade.
+    migrate.upgrade(settings)
+    assert table_names(empty_database_url) == model_tables | {"alembic_version"}
+
+
+def test_every_migration_steps_down_and_up(empty_database_url: str, tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, database_url=empty_database_url)
+    script = ScriptDirectory.from_config(migrate.alembic_config(empty_database_url))
+    revisions = [r.revision for r in reversed(list(script.walk_revisions()))]
+    for revision in revisions:
+        migrate.upgrade(settings, revision)
+        migrate.downgrade(settings, "-1")
+        migrate.upgrade(settings, revision)
+
+
+def test_the_models_match_the_migrations(database_url: str) -> None:
+    """Fails when a model changed without a migration: run ``python -m portal makemigration``."""
+    differences = schema_differences(database_url)
+    assert not differences, "the models and the migrations differ:\n" + "\n".join(
+        map(str, differences)
+    )
+
+
+def test_the_comparison_notices_a_missing_migration(database_url: str) -> None:
+    with connect(database_url) as connection:
+        connection.execute(sa.text("DROP TABLE mail_outbox"))
+        connection.commit()
+    assert any(diff[0] == "add_table" for diff in schema_differences(database_url))
+
+
+def test_there_is_one_head_and_revisions_are_numbered_like_their_files() -> None:
+    """Two issues that each add migration 0003 must be renumbered before they land."""
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert len(script.get_heads()) == 1, f"several heads: {script.get_heads()}"
+    for revision in script.walk_revisions():
+        filename = Path(revision.path).name
+        assert re.fullmatch(r"\d{4}_[a-z0-9_]+\.py", filename), filename
+        assert filename.startswith(f"{revision.revision}_"), filename
+
+
+async def test_timestamps_come_back_in_utc(db_session) -> None:
+    from portal.accounts.models import User
+
+    shanghai = timezone(timedelta(hours=8))
+    created = datetime(2025, 3, 3, 9, 30, tzinfo=shanghai)
+    db_session.add(
+        User(email="li.lei@example.com", email_key="li.lei@example.com", created_at=created)
+    )
+    await db_session.commit()
+    db_session.expunge_all()
+    user = (await db_session.execute(sa.select(User))).scalar_one()
+    assert user.created_at == created
+    assert user.created_at.utcoffset() == timedelta(0)
+    assert user.created_at.hour == 1
+
+
+def test_naive_timestamps_are_refused() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        UTCDateTime().process_bind_param(datetime(2025, 3, 3), sa.engine.default.DefaultDialect())
+    assert UTCDateTime().process_bind_param(datetime(2025, 3, 3, tzinfo=UTC), None).tzinfo == UTC
+
+
+# -- /healthz --------------------------------------------------------------------------------
+
+
+def test_health_is_ok_with_a_database_and_a_policy(client: TestClient, database_url: str) -> None:
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "policy": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_health_reports_an_unreachable_database(built_policy: Path, tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        public_dir=built_policy,
+        database_url="postgresql+psycopg://portal@127.0.0.1:1/unreachable",
+    )
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["database"].startswith("error: ")
+    assert "portal@" not in body["database"]  # no connection details for the outside world
