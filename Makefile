@@ -41,7 +41,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel extract --mapping-file babel.cfg --output-file locales/messages.pot \
 		--project portal --copyright-holder "Xometry (Shanghai) Technology Co., Ltd." \
 		--msgid-bugs-address info@xometry.asia --no-location --sort-output --no-wrap \
-		--keyword lazy_gettext --add-comments TRANSLATORS: --ignore-dirs "node_modules var public" .
+		--keyword lazy_gettext --keyword _l --add-comments TRANSLATORS: --ignore-dirs "node_modules var public" .
 	for locale in en zh_Hans; do \
 		test -f locales/$$locale/LC_MESSAGES/messages.po || \
 		$(BIN)/pybabel init --domain messages --input-file locales/messages.pot \

@@ -12,6 +12,8 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 
 from portal import errors, i18n
+from portal.accounts import routes as accounts
+from portal.accounts.sessions import SessionMiddleware
 from portal.compression import GZipMiddleware
 from portal.db import create_engine, session_factory
 from portal.pages import routes as pages
@@ -29,6 +31,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     i18n.configure(settings.locales_dir)
     engine = create_engine(settings.database_url)
+    sessions = session_factory(engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -48,12 +51,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
         debug=settings.debug,
         routes=[
             *pages.routes,
+            *accounts.routes,
             *policy.routes,
             Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
         ],
         middleware=[
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            Middleware(SessionMiddleware, secret_key=settings.secret_key, sessions=sessions),
             Middleware(i18n.LocaleMiddleware),
             Middleware(
                 CSRFMiddleware,
@@ -71,7 +76,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessions = session_factory(engine)
+    app.state.sessions = sessions
     app.state.templates = Templates(create_environment(settings))
     app.state.policy = PolicyLibrary(settings.public_dir)
     app.state.language_hooks = []

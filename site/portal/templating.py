@@ -67,6 +67,8 @@ def create_environment(settings: Settings) -> jinja2.Environment:
         known_locales=i18n.KNOWN_LOCALES,
     )
     env.filters["localdate"] = _localdate
+    env.filters["localdatetime"] = _localdatetime
+    env.filters["device"] = describe_device
     return env
 
 
@@ -75,6 +77,41 @@ def _localdate(value: Any) -> str:
     if i18n.current_locale() == "zh_Hans":
         return f"{value.year}年{value.month}月{value.day}日"
     return f"{value.day} {value.strftime('%B')} {value.year}"
+
+
+def _localdatetime(value: Any) -> str:
+    """A moment in Beijing time: ``15 October 2024, 14:05`` / ``2024年10月15日 14:05``."""
+    from zoneinfo import ZoneInfo
+
+    local = value.astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{_localdate(local)} {local:%H:%M}"
+
+
+_BROWSERS = (
+    ("Edg/", "Edge"),
+    ("MicroMessenger", "WeChat"),
+    ("Firefox/", "Firefox"),
+    ("Chrome/", "Chrome"),
+    ("Chromium/", "Chromium"),
+    ("Safari/", "Safari"),
+)
+_SYSTEMS = (
+    ("iPhone", "iPhone"),
+    ("iPad", "iPad"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+    ("Linux", "Linux"),
+)
+
+
+def describe_device(user_agent: str) -> str:
+    """``Chrome on Windows``, from a User-Agent header, for the list of signed-in devices."""
+    browser = next((name for token, name in _BROWSERS if token in user_agent), None)
+    system = next((name for token, name in _SYSTEMS if token in user_agent), None)
+    if browser and system:
+        return i18n.gettext("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or i18n.gettext("Unknown device")
 
 
 class Templates:
@@ -117,5 +154,7 @@ def _request_context(request: Request) -> dict[str, Any]:
         path = f"{path}?{request.url.query}"
     return {
         "csrf_token": request.scope.get("csrf_token", ""),
+        "user": request.scope.get("user"),
+        "login_session": request.scope.get("login_session"),
         "current_path": path,
     }

@@ -1,0 +1,210 @@
+"""``/register``, ``/login``, ``/logout``, ``/verify-email`` and ``/account``."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal import i18n
+from portal.accounts import services
+from portal.accounts.forms import LoginForm, RegistrationForm
+from portal.accounts.models import User
+from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions, start_session
+from portal.db import session_scope
+from portal.security import read_form, safe_next
+
+
+def current_user(request: Request) -> User | None:
+    return request.scope.get("user")
+
+
+def _client(request: Request) -> tuple[str, str]:
+    return request.headers.get("user-agent", ""), request.client.host if request.client else ""
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={target}", status_code=303)
+
+
+async def _signed_in_response(
+    request: Request, user: User, *, remember: bool, target: str
+) -> Response:
+    """Open a fresh session (ending the one this browser had) and set its cookie."""
+    state = request.app.state
+    user_agent, ip_address = _client(request)
+    async with session_scope(state.sessions) as session:
+        previous = request.scope.get("login_session")
+        if previous is not None:
+            await revoke_sessions(session, user_id=previous.user_id, only_id=previous.id)
+        new = await start_session(
+            session,
+            secret_key=state.settings.secret_key,
+            user=user,
+            remember=remember,
+            user_agent=user_agent,
+            ip_address=ip_address,
+        )
+        await session.commit()
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.cookie_value,
+        max_age=new.max_age,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.production,
+    )
+    return response
+
+
+async def register(request: Request) -> Response:
+    templates = request.app.state.templates
+    if current_user(request):
+        return RedirectResponse("/account", status_code=303)
+    if request.method == "GET":
+        return templates.render(request, "accounts/register.html", {"form": RegistrationForm()})
+    form = RegistrationForm.from_form(await read_form(request))
+    state = request.app.state
+    in_force = state.policy.in_force()
+    if form.validate() and in_force is not None:
+        data = services.Registration(
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
+            customer_type=form.customer_type.data,
+            password=form.password.data,
+        )
+        try:
+            async with session_scope(state.sessions) as session:
+                user = await services.register(
+                    session,
+                    data=data,
+                    locale=i18n.current_locale(),
+                    policy_version=in_force.version,
+                    channel="website",
+                    env=templates.env,
+                    secret_key=state.settings.secret_key,
+                    base_url=state.settings.base_url,
+                )
+        except services.EmailTaken:
+            form.email.errors = [
+                i18n.lazy_gettext(
+                    "This email address already has an account. Log in, or reset your password if you have forgotten it."
+                )
+            ]
+        else:
+            return await _signed_in_response(
+                request, user, remember=False, target="/account?welcome=1"
+            )
+    form.password.data = ""
+    status = 422 if request.headers.get("HX-Request") == "true" else 400
+    return templates.render(request, "accounts/register.html", {"form": form}, status_code=status)
+
+
+async def login(request: Request) -> Response:
+    templates = request.app.state.templates
+    target = safe_next(request.query_params.get("next"), "/account")
+    if current_user(request) and request.method == "GET":
+        return RedirectResponse(target, status_code=303)
+    if request.method == "GET":
+        return templates.render(
+            request, "accounts/login.html", {"form": LoginForm(), "next": target, "failed": False}
+        )
+    form = LoginForm.from_form(await read_form(request))
+    failed = False
+    if form.validate():
+        async with session_scope(request.app.state.sessions) as session:
+            user = await services.authenticate(
+                session, email=form.email.data, password=form.password.data
+            )
+        if user is not None:
+            return await _signed_in_response(
+                request, user, remember=bool(form.remember.data), target=target
+            )
+        failed = True
+    form.password.data = ""
+    return templates.render(
+        request,
+        "accounts/login.html",
+        {"form": form, "next": target, "failed": failed},
+        status_code=400,
+    )
+
+
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    login_session = request.scope.get("login_session")
+    if login_session is not None:
+        async with session_scope(request.app.state.sessions) as session:
+            await revoke_sessions(session, user_id=login_session.user_id, only_id=login_session.id)
+            await session.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=request.app.state.settings.production
+    )
+    return response
+
+
+async def verify_email(request: Request) -> Response:
+    state = request.app.state
+    async with session_scope(state.sessions) as session:
+        user = await services.verify_email(
+            session,
+            secret_key=state.settings.secret_key,
+            token=request.query_params.get("token", ""),
+        )
+    return state.templates.render(
+        request,
+        "accounts/verified.html",
+        {"verified": user is not None},
+        status_code=200 if user else 400,
+    )
+
+
+async def resend_verification(request: Request) -> Response:
+    await read_form(request)
+    user = current_user(request)
+    if user is None:
+        return _login_redirect(request)
+    state = request.app.state
+    async with session_scope(state.sessions) as session:
+        await services.resend_verification(
+            session,
+            user=user,
+            env=state.templates.env,
+            secret_key=state.settings.secret_key,
+            base_url=state.settings.base_url,
+        )
+    return RedirectResponse("/account?sent=1", status_code=303)
+
+
+async def account(request: Request) -> Response:
+    """The Personal Center's home: who is signed in, and links to every part."""
+    user = current_user(request)
+    if user is None:
+        return _login_redirect(request)
+    async with session_scope(request.app.state.sessions) as session:
+        sessions = await active_sessions(session, user_id=user.id)
+    return request.app.state.templates.render(
+        request,
+        "accounts/account.html",
+        {
+            "sessions": sessions,
+            "welcome": request.query_params.get("welcome") == "1",
+            "sent": request.query_params.get("sent") == "1",
+        },
+    )
+
+
+routes = [
+    Route("/register", register, methods=["GET", "POST"], name="register"),
+    Route("/login", login, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/verify-email", verify_email, name="verify_email"),
+    Route(
+        "/verify-email/resend", resend_verification, methods=["POST"], name="resend_verification"
+    ),
+    Route("/account", account, name="account"),
+]

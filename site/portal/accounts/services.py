@@ -1,0 +1,162 @@
+"""Accounts: register, sign in, verify an email address. Each function owns its commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts.models import User
+from portal.accounts.passwords import hash_password, verify_password
+from portal.db import utcnow
+from portal.mail.outbox import queue_mail
+from portal.privacy.models import ConsentRecord
+
+VERIFY_HOURS = 48
+
+
+class EmailTaken(Exception):
+    """An account with this email address exists already."""
+
+
+@dataclass(frozen=True)
+class Registration:
+    name: str
+    email: str
+    phone: str
+    customer_type: str
+    password: str
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def _serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="portal.verify-email")
+
+
+def verification_link(*, secret_key: str, base_url: str, user: User) -> str:
+    token = _serializer(secret_key).dumps({"user": user.id, "email": user.email_key})
+    return f"{base_url}/verify-email?token={token}"
+
+
+async def register(
+    session: AsyncSession,
+    *,
+    data: Registration,
+    locale: str,
+    policy_version: str,
+    channel: str,
+    env: jinja2.Environment,
+    secret_key: str,
+    base_url: str,
+) -> User:
+    """Create the account, record the policy consent, and queue the verification mail.
+
+    Raises :class:`EmailTaken` when the address has an account (compared without case).
+    """
+    key = email_key(data.email)
+    if await session.scalar(select(User.id).where(User.email_key == key)):
+        raise EmailTaken
+    user = User(
+        email=data.email,
+        email_key=key,
+        name=data.name,
+        phone=data.phone,
+        customer_type=data.customer_type,
+        password_hash=hash_password(data.password),
+        preferred_language=locale,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as error:  # a second registration that raced this one
+        await session.rollback()
+        raise EmailTaken from error
+    session.add(
+        ConsentRecord(
+            user_id=user.id,
+            kind="policy_consent",
+            policy_version=policy_version,
+            language=locale,
+            channel=channel,
+        )
+    )
+    queue_mail(
+        session,
+        env,
+        recipient=data.email,
+        template="verify_email",
+        locale=locale,
+        context={
+            "name": user.name,
+            "link": verification_link(secret_key=secret_key, base_url=base_url, user=user),
+            "hours": VERIFY_HOURS,
+        },
+    )
+    await session.commit()
+    return user
+
+
+async def resend_verification(
+    session: AsyncSession, *, user: User, env: jinja2.Environment, secret_key: str, base_url: str
+) -> None:
+    """Queue a fresh verification mail for a signed-in, unverified user."""
+    if user.email_verified_at is not None or not user.email:
+        return
+    queue_mail(
+        session,
+        env,
+        recipient=user.email,
+        template="verify_email",
+        locale=user.preferred_language,
+        context={
+            "name": user.name,
+            "link": verification_link(secret_key=secret_key, base_url=base_url, user=user),
+            "hours": VERIFY_HOURS,
+        },
+    )
+    await session.commit()
+
+
+async def verify_email(session: AsyncSession, *, secret_key: str, token: str) -> User | None:
+    """Mark the address in a (valid, unexpired) link as verified; ``None`` when the link is bad.
+
+    The link names the address it was sent to, so a link sent before the user changed their
+    address cannot verify the new one.
+    """
+    try:
+        payload = _serializer(secret_key).loads(token, max_age=VERIFY_HOURS * 3600)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    user = await session.get(User, payload.get("user"))
+    if user is None or user.email_key != payload.get("email"):
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        session.add(user)
+        await session.commit()
+    return user
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> User | None:
+    """The account for this address and password, or ``None`` (without saying which was wrong).
+
+    A hash made with older argon2 parameters is replaced by one with the current ones.
+    """
+    user = await session.scalar(select(User).where(User.email_key == email_key(email)))
+    ok, new_hash = verify_password(user.password_hash if user else None, password)
+    if not ok or user is None:
+        return None
+    if new_hash:
+        user.password_hash = new_hash
+        session.add(user)
+        await session.commit()
+    return user

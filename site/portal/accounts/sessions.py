@@ -1,0 +1,161 @@
+"""Server-side login sessions and the middleware that finds the signed-in user.
+
+The cookie holds a random token signed with itsdangerous; the database keeps only its SHA-256,
+so a leaked database cannot be replayed as cookies. Without "remember me" the cookie has no
+expiry (it ends with the browser) and the server ends the session after 12 idle hours; with it,
+the cookie and the session last 30 days.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, Signer
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from portal.accounts.models import LoginSession, User
+from portal.db import utcnow
+from portal.security import _cookie
+
+SESSION_COOKIE = "portal_session"
+IDLE_LIFETIME = timedelta(hours=12)
+REMEMBER_LIFETIME = timedelta(days=30)
+TOUCH_EVERY = timedelta(minutes=5)  # write last_used_at at most this often
+
+
+@dataclass(frozen=True)
+class NewSession:
+    cookie_value: str
+    max_age: int | None  # None: a browser-session cookie
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def signer(secret_key: str) -> Signer:
+    return Signer(secret_key, salt="portal.session")
+
+
+async def start_session(
+    session: AsyncSession,
+    *,
+    secret_key: str,
+    user: User,
+    remember: bool,
+    user_agent: str,
+    ip_address: str,
+) -> NewSession:
+    """Open a new login session (a fresh id at every login); the caller commits."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        LoginSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            remember=remember,
+            user_agent=user_agent[:300],
+            ip_address=ip_address[:45],
+            created_at=now,
+            last_used_at=now,
+            expires_at=now + (REMEMBER_LIFETIME if remember else IDLE_LIFETIME),
+        )
+    )
+    value = signer(secret_key).sign(token).decode()
+    return NewSession(value, int(REMEMBER_LIFETIME.total_seconds()) if remember else None)
+
+
+async def revoke_sessions(
+    session: AsyncSession, *, user_id: int, keep_id: int | None = None, only_id: int | None = None
+) -> int:
+    """End a user's sessions: one (``only_id``), or all but ``keep_id``; the caller commits."""
+    statement = (
+        update(LoginSession)
+        .where(LoginSession.user_id == user_id)
+        .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=utcnow())
+    )
+    if only_id is not None:
+        statement = statement.where(LoginSession.id == only_id)
+    if keep_id is not None:
+        statement = statement.where(LoginSession.id != keep_id)
+    result = await session.execute(statement)
+    return result.rowcount or 0
+
+
+async def active_sessions(session: AsyncSession, *, user_id: int) -> list[LoginSession]:
+    now = utcnow()
+    rows = await session.execute(
+        select(LoginSession)
+        .where(LoginSession.user_id == user_id)
+        .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(LoginSession.expires_at > now)
+        .order_by(LoginSession.last_used_at.desc())  # type: ignore[attr-defined]
+    )
+    return list(rows.scalars())
+
+
+def read_token(secret_key: str, cookie_value: str | None) -> str | None:
+    if not cookie_value:
+        return None
+    try:
+        return signer(secret_key).unsign(cookie_value).decode()
+    except BadSignature:
+        return None
+
+
+class SessionMiddleware:
+    """Puts the signed-in user (or ``None``) in ``scope["user"]`` and their language first."""
+
+    def __init__(
+        self, app: ASGIApp, *, secret_key: str, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self.app = app
+        self.secret_key = secret_key
+        self.sessions = sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        scope["user"] = None
+        scope["login_session"] = None
+        token = read_token(self.secret_key, _cookie(scope, SESSION_COOKIE))
+        if token:
+            found = await self._find(token_hash(token), utcnow())
+            if found:
+                login_session, user = found
+                scope["user"] = user
+                scope["login_session"] = login_session
+                scope["preferred_language"] = user.preferred_language
+        await self.app(scope, receive, send)
+
+    async def _find(self, digest: str, now: datetime) -> tuple[LoginSession, User] | None:
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    select(LoginSession, User)
+                    .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
+                    .where(LoginSession.token_hash == digest)
+                    .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+                    .where(LoginSession.expires_at > now)
+                )
+            ).first()
+            if row is None:
+                return None
+            login_session, user = row
+            if now - login_session.last_used_at >= TOUCH_EVERY:
+                values: dict = {"last_used_at": now}
+                if not login_session.remember:
+                    values["expires_at"] = now + IDLE_LIFETIME
+                await session.execute(
+                    update(LoginSession).where(LoginSession.id == login_session.id).values(**values)
+                )
+                await session.commit()
+            return login_session, user

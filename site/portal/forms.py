@@ -1,0 +1,102 @@
+"""What every form shares: WTForms with our catalogue, and validators for Chinese data.
+
+Each validator is given its message explicitly (``lazy_gettext``), so every message a user can
+see is in our catalogue; WTForms' own messages never reach the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from starlette.datastructures import FormData
+from wtforms import Form, ValidationError
+from wtforms.fields import Field
+
+from portal import i18n
+from portal.i18n import lazy_gettext as _l
+
+
+class _Translations:
+    def gettext(self, message: str) -> str:
+        return i18n.gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return i18n.raw_ngettext(singular, plural, n)
+
+
+class PortalForm(Form):
+    """Base form: CSRF is checked by the middleware; messages come from our catalogue."""
+
+    class Meta:
+        def get_translations(self, form: Form) -> _Translations:
+            return _Translations()
+
+    @classmethod
+    def from_form(cls, form: FormData, **kwargs: Any) -> PortalForm:
+        return cls(formdata=form, **kwargs)  # type: ignore[arg-type]
+
+    def first_errors(self) -> dict[str, str]:
+        """The first error of each field, as text, for templates and htmx responses."""
+        return {name: str(errors[0]) for name, errors in self.errors.items() if errors}
+
+
+def strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+class Email:
+    """A syntactically valid address (no DNS lookup); stores the normalized form."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if not field.data:
+            return
+        try:
+            result = validate_email(field.data, check_deliverability=False)
+        except EmailNotValidError as error:
+            raise ValidationError(_l("Enter an email address like name@example.com.")) from error
+        field.data = result.normalized
+
+
+class Phone:
+    """A mainland mobile number by default; numbers of other regions start with +.
+
+    The field's data becomes the E.164 form (+8613812345678).
+    """
+
+    def __call__(self, form: Form, field: Field) -> None:
+        if not field.data:
+            return
+        raw = "".join(ch for ch in field.data if ch not in " -()")
+        try:
+            number = phonenumbers.parse(raw, "CN")
+        except phonenumbers.NumberParseException as error:
+            raise ValidationError(
+                _l("Enter a mobile number such as 138 1234 5678, or +852 … for other regions.")
+            ) from error
+        if not phonenumbers.is_valid_number(number):
+            raise ValidationError(
+                _l("Enter a mobile number such as 138 1234 5678, or +852 … for other regions.")
+            )
+        if number.country_code == 86 and phonenumbers.number_type(number) not in (
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        ):
+            raise ValidationError(
+                _l("Enter a mobile number: we send order updates by text message.")
+            )
+        field.data = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def display_phone(e164: str | None) -> str:
+    """+8613812345678 -> 138 1234 5678; other regions in international form."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return e164
+    if number.country_code == 86:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
