@@ -28,9 +28,10 @@ Servers
                       (parsed ``EmailMessage``), ``.received`` (with envelopes), ``.wait_for(n)``.
 
 Browser (mark such tests ``@pytest.mark.browser``; tests using these fixtures are marked anyway)
-    ``browser``       headless Debian Chromium (``PORTAL_CHROMIUM``, default /usr/bin/chromium)
+    ``browser``       (per module) headless Debian Chromium (``PORTAL_CHROMIUM``, default /usr/bin/chromium)
                       through Playwright; skipped with a reason if absent, a failure with CI=true.
-    ``page``          a fresh page (1280x800, its own context); console errors are recorded.
+    ``page``          a fresh page (1280x800, reduced motion, its own context); console errors
+                      and failed subresources are recorded.
     ``new_page``      ``new_page(**context_options)``, e.g. ``java_script_enabled=False`` or
                       ``locale="zh-CN"``.
     Helpers in ``tests.support.browser``: ``screenshot(page, name)`` (390 and 1280 px, under
@@ -247,8 +248,11 @@ def smtp_server() -> Iterator[SMTPServer]:
 # -- the browser -----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop running in the main thread while
+    # it is open, which breaks asyncio.run and async tests; closing it per module confines that
+    # to browser modules (tests.support.databases.in_thread runs such code beside it).
     if not (env.CHROMIUM.is_file() and os.access(env.CHROMIUM, os.X_OK)):
         _unavailable(
             f"no Chromium at {env.CHROMIUM} (apt-get install chromium, or set PORTAL_CHROMIUM)"
@@ -275,6 +279,8 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
 
     def open_page(**context_options: Any) -> Any:
         context_options.setdefault("viewport", {"width": 1280, "height": 800})
+        # No smooth scrolling or animations: Playwright waits for moving elements to settle.
+        context_options.setdefault("reduced_motion", "reduce")
         context = browser.new_context(**context_options)
         context.set_default_timeout(10_000)
         contexts.append(context)

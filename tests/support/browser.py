@@ -28,11 +28,27 @@ _console: weakref.WeakKeyDictionary[Page, list[str]] = weakref.WeakKeyDictionary
 
 
 def watch_console(page: Page) -> None:
-    """Record console errors and uncaught exceptions (a CSP violation shows up here)."""
+    """Record console errors, uncaught exceptions and failed subresources.
+
+    A CSP violation, a broken script or a missing stylesheet shows up here. The page's own
+    status (a 404 page is meant to be a 404) is the test's business, so it is not recorded.
+    """
     errors: list[str] = []
     _console[page] = errors
-    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+
+    def on_console(message: Any) -> None:
+        # Chromium's "Failed to load resource" repeats what on_response reports more precisely.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            errors.append(f"console: {message.text}")
+
+    def on_response(response: Any) -> None:
+        if response.status >= 400 and not response.request.is_navigation_request():
+            errors.append(f"{response.status} for {response.url}")
+
+    page.on("console", on_console)
     page.on("pageerror", lambda exc: errors.append(f"exception: {exc}"))
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: errors.append(f"failed: {request.url}"))
 
 
 def assert_no_console_errors(page: Page) -> None:

@@ -10,7 +10,10 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -19,6 +22,7 @@ from sqlalchemy.engine import URL, make_url
 from portal import migrate
 from tests.support.site import make_settings
 
+T = TypeVar("T")
 PREFIX = "portal_test_"
 _NAME = re.compile(rf"^{PREFIX}(\d+)_[0-9a-f]+(_template)?$")
 
@@ -27,8 +31,18 @@ class DatabaseUnavailable(RuntimeError):
     pass
 
 
+def in_thread(function: Callable[..., T], *args: Any) -> T:
+    """Call ``function`` in a fresh thread and return its result.
+
+    For code that calls ``asyncio.run`` (the migrations, a service driven from a sync test)
+    while Playwright's sync API is open: it keeps an event loop running in the main thread.
+    """
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(function, *args).result()
+
+
 def migrate_to_head(database_url: str, directory: Path) -> None:
-    migrate.upgrade(make_settings(directory, database_url=database_url))
+    in_thread(migrate.upgrade, make_settings(directory, database_url=database_url))
 
 
 def sqlite_url(path: Path) -> str:
