@@ -16,6 +16,8 @@ from starlette.convertors import (
     PathConvertor,
     UUIDConvertor,
 )
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.testclient import TestClient
 
@@ -182,6 +184,27 @@ def unsafe_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[s
             yield from unsafe_routes(route.routes, prefix + mount_prefix)
 
 
+def unprotected_unsafe_requests(app: Starlette) -> list[str]:
+    """Unsafe requests without a CSRF token that some route of ``app`` did not refuse (403)."""
+    found = sorted(set(unsafe_routes(app.routes)))
+    assert found, "the walk found no unsafe route at all"
+    attempts = {
+        "form": {"data": {"language": "en", "next": "/"}},
+        "multipart": {"files": {"language": (None, "en")}},
+        "json": {"json": {"language": "en"}},
+        "empty": {},
+    }
+    got_through = []
+    with TestClient(app, raise_server_exceptions=False) as client:
+        client.get("/")  # a CSRF cookie, as a real visitor would have
+        for method, path in found:
+            for kind, body in attempts.items():
+                response = client.request(method, path, follow_redirects=False, **body)
+                if response.status_code != 403:
+                    got_through.append(f"{method} {path} ({kind}) -> {response.status_code}")
+    return got_through
+
+
 def test_every_unsafe_route_refuses_requests_without_a_token(app: Starlette) -> None:
     """Walks the app's routes, so the routes of later issues are covered without a new test.
 
@@ -189,23 +212,26 @@ def test_every_unsafe_route_refuses_requests_without_a_token(app: Starlette) -> 
     ``portal.security.read_form``: a route that handles an unsafe method must read its form
     through it before it does anything else.
     """
-    found = sorted(set(unsafe_routes(app.routes)))
-    assert ("POST", "/language") in found  # the walk itself works
-    with TestClient(app, raise_server_exceptions=False) as client:
-        client.get("/")  # a CSRF cookie, as a real visitor would have
-        refused = []
-        for method, path in found:
-            attempts = {
-                "form": {"data": {"language": "en", "next": "/"}},
-                "multipart": {"files": {"language": (None, "en")}},
-                "json": {"json": {"language": "en"}},
-                "empty": {},
-            }
-            for kind, body in attempts.items():
-                response = client.request(method, path, follow_redirects=False, **body)
-                if response.status_code != 403:
-                    refused.append(f"{method} {path} ({kind}) -> {response.status_code}")
-    assert not refused, "unsafe requests without a CSRF token got through:\n" + "\n".join(refused)
+    assert ("POST", "/language") in set(unsafe_routes(app.routes))
+    got_through = unprotected_unsafe_requests(app)
+    assert not got_through, "unsafe requests without a CSRF token got through:\n" + "\n".join(
+        got_through
+    )
+
+
+def test_the_route_walk_catches_a_route_that_skips_read_form(app: Starlette) -> None:
+    async def careless(request: Request) -> Response:
+        await request.form()  # not portal.security.read_form
+        return RedirectResponse("/", status_code=303)
+
+    app.router.routes.append(
+        Mount("/area", routes=[Route("/items/{item_id:int}", careless, methods=["POST", "DELETE"])])
+    )
+    got_through = unprotected_unsafe_requests(app)
+    assert got_through == [
+        "DELETE /area/items/1 (multipart) -> 303",
+        "POST /area/items/1 (multipart) -> 303",
+    ]
 
 
 def test_the_csrf_cookie_is_httponly_and_samesite(client: TestClient) -> None:

@@ -102,18 +102,26 @@ def axe_violations(page: Page, options: dict[str, Any] | None = None) -> list[di
 
 
 def format_violations(violations: list[dict[str, Any]]) -> str:
+    """One block per rule: id, impact, help and link, then each element with its first problem."""
     lines = []
     for violation in violations:
-        lines.append(
-            f"{violation['id']} ({violation['impact']}): {violation['help']} - {violation['helpUrl']}"
-        )
+        lines.append(f"{violation['id']} ({violation['impact']}): {violation['help']}")
+        lines.append(f"  {violation['helpUrl']}")
         for node in violation["nodes"]:
             target = " ".join(
                 " >> ".join(part) if isinstance(part, list) else str(part)
                 for part in node["target"]
             )
-            summary = (node.get("failureSummary") or "").replace("\n", " ").strip()
-            lines.append(f"    {target}: {summary}")
+            html = " ".join(node.get("html", "").split())
+            html = html if len(html) <= 120 else html[:117] + "..."
+            summary = [
+                line.strip()
+                for line in (node.get("failureSummary") or "").splitlines()
+                if line.strip() and not line.strip().startswith("Fix ")
+            ]
+            lines.append(f"  - {target}   {html}")
+            if summary:
+                lines.append(f"      {summary[0]}")
     return "\n".join(lines)
 
 
