@@ -36,12 +36,23 @@ class LiveServer(str):
         return str(self) + path
 
 
+class _ThreadedServer(uvicorn.Server):
+    """uvicorn in a background thread: signals (Ctrl+C) belong to pytest in the main thread."""
+
+    def install_signal_handlers(self) -> None:  # uvicorn before 0.29
+        pass
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:  # uvicorn 0.29 and later
+        yield
+
+
 @contextlib.contextmanager
 def serve(app: ASGIApp, *, timeout: float = 15.0) -> Iterator[str]:
     """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL.
 
-    The socket is bound here (port 0) and handed to uvicorn, so there is no race for the port.
-    uvicorn installs signal handlers only in the main thread, so Ctrl+C still reaches pytest.
+    The socket is bound here (port 0) and handed to uvicorn, so there is no race for the port;
+    the server installs no signal handlers, so Ctrl+C still reaches pytest.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -50,7 +61,7 @@ def serve(app: ASGIApp, *, timeout: float = 15.0) -> Iterator[str]:
     config = uvicorn.Config(
         app, lifespan="on", log_level="warning", access_log=False, server_header=False
     )
-    server = uvicorn.Server(config)
+    server = _ThreadedServer(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn:{port}", daemon=True
     )
