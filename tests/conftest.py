@@ -28,8 +28,11 @@ Servers
                       (parsed ``EmailMessage``), ``.received`` (with envelopes), ``.wait_for(n)``.
 
 Browser (mark such tests ``@pytest.mark.browser``; tests using these fixtures are marked anyway)
-    ``browser``       (per module) headless Debian Chromium (``PORTAL_CHROMIUM``, default /usr/bin/chromium)
-                      through Playwright; skipped with a reason if absent, a failure with CI=true.
+    ``browser``       headless Debian Chromium (``PORTAL_CHROMIUM``, default /usr/bin/chromium)
+                      through Playwright, one per module; skipped with a reason if absent, a
+                      failure with CI=true. While it is open an event loop runs in the main
+                      thread: call code that uses ``asyncio.run`` through
+                      ``tests.support.databases.in_thread(function, *args)``.
     ``page``          a fresh page (1280x800, reduced motion, its own context); console errors
                       and failed subresources are recorded.
     ``new_page``      ``new_page(**context_options)``, e.g. ``java_script_enabled=False`` or
