@@ -12,12 +12,14 @@ Each time is the best of a few repetitions, and the absolute times are printed b
 from __future__ import annotations
 
 import gc
+import os
 import random
 import re
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -104,16 +106,30 @@ def _edit(block: str, locale: str, version: str, rng: random.Random) -> str:
     return block[: word.start()] + replacement + block[word.end() :]
 
 
-def best_of(repeats: int, run: Callable[[], object], prepare: Callable[[], object] = lambda: None):
-    """The shortest of ``repeats`` timed runs (``prepare`` is not timed) and the last result."""
-    best, result = float("inf"), None
+@dataclass
+class Timed:
+    """A step to time: ``prepare`` runs untimed before each repetition of ``run``."""
+
+    run: Callable[[], object]
+    prepare: Callable[[], object] = lambda: None
+    best: float = float("inf")
+    result: object = None
+
+
+def best_of(repeats: int, *steps: Timed) -> None:
+    """Time each step ``repeats`` times and keep its shortest time (and its last result).
+
+    The steps take turns, so a spell of load on a shared machine slows them alike instead of
+    skewing the ratio between them.
+    """
     for _ in range(repeats):
-        prepare()
-        gc.collect()
-        started = time.perf_counter()
-        result = run()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+        for step in steps:
+            step.prepare()
+            os.sync()  # the files of the step before are on disk, not competing with this one
+            gc.collect()
+            started = time.perf_counter()
+            step.result = step.run()
+            step.best = min(step.best, time.perf_counter() - started)
 
 
 def render_markdown_alone(content_dir: Path, out_dir: Path) -> None:
@@ -151,29 +167,32 @@ def policy_build() -> list[Figure]:
         run_build()
 
         # Cold means from nothing on both sides: no cache, no earlier output to replace.
-        markdown_seconds, _ = best_of(
-            REPEATS,
-            lambda: render_markdown_alone(content, root / "markdown"),
-            prepare=lambda: shutil.rmtree(root / "markdown"),
-        )
-
         def from_nothing() -> None:
             cache.unlink(missing_ok=True)
             shutil.rmtree(root / "public")
 
-        build_seconds, full = best_of(REPEATS, run_build, prepare=from_nothing)
         changed = _ToggledVersion(content / "policy" / f"1.{VERSIONS // 2}")
-        run_build()  # the cache now holds every fragment
-        rebuild_seconds, rebuild = best_of(REPEATS, run_build, prepare=changed.toggle)
-    if full.rendered == 0 or rebuild.rendered == 0:
+
+        def one_version_changed() -> None:
+            run_build()  # the cache holds every fragment (the cold build just emptied it)
+            changed.toggle()
+
+        markdown = Timed(
+            lambda: render_markdown_alone(content, root / "markdown"),
+            prepare=lambda: shutil.rmtree(root / "markdown"),
+        )
+        full = Timed(run_build, prepare=from_nothing)
+        rebuild = Timed(run_build, prepare=one_version_changed)
+        best_of(REPEATS, markdown, full, rebuild)
+    if full.result.rendered == 0 or rebuild.result.rendered == 0:
         raise RuntimeError("the build rendered nothing: the figures would measure the cache alone")
     return [
-        Figure("policy.build_vs_markdown", build_seconds / markdown_seconds, "x", "<=", 1.5),
-        Figure("policy.rebuild_share", 100 * rebuild_seconds / build_seconds, "%", "<=", 10.0),
-        Figure("policy.build_time", build_seconds, "s"),
-        Figure("policy.markdown_time", markdown_seconds, "s"),
-        Figure("policy.rebuild_time", rebuild_seconds, "s"),
-        Figure("policy.rebuild_rendered", rebuild.rendered, "fragments"),
+        Figure("policy.build_vs_markdown", full.best / markdown.best, "x", "<=", 1.5),
+        Figure("policy.rebuild_share", 100 * rebuild.best / full.best, "%", "<=", 10.0),
+        Figure("policy.build_time", full.best, "s"),
+        Figure("policy.markdown_time", markdown.best, "s"),
+        Figure("policy.rebuild_time", rebuild.best, "s"),
+        Figure("policy.rebuild_rendered", rebuild.result.rendered, "fragments"),
     ]
 
 

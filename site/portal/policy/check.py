@@ -77,9 +77,23 @@ def _same_structure(version: PolicyVersion) -> list[Problem]:
 def _references(document: PolicyDocument, inventory: Inventory | None) -> list[Problem]:
     problems = []
     markers = []
-    for number, line in enumerate(document.text.splitlines(), 1):
+    lines = document.text.splitlines()
+    for number, line in enumerate(lines, 1):
+        if "[[" not in line:  # most lines: the cheapest test first
+            continue
         if line.strip() == INVENTORY_MARKER:
             markers.append(number)
+            # The build replaces the paragraph Python-Markdown makes of the marker line.
+            neighbours = lines[number - 2 : number - 1] + lines[number : number + 1]
+            if line.rstrip() != INVENTORY_MARKER or any(n.strip() for n in neighbours):
+                problems.append(
+                    Problem(
+                        document.path,
+                        number,
+                        f"`{INVENTORY_MARKER}` must stand alone: at the start of its line, "
+                        "with a blank line before and after it",
+                    )
+                )
         if inventory is None:
             continue
         for kind, target in REFERENCE.findall(line):
@@ -120,7 +134,7 @@ def _inventory_sections(inventory: Inventory, latest: PolicyVersion) -> list[Pro
     return [
         Problem(
             inventory.path,
-            scenario.line,
+            scenario.policy_section_line or scenario.line,
             f"scenario {scenario.id!r}: policy_section {scenario.policy_section!r} is not a section "
             f"of version {latest.version}",
         )

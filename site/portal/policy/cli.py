@@ -51,7 +51,8 @@ def run_build(settings: Settings) -> int:
     elapsed = time.perf_counter() - started
     print(
         f"build: {report.versions} versions, {report.files} files "
-        f"({report.rendered} rendered, the rest cached) in {elapsed:.2f} s -> "
+        f"({report.rendered} rendered, the rest cached; {report.written} changed on disk) "
+        f"in {elapsed:.2f} s -> "
         f"{_relative(settings, str(settings.public_dir / 'policy'))}"
     )
     return 0

@@ -24,7 +24,10 @@ from portal.policy.model import (
 )
 
 HEADER_FIELDS = ("version", "effective", "material", "summary")
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([^}\s]*)\})?\s*$")
+HEADING = re.compile(r"(#{1,6})\s+(.*)")
+# Lines that open a heading or a code fence, found after a newline: a pattern that starts with a
+# literal is searched for quickly, one anchored with ^ is tried at every character.
+FENCE_OR_HEADING = re.compile(r"\n(?:#|```)[^\n]*")
 ANCHOR = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 VERSION = re.compile(r"^\d+(?:\.\d+)*$")
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -32,6 +35,19 @@ SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 def version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split(".")) if VERSION.match(version) else (-1,)
+
+
+def parse_heading(line: str) -> tuple[int, str, str | None] | None:
+    """``## 2. Cookies {#cookies}`` -> ``(2, "2. Cookies", "cookies")``; ``None`` for a non-heading."""
+    match = HEADING.match(line)
+    if not match:
+        return None
+    text = match[2].rstrip()
+    # String methods, not a regex with a lazy text group: that one costs a scan per character.
+    start = text.rfind("{#")
+    if start >= 0 and text.endswith("}"):
+        return len(match[1]), text[:start].rstrip(), text[start + 2 : -1]
+    return len(match[1]), text, None
 
 
 def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDocument | None:
@@ -58,6 +74,9 @@ def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDo
         header[key.strip().lower()] = (value.strip(), index + 1)
         index += 1
     body_start = index + 1
+    # The body is checked whatever the header says: one run lists every mistake in the file.
+    body = "\n".join(lines[body_start:]) + "\n"
+    headings = _headings(path, body, body_start + 1, problems)
     ok = True
     for name in HEADER_FIELDS:
         if name not in header or not header[name][0]:
@@ -94,14 +113,13 @@ def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDo
                 path, effective_line, f"effective {effective_text!r} is not a date like 2025-03-01"
             )
         )
-        return None
+        ok = False
     material_text, material_line = header["material"]
     if material_text.lower() not in {"yes", "no"}:
         problems.append(
             Problem(path, material_line, f"material must be yes or no, not {material_text!r}")
         )
-        return None
-    headings = _headings(path, lines, body_start, problems)
+        ok = False
     if not ok:
         return None
     return PolicyDocument(
@@ -111,7 +129,7 @@ def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDo
         effective=effective,
         material=material_text.lower() == "yes",
         summary=header["summary"][0],
-        body="\n".join(lines[index + 1 :]) + "\n",
+        body=body,
         body_line=body_start + 1,
         headings=headings,
         digest=hashlib.sha256(raw).hexdigest(),
@@ -121,20 +139,26 @@ def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDo
 
 
 def _headings(
-    path: Path, lines: list[str], start: int, problems: list[Problem]
+    path: Path, body: str, first_line: int, problems: list[Problem]
 ) -> tuple[Heading, ...]:
+    """The headings of ``body`` (whose first line is ``first_line`` of the file)."""
     headings: list[Heading] = []
     seen: dict[str, int] = {}
     fenced = False
-    for number, line in enumerate(lines[start:], start=start + 1):
+    number, position = first_line, 0
+    scan = "\n" + body  # the first line follows a newline too
+    for candidate in FENCE_OR_HEADING.finditer(scan):
+        number += scan.count("\n", position, candidate.start())
+        position = candidate.start()
+        line = candidate[0][1:]
         if line.startswith("```"):
             fenced = not fenced
         if fenced or not line.startswith("#"):
             continue
-        match = HEADING.match(line)
-        if not match:
+        heading = parse_heading(line)
+        if not heading:
             continue
-        level, text, anchor = len(match[1]), match[2], match[3]
+        level, text, anchor = heading
         if not anchor:
             problems.append(
                 Problem(
@@ -190,8 +214,8 @@ def load_versions(policy_dir: Path, problems: list[Problem]) -> list[PolicyVersi
             document = parse_document(path, locale, problems)
             if document:
                 documents[locale] = document
-        for extra in sorted(folder.glob("*.md")):
-            if extra.stem not in LOCALES:
+        for extra in sorted(folder.iterdir()):
+            if extra.suffix == ".md" and extra.stem not in LOCALES:
                 problems.append(
                     Problem(
                         extra, 0, f"unknown language {extra.stem!r} (known: {', '.join(LOCALES)})"
@@ -319,7 +343,7 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
                     problems.append(
                         Problem(
                             path,
-                            field_line,
+                            _key_line(lines, field_line, flag),
                             f"{where} field {key!r}: {flag} must be true or false, not {entry[flag]!r}",
                         )
                     )
@@ -331,12 +355,18 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
                         entry.get("label"),
                         f"{where} field {key!r} label",
                         path,
-                        field_line,
+                        _key_line(lines, field_line, "label"),
                         problems,
                     ),
                     sensitive=bool(entry.get("sensitive", False)),
                     required=bool(entry.get("required", False)),
-                    note=_localized(note, f"{where} field {key!r} note", path, field_line, problems)
+                    note=_localized(
+                        note,
+                        f"{where} field {key!r} note",
+                        path,
+                        _key_line(lines, field_line, "note"),
+                        problems,
+                    )
                     if note
                     else None,
                 )
@@ -348,19 +378,35 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
                 id=scenario_id,
                 group=group,
                 policy_section=str(item.get("policy_section", "")),
-                title=_localized(item.get("title"), f"{where} title", path, line, problems),
-                purpose=_localized(item.get("purpose"), f"{where} purpose", path, line, problems),
-                method=_localized(item.get("method"), f"{where} method", path, line, problems),
-                retention=_localized(
-                    item.get("retention"), f"{where} retention", path, line, problems
-                ),
+                **{
+                    name: _localized(
+                        item.get(name),
+                        f"{where} {name}",
+                        path,
+                        _key_line(lines, line, name),
+                        problems,
+                    )
+                    for name in ("title", "purpose", "method", "retention")
+                },
                 fields=tuple(fields),
                 line=line,
+                policy_section_line=_key_line(lines, line, "policy_section"),
             )
         )
     if len(problems) > count:
         return None
     return Inventory(path, tuple(scenarios), groups, hashlib.sha256(raw).hexdigest())
+
+
+def _key_line(lines: list[str], table_line: int, key: str) -> int:
+    """The line of ``key = ...`` in the table that starts on ``table_line`` (or that line)."""
+    assignment = re.compile(rf"\s*{re.escape(key)}\s*=")
+    for number in range(table_line, len(lines)):  # ``lines[table_line]`` is the next line
+        if lines[number].lstrip().startswith("["):
+            break
+        if assignment.match(lines[number]):
+            return number + 1
+    return table_line
 
 
 def _line_of(lines: list[str], needle: str, *, prefix: bool = False) -> int:

@@ -9,6 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
+from typing import NamedTuple
+
+from portal.policy.content import parse_heading
 
 CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f"
 # CJK characters are word characters to ``\w``: a Latin word must stop at them, or an address
@@ -19,14 +23,14 @@ TOKEN = re.compile(
     r"|\s+"
     r"|."
 )
-HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*(?:\{#([^}\s]*)\})?\s*$")
 LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1")
 ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!])")
+INLINE_MARKUP = re.compile(r"[\[*_`\\]")
+LIST_ITEM = re.compile(r"(?:[-*+]|\d+[.)])\s")
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):  # a tuple: a policy has thousands, and they are made in every build
     kind: str  # "h1".."h6" or "p"
     text: str
     anchor: str | None = None
@@ -49,8 +53,11 @@ class Diff:
     words_removed: int
 
 
+@lru_cache(maxsize=4096)  # consecutive versions share most of their paragraphs
 def plain(markdown_text: str) -> str:
     """The text a reader sees, without inline Markdown."""
+    if not INLINE_MARKUP.search(markdown_text):  # most paragraphs: spare the four substitutions
+        return " ".join(markdown_text.split())
     text = LINK.sub(r"\1", markdown_text)
     for _ in range(2):
         text = EMPHASIS.sub(r"\2", text)
@@ -70,13 +77,14 @@ def blocks(body: str) -> list[Block]:
 
     for line in body.splitlines():
         stripped = line.strip()
-        heading = HEADING.match(stripped) if stripped.startswith("#") else None
+        heading = parse_heading(stripped) if stripped.startswith("#") else None
         if heading:
             flush()
-            result.append(Block(f"h{len(heading[1])}", plain(heading[2]), heading[3]))
+            level, text, anchor = heading
+            result.append(Block(f"h{level}", plain(text), anchor))
         elif not stripped:
             flush()
-        elif re.match(r"^(?:[-*+]|\d+[.)])\s", stripped):
+        elif LIST_ITEM.match(stripped):
             flush()
             paragraph.append(stripped)
         else:
@@ -152,14 +160,26 @@ def _changed(
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """The parts of ``new`` and ``old`` as equal, inserted and deleted runs of words."""
     a, b = tokens(old), tokens(new)
-    parts: list[tuple[str, str]] = []
-    for op, i1, i2, j1, j2 in SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    # Most edits touch a few words of a long paragraph: match the common start and end directly
+    # and leave only the middle to SequenceMatcher, which is quadratic at worst.
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
+        end += 1
+    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
+    parts: list[tuple[str, str]] = [("equal", "".join(a[:start]))]
+    for op, i1, i2, j1, j2 in SequenceMatcher(
+        None, middle_a, middle_b, autojunk=False
+    ).get_opcodes():
         if op == "equal":
-            parts.append(("equal", "".join(a[i1:i2])))
+            parts.append(("equal", "".join(middle_a[i1:i2])))
         if op in ("delete", "replace"):
-            parts.append(("delete", "".join(a[i1:i2])))
+            parts.append(("delete", "".join(middle_a[i1:i2])))
         if op in ("insert", "replace"):
-            parts.append(("insert", "".join(b[j1:j2])))
+            parts.append(("insert", "".join(middle_b[j1:j2])))
+    parts.append(("equal", "".join(a[len(a) - end :])))
     return _merge(parts)
 
 

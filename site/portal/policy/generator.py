@@ -2,7 +2,8 @@
 
 Every rendered fragment is cached under a key made of the digests of everything it depends on
 (its documents, the inventory, the templates and catalogues, this code), so a rebuild after one
-version changed renders only that version, its diffs, and the change log.
+version changed renders only that version and the diffs that touch it (and the change log when a
+header changed), and the writer rewrites only the files whose content changed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import jinja2
 
 from portal.policy.check import check_content
 from portal.policy.model import LOCALES, ContentError, Policy
-from portal.policy.render import new_markdown, render_changes, render_diff, render_document
+from portal.policy.render import Renderer
 from portal.policy.writer import Writer
 
 CACHE_FORMAT = 1
@@ -28,6 +29,7 @@ class BuildReport:
     versions: int
     files: int
     rendered: int  # fragments rendered in this build (the rest came from the cache)
+    written: int = 0  # files created, replaced or deleted in the output (the rest were unchanged)
 
 
 def environment_digest(templates_dir: Path, locales_dir: Path) -> str:
@@ -108,7 +110,7 @@ def build(
     if policy is None:
         raise ContentError(problems)
     cache = _Cache(cache_path, environment_digest(templates_dir, locales_dir))
-    md = new_markdown()
+    renderer = Renderer(env, policy.inventory)
     inventory_digest = policy.inventory.digest
     writer = Writer(out_dir / "policy")
     try:
@@ -128,9 +130,7 @@ def build(
                     f"{version.version}/{locale}.html",
                     cache.get(
                         parts,
-                        lambda v=version, d=document, p=previous: render_document(
-                            env, md, v, d, policy.inventory, p
-                        ),
+                        lambda v=version, d=document, p=previous: renderer.document(v, d, p),
                     ),
                 )
                 if previous is not None:
@@ -139,15 +139,22 @@ def build(
                     writer.write(
                         f"{version.version}/changes.{locale}.html",
                         cache.get(
-                            parts, lambda o=old, d=document, v=version: render_diff(env, o, d, v)
+                            parts, lambda o=old, d=document, v=version: renderer.diff(o, d, v)
                         ),
                     )
+        listing = json.dumps(manifest(policy), ensure_ascii=False, indent=1)
         for locale in LOCALES:
-            writer.write(f"changes.{locale}.html", render_changes(env, policy, locale))
-        writer.write("manifest.json", json.dumps(manifest(policy), ensure_ascii=False, indent=1))
+            # The change log shows the headers of every version: the manifest lists them all.
+            writer.write(
+                f"changes.{locale}.html",
+                cache.get(
+                    ("changes", locale, listing), lambda x=locale: renderer.changes(policy, x)
+                ),
+            )
+        writer.write("manifest.json", listing)
         writer.commit()
     except BaseException:
         writer.abort()
         raise
     cache.save()
-    return BuildReport(len(policy.versions), len(writer.written), cache.misses)
+    return BuildReport(len(policy.versions), len(writer.files), cache.misses, writer.changed)

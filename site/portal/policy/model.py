@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 LOCALES = ("en", "zh_Hans")
 
@@ -29,8 +30,7 @@ class ContentError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):  # a tuple: every build makes thousands (30 per document)
     level: int
     anchor: str
     text: str
@@ -89,7 +89,8 @@ class Scenario:
     method: dict[str, str]
     retention: dict[str, str]
     fields: tuple[InventoryField, ...]
-    line: int
+    line: int  # of its [[scenario]]
+    policy_section_line: int = 0
 
     def field(self, key: str) -> InventoryField | None:
         return next((f for f in self.fields if f.key == key), None)

@@ -19,7 +19,8 @@ from portal.policy.check import INVENTORY_MARKER, REFERENCE
 from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion
 
 MARKDOWN_EXTENSIONS = ("meta", "attr_list", "sane_lists")
-INVENTORY_PLACEHOLDER = '<div class="inventory-placeholder"></div>'
+# ``check`` makes the marker a paragraph of its own, so Python-Markdown renders it as this.
+INVENTORY_PARAGRAPH = f"<p>{INVENTORY_MARKER}</p>"
 
 
 @dataclass(frozen=True)
@@ -44,52 +45,75 @@ def _references(text: str, inventory: Inventory, locale: str) -> str:
         item = scenario.field(key) if scenario else None
         return item.label[locale] if item else match[0]
 
-    lines = [
-        INVENTORY_PLACEHOLDER if line.strip() == INVENTORY_MARKER else line
-        for line in text.splitlines()
-    ]
-    return REFERENCE.sub(replace, "\n".join(lines))
+    return REFERENCE.sub(replace, text)
 
 
-def render_document(
-    env: jinja2.Environment,
-    md: markdown.Markdown,
-    version: PolicyVersion,
-    document: PolicyDocument,
-    inventory: Inventory,
-    previous: PolicyVersion | None,
-) -> str:
-    """One version in one language: contents, the text, and the generated appendix."""
-    with i18n.use_locale(document.locale):
-        md.reset()
-        body = md.convert(_references(document.text, inventory, document.locale))
-        table = env.get_template("policy/_inventory.html").render(
-            inventory=inventory, locale=document.locale
-        )
-        body = body.replace(INVENTORY_PLACEHOLDER, table)
-        toc = [
-            TocEntry(h.level, h.anchor, diff.plain(h.text))
-            for h in document.headings
-            if h.level in (2, 3)
-        ]
-        return env.get_template("policy/_article.html").render(
-            version=version,
-            document=document,
-            previous=previous,
-            toc=toc,
-            body=Markup(body),  # noqa: S704 - our own content, rendered by Python-Markdown
-        )
+class Renderer:
+    """Renders the fragments of one build, sharing what they have in common.
 
+    One Markdown instance serves every document, the appendix table is rendered once per
+    language (it is the same in every version), and each document is split into diff blocks once
+    although it takes part in two diffs.
+    """
 
-def render_diff(
-    env: jinja2.Environment, old: PolicyDocument, new: PolicyDocument, version: PolicyVersion
-) -> str:
-    """What changed from ``old`` to ``new``, word by word, with the section of every change."""
-    result = diff.diff_blocks(diff.blocks(old.body), diff.blocks(new.body))
-    with i18n.use_locale(new.locale):
-        return env.get_template("policy/_diff.html").render(
-            old=old, new=new, version=version, diff=result, mark=_mark
-        )
+    def __init__(self, env: jinja2.Environment, inventory: Inventory) -> None:
+        self.env = env
+        self.inventory = inventory
+        self.md = new_markdown()
+        self._tables: dict[str, str] = {}
+        self._blocks: dict[str, list[diff.Block]] = {}
+
+    def document(
+        self, version: PolicyVersion, document: PolicyDocument, previous: PolicyVersion | None
+    ) -> str:
+        """One version in one language: contents, the text, and the generated appendix."""
+        with i18n.use_locale(document.locale):
+            self.md.reset()
+            body = self.md.convert(_references(document.text, self.inventory, document.locale))
+            body = body.replace(INVENTORY_PARAGRAPH, self.inventory_table(document.locale))
+            toc = [
+                TocEntry(h.level, h.anchor, diff.plain(h.text))
+                for h in document.headings
+                if h.level in (2, 3)
+            ]
+            return self.env.get_template("policy/_article.html").render(
+                version=version,
+                document=document,
+                previous=previous,
+                toc=toc,
+                body=Markup(body),  # noqa: S704 - our own content, rendered by Python-Markdown
+            )
+
+    def inventory_table(self, locale: str) -> str:
+        """The appendix "List of Personal Information Collection", from the inventory."""
+        if locale not in self._tables:
+            with i18n.use_locale(locale):
+                self._tables[locale] = self.env.get_template("policy/_inventory.html").render(
+                    inventory=self.inventory, locale=locale
+                )
+        return self._tables[locale]
+
+    def diff(self, old: PolicyDocument, new: PolicyDocument, version: PolicyVersion) -> str:
+        """What changed from ``old`` to ``new``, word by word, with the section of every change."""
+        result = diff.diff_blocks(self._blocks_of(old), self._blocks_of(new))
+        with i18n.use_locale(new.locale):
+            return self.env.get_template("policy/_diff.html").render(
+                old=old, new=new, version=version, diff=result, mark=_mark
+            )
+
+    def _blocks_of(self, document: PolicyDocument) -> list[diff.Block]:
+        key = f"{document.locale}:{document.digest}"
+        if key not in self._blocks:
+            self._blocks[key] = diff.blocks(document.body)
+        return self._blocks[key]
+
+    def changes(self, policy: Policy, locale: str) -> str:
+        """The change log: every version, newest first, with its date, summary and materiality."""
+        with i18n.use_locale(locale):
+            entries = [(version, policy.previous(version)) for version in reversed(policy.versions)]
+            return self.env.get_template("policy/_changes.html").render(
+                entries=entries, locale=locale
+            )
 
 
 def _mark(parts: tuple[tuple[str, str], ...]) -> Markup:
@@ -102,10 +126,3 @@ def _mark(parts: tuple[tuple[str, str], ...]) -> Markup:
         else:
             html.append(Markup("<del>%s</del>") % text)
     return Markup("").join(html)
-
-
-def render_changes(env: jinja2.Environment, policy: Policy, locale: str) -> str:
-    """The change log: every version, newest first, with its date, summary and materiality."""
-    with i18n.use_locale(locale):
-        entries = [(version, policy.previous(version)) for version in reversed(policy.versions)]
-        return env.get_template("policy/_changes.html").render(entries=entries, locale=locale)
