@@ -1,0 +1,151 @@
+"""Fixtures for the policy generator's tests: a copy of the content to break, and builds.
+
+``content``   a copy of ``content/`` under ``tmp_path`` (a :class:`ContentCopy`) to edit freely.
+``build``     ``build(content_dir=..., public_dir=..., cache=...)`` runs the real generator with the
+              site's Jinja environment and catalogues; the defaults are this test's copy, a
+              ``public/`` folder and a cache file under ``tmp_path``.
+``built``     the real content built once for the module (``public/policy`` and its report).
+``problems``  ``problems(content_dir)``: what ``check`` says, as ``(file, line, message)``
+              with the file relative to ``content_dir``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import pytest
+
+from portal import i18n
+from portal.policy.check import check_content
+from portal.policy.generator import BuildReport
+from portal.policy.generator import build as run_build
+from portal.settings import ROOT, Settings
+from portal.templating import create_environment
+
+CONTENT = ROOT / "content"
+LATEST = "1.1"  # the newest version in content/policy
+
+
+@dataclass
+class ContentCopy:
+    """A copy of ``content/`` that a test may break, one file at a time."""
+
+    root: Path
+
+    def path(self, relative: str) -> Path:
+        return self.root / relative
+
+    def read(self, relative: str) -> str:
+        return self.path(relative).read_text(encoding="utf-8")
+
+    def write(self, relative: str, text: str) -> None:
+        self.path(relative).write_text(text, encoding="utf-8")
+
+    def replace(self, relative: str, old: str, new: str, count: int = 1) -> None:
+        """Replace ``old`` (which must be there, ``count`` times) by ``new``."""
+        text = self.read(relative)
+        assert text.count(old) == count, f"{old!r} is {text.count(old)} times in {relative}"
+        self.write(relative, text.replace(old, new))
+
+    def line_of(self, relative: str, needle: str, occurrence: int = 1) -> int:
+        """The number of the line holding ``needle`` (its ``occurrence``-th appearance)."""
+        found = [
+            number
+            for number, line in enumerate(self.read(relative).splitlines(), 1)
+            if needle in line
+        ]
+        assert len(found) >= occurrence, f"{needle!r} is not in {relative} {occurrence} time(s)"
+        return found[occurrence - 1]
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> ContentCopy:
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT, root)
+    return ContentCopy(root)
+
+
+@pytest.fixture(scope="session")
+def settings_for_build(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var_dir = tmp_path_factory.mktemp("policy-var")
+    return Settings(environment="test", root_dir=ROOT, var_dir=var_dir, content_dir=CONTENT)
+
+
+@pytest.fixture(scope="session")
+def environment(settings_for_build: Settings) -> jinja2.Environment:
+    """The site's Jinja environment, with the real catalogues, as ``build.py`` uses it."""
+    i18n.configure(settings_for_build.locales_dir)
+    return create_environment(settings_for_build)
+
+
+Build = Callable[..., BuildReport]
+
+
+@pytest.fixture
+def build(tmp_path: Path, environment: jinja2.Environment, settings_for_build: Settings) -> Build:
+    def run(
+        content_dir: Path | None = None,
+        public_dir: Path | None = None,
+        cache: Path | None = tmp_path / "cache" / "policy-build.pickle",
+    ) -> BuildReport:
+        # Another test (or the app) may have pointed the catalogues elsewhere.
+        i18n.configure(settings_for_build.locales_dir)
+        return run_build(
+            content_dir or tmp_path / "content",
+            public_dir or tmp_path / "public",
+            environment,
+            locales_dir=settings_for_build.locales_dir,
+            templates_dir=settings_for_build.templates_dir,
+            cache_path=cache,
+        )
+
+    return run
+
+
+@dataclass(frozen=True)
+class Built:
+    public: Path  # the ``policy`` folder
+    report: BuildReport
+
+    def read(self, relative: str) -> str:
+        return (self.public / relative).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def built(
+    tmp_path_factory: pytest.TempPathFactory,
+    environment: jinja2.Environment,
+    settings_for_build: Settings,
+) -> Built:
+    """The real content, built once for the module. Read it; do not change it."""
+    public = tmp_path_factory.mktemp("built") / "public"
+    i18n.configure(settings_for_build.locales_dir)
+    report = run_build(
+        CONTENT,
+        public,
+        environment,
+        locales_dir=settings_for_build.locales_dir,
+        templates_dir=settings_for_build.templates_dir,
+        cache_path=None,
+    )
+    return Built(public / "policy", report)
+
+
+Problems = Callable[[Path], list[tuple[str, int, str]]]
+
+
+@pytest.fixture
+def problems() -> Problems:
+    def run(content_dir: Path) -> list[tuple[str, int, str]]:
+        policy, found = check_content(content_dir)
+        assert (policy is None) == bool(found), "check returns a policy exactly when all is well"
+        return [
+            (problem.path.relative_to(content_dir).as_posix(), problem.line, problem.message)
+            for problem in found
+        ]
+
+    return run

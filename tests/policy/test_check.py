@@ -1,0 +1,391 @@
+"""``build.py check``: every mistake a legal writer can make is named by file and line.
+
+Each case breaks one thing in a copy of the real content and expects the problem at the place a
+writer would have to open to fix it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from portal.policy.content import HEADER_FIELDS
+from portal.settings import ROOT
+from tests.policy.conftest import CONTENT, LATEST, ContentCopy, Problems
+
+EN = f"policy/{LATEST}/en.md"
+ZH = f"policy/{LATEST}/zh_Hans.md"
+INVENTORY = "inventory.toml"
+# What `build.py check` prints for a problem: `path:line: message`.
+PROBLEM_LINE = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+): (?P<message>\S.*)$")
+
+Expected = tuple[str, int, str]  # the file, the line, and words of the message
+
+
+def test_the_real_content_passes(problems: Problems) -> None:
+    assert problems(CONTENT) == []
+
+
+# -- the policy files ------------------------------------------------------------------------
+
+
+def missing_language(content: ContentCopy) -> Expected:
+    content.path(ZH).unlink()
+    return ZH, 0, "every version needs en.md and zh_Hans.md"
+
+
+def header_field_missing(name: str) -> Callable[[ContentCopy], Expected]:
+    def apply(content: ContentCopy) -> Expected:
+        lines = content.read(EN).splitlines(keepends=True)
+        content.write(EN, "".join(line for line in lines if not line.startswith(f"{name}:")))
+        return EN, 1, f"the header has no `{name}:` line"
+
+    return apply
+
+
+def effective_not_iso(content: ContentCopy) -> Expected:
+    content.replace(EN, "effective: 2025-03-03", "effective: 3 March 2025")
+    return EN, 2, "'3 March 2025' is not a date like"
+
+
+def effective_impossible(content: ContentCopy) -> Expected:
+    content.replace(EN, "effective: 2025-03-03", "effective: 2025-02-30")
+    return EN, 2, "'2025-02-30' is not a date like"
+
+
+def material_not_yes_or_no(content: ContentCopy) -> Expected:
+    content.replace(EN, "material: no", "material: minor")
+    return EN, 3, "material must be yes or no, not 'minor'"
+
+
+def version_differs_from_folder(content: ContentCopy) -> Expected:
+    content.replace(EN, "version: 1.1", "version: 1.2")
+    return EN, 1, "version '1.2' differs from its folder '1.1'"
+
+
+def versions_out_of_date_order(content: ContentCopy) -> Expected:
+    for relative in (EN, ZH):  # both languages agree, and 1.1 now comes before 1.0
+        content.replace(relative, "effective: 2025-03-03", "effective: 2024-10-01")
+    return EN, 2, "versions must follow in date order"
+
+
+def two_versions_on_one_day(content: ContentCopy) -> Expected:
+    for relative in (EN, ZH):
+        content.replace(relative, "effective: 2025-03-03", "effective: 2024-10-15")
+    return EN, 2, "versions must follow in date order"
+
+
+def languages_disagree_on_the_date(content: ContentCopy) -> Expected:
+    content.replace(ZH, "effective: 2025-03-03", "effective: 2025-03-04")
+    return ZH, 2, "`effective` differs from en.md in the same version"
+
+
+def chinese_lacks_a_section(content: ContentCopy) -> Expected:
+    content.replace(
+        ZH, "## 6. 我们如何处理未成年人的个人信息 {#minors}", "6. 我们如何处理未成年人的个人信息"
+    )
+    # The structures part where the Chinese goes on with the next section instead.
+    return ZH, content.line_of(ZH, "{#policy-updates}"), "there ## {#minors} on line 164"
+
+
+def chinese_has_another_anchor(content: ContentCopy) -> Expected:
+    content.replace(ZH, "{#minors}", "{#children}")
+    return ZH, content.line_of(ZH, "{#children}"), "here ## {#children}, there ## {#minors}"
+
+
+def chinese_has_another_level(content: ContentCopy) -> Expected:
+    content.replace(ZH, "## 6. 我们如何", "### 6. 我们如何")
+    return ZH, content.line_of(ZH, "{#minors}"), "here ### {#minors}, there ## {#minors}"
+
+
+def chinese_has_an_extra_section(content: ContentCopy) -> Expected:
+    content.write(ZH, content.read(ZH) + "\n## 9. 附加条款 {#extra-terms}\n\n附加内容。\n")
+    return ZH, content.line_of(ZH, "{#extra-terms}"), "section {#extra-terms} is not in en.md"
+
+
+def heading_without_anchor(content: ContentCopy) -> Expected:
+    content.replace(EN, " {#minors}", "")
+    return EN, content.line_of(EN, "## 6. How We Process"), "a heading needs a stable anchor"
+
+
+def anchor_not_lower_case_words(content: ContentCopy) -> Expected:
+    content.replace(EN, "{#minors}", "{#Minors_Section}")
+    return EN, content.line_of(EN, "{#Minors_Section}"), "must be lower-case words"
+
+
+def anchor_used_twice(content: ContentCopy) -> Expected:
+    content.replace(EN, "{#minors}", "{#cookies}")
+    first = content.line_of(EN, "{#cookies}")
+    return EN, content.line_of(EN, "{#cookies}", 2), f"used twice (first on line {first})"
+
+
+def appended(content: ContentCopy, relative: str, paragraph: str) -> int:
+    """Add ``paragraph`` at the end of the file; the number of its line."""
+    content.write(relative, content.read(relative) + f"\n{paragraph}\n")
+    return content.line_of(relative, paragraph)
+
+
+def field_reference_to_a_missing_field(content: ContentCopy) -> Expected:
+    line = appended(content, EN, "We keep the [[field:corporate_invoice.iban]] safe.")
+    return EN, line, "[[field:corporate_invoice.iban]]: the inventory has no such field"
+
+
+def field_reference_to_a_missing_scenario(content: ContentCopy) -> Expected:
+    line = appended(content, ZH, "我们妥善保管[[field:wallet.bank_account]]。")
+    return ZH, line, "[[field:wallet.bank_account]]: the inventory has no such field"
+
+
+def inventory_reference_to_a_missing_scenario(content: ContentCopy) -> Expected:
+    line = appended(content, EN, "See [[inventory:loyalty_programme]].")
+    return EN, line, "no scenario 'loyalty_programme' in the inventory"
+
+
+def inventory_marker_missing(content: ContentCopy) -> Expected:
+    content.replace(EN, "[[inventory]]", "")
+    return EN, 1, "exactly one line `[[inventory]]` (found 0)"
+
+
+def inventory_marker_twice(content: ContentCopy) -> Expected:
+    content.replace(ZH, "[[inventory]]", "[[inventory]]\n\n以上。\n\n[[inventory]]")
+    return ZH, content.line_of(ZH, "[[inventory]]", 2), "(found 2)"
+
+
+def inventory_marker_inside_a_paragraph(content: ContentCopy) -> Expected:
+    content.replace(EN, "[[inventory]]", "The table:\n[[inventory]]")
+    return EN, content.line_of(EN, "[[inventory]]"), "`[[inventory]]` must stand alone"
+
+
+def policy_file_not_utf8(content: ContentCopy) -> Expected:
+    content.path(EN).write_bytes(content.path(EN).read_bytes() + "\nCafé\n".encode("latin-1"))
+    return EN, len(content.path(EN).read_bytes().splitlines()), "not UTF-8"
+
+
+# -- the inventory ---------------------------------------------------------------------------
+
+
+def inventory_invalid_toml(content: ContentCopy) -> Expected:
+    line = content.line_of(INVENTORY, 'key = "bank_account"')
+    content.replace(INVENTORY, 'key = "bank_account"', "key = bank_account")
+    return INVENTORY, line, "not valid TOML"
+
+
+def scenario_without_chinese_title(content: ContentCopy) -> Expected:
+    old = 'title = { en = "Registration (website)", zh_Hans = "注册（网站）" }'
+    content.replace(INVENTORY, old, 'title = { en = "Registration (website)" }')
+    line = content.line_of(INVENTORY, 'title = { en = "Registration (website)" }')
+    return INVENTORY, line, "scenario 'registration_website' title has no zh_Hans text"
+
+
+def field_without_chinese_label(content: ContentCopy) -> Expected:
+    old = 'label = { en = "Bank account number", zh_Hans = "银行账号" }'
+    content.replace(INVENTORY, old, 'label = { en = "Bank account number", zh_Hans = "" }')
+    line = content.line_of(INVENTORY, 'label = { en = "Bank account number"')
+    return INVENTORY, line, "field 'bank_account' label has no zh_Hans text"
+
+
+def policy_section_not_an_anchor(content: ContentCopy) -> Expected:
+    content.replace(INVENTORY, 'policy_section = "cookies"', 'policy_section = "cookie-policy"')
+    line = content.line_of(INVENTORY, 'policy_section = "cookie-policy"')
+    return INVENTORY, line, f"'cookie-policy' is not a section of version {LATEST}"
+
+
+def sensitive_written_as_text(content: ContentCopy) -> Expected:
+    # bool("no") is True: a text here must not silently mark (or unmark) a field sensitive.
+    block = content.read(INVENTORY).split('key = "bank_account"', 1)[1]
+    assert block.lstrip("\n").splitlines()[1] == "sensitive = true"
+    content.replace(
+        INVENTORY,
+        'key = "bank_account"\nlabel = { en = "Bank account number", zh_Hans = "银行账号" }\n'
+        "sensitive = true",
+        'key = "bank_account"\nlabel = { en = "Bank account number", zh_Hans = "银行账号" }\n'
+        'sensitive = "no"',
+    )
+    line = content.line_of(INVENTORY, 'sensitive = "no"')
+    return INVENTORY, line, "sensitive must be true or false, not 'no'"
+
+
+def scenarios_written_as_text(content: ContentCopy) -> Expected:
+    content.write(INVENTORY, 'scenario = "registration"\n')
+    return INVENTORY, 1, "scenarios must be [[scenario]] tables"
+
+
+def fields_written_as_text(content: ContentCopy) -> Expected:
+    content.write(INVENTORY, '[[scenario]]\nid = "registration"\nfield = ["name", "email"]\n')
+    return INVENTORY, 1, "fields must be [[scenario.field]] tables"
+
+
+def inventory_not_utf8(content: ContentCopy) -> Expected:
+    content.path(INVENTORY).write_bytes(b"# \xe9t\xe9\n" + content.path(INVENTORY).read_bytes())
+    return INVENTORY, 1, "not UTF-8"
+
+
+BREAKAGES = [
+    missing_language,
+    effective_not_iso,
+    effective_impossible,
+    material_not_yes_or_no,
+    version_differs_from_folder,
+    versions_out_of_date_order,
+    two_versions_on_one_day,
+    languages_disagree_on_the_date,
+    chinese_lacks_a_section,
+    chinese_has_another_anchor,
+    chinese_has_another_level,
+    chinese_has_an_extra_section,
+    heading_without_anchor,
+    anchor_not_lower_case_words,
+    anchor_used_twice,
+    field_reference_to_a_missing_field,
+    field_reference_to_a_missing_scenario,
+    inventory_reference_to_a_missing_scenario,
+    inventory_marker_missing,
+    inventory_marker_twice,
+    inventory_marker_inside_a_paragraph,
+    policy_file_not_utf8,
+    inventory_invalid_toml,
+    scenario_without_chinese_title,
+    field_without_chinese_label,
+    policy_section_not_an_anchor,
+    sensitive_written_as_text,
+    scenarios_written_as_text,
+    fields_written_as_text,
+    inventory_not_utf8,
+]
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        *(pytest.param(b, id=b.__name__) for b in BREAKAGES),
+        *(
+            pytest.param(header_field_missing(name), id=f"header_without_{name}")
+            for name in HEADER_FIELDS
+        ),
+    ],
+)
+def test_a_mistake_is_named_by_file_and_line(
+    breakage: Callable[[ContentCopy], Expected], content: ContentCopy, problems: Problems
+) -> None:
+    file, line, words = breakage(content)
+
+    found = problems(content.root)
+
+    assert found, "check passed content that is broken"
+    assert any(
+        (where, number) == (file, line) and words in message for where, number, message in found
+    ), f"expected {file}:{line}: …{words}…, got:\n" + "\n".join(
+        f"{where}:{number}: {message}" for where, number, message in found
+    )
+
+
+def test_every_problem_is_listed_at_once(content: ContentCopy, problems: Problems) -> None:
+    """A writer fixes a batch of mistakes in one go, not one per run."""
+    effective_not_iso(content)  # in en.md
+    material_not_yes_or_no(content)
+    heading_without_anchor(content)
+    content.replace("policy/1.0/zh_Hans.md", "{#cookies}", "{#Cookies}")
+    policy_section_not_an_anchor(content)
+
+    found = {(where, number) for where, number, _ in problems(content.root)}
+
+    assert {
+        (EN, 2),
+        (EN, 3),
+        (EN, content.line_of(EN, "## 6. How We Process")),
+        ("policy/1.0/zh_Hans.md", content.line_of("policy/1.0/zh_Hans.md", "{#Cookies}")),
+        (INVENTORY, content.line_of(INVENTORY, "cookie-policy")),
+    } <= found
+
+
+def test_references_to_what_the_inventory_has_pass(
+    content: ContentCopy, problems: Problems
+) -> None:
+    appended(content, EN, "We encrypt the [[field:corporate_invoice.bank_account]].")
+    appended(content, ZH, "详见[[inventory:cookies]]。")
+
+    assert problems(content.root) == []
+
+
+# -- the command line ------------------------------------------------------------------------
+
+
+def run_build_py(*args: str, content: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "PORTAL_CONTENT_DIR": str(content),
+        "PORTAL_PUBLIC_DIR": str(tmp_path / "public"),
+        "PORTAL_VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_build_py_check_passes_the_real_content(tmp_path: Path) -> None:
+    result = run_build_py("check", content=CONTENT, tmp_path=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "all good" in result.stdout
+    assert not (tmp_path / "public").exists(), "check writes nothing"
+
+
+def test_build_py_check_reports_path_line_message(content: ContentCopy, tmp_path: Path) -> None:
+    effective_not_iso(content)
+    scenario_without_chinese_title(content)
+    scenarios_line = content.line_of(INVENTORY, 'title = { en = "Registration (website)" }')
+
+    result = run_build_py("check", content=content.root, tmp_path=tmp_path)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    *lines, summary = result.stderr.strip().splitlines()
+    assert summary == f"check: {len(lines)} problem(s); nothing was built"
+    reported = []
+    for line in lines:
+        match = PROBLEM_LINE.match(line)
+        assert match, f"not `path:line: message`: {line!r}"
+        reported.append((Path(match["path"]), int(match["line"])))
+    assert (content.path(EN), 2) in reported
+    assert (content.path(INVENTORY), scenarios_line) in reported
+
+
+def test_build_py_check_survives_a_mistyped_inventory(content: ContentCopy, tmp_path: Path) -> None:
+    fields_written_as_text(content)
+
+    result = run_build_py("check", content=content.root, tmp_path=tmp_path)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{content.path(INVENTORY)}:1: " in result.stderr
+
+
+def test_build_py_on_broken_content_leaves_the_published_policy(
+    content: ContentCopy, tmp_path: Path
+) -> None:
+    published = run_build_py(content=content.root, tmp_path=tmp_path)
+    assert published.returncode == 0, published.stderr
+    before = {
+        path: path.read_bytes() for path in (tmp_path / "public").rglob("*") if path.is_file()
+    }
+    material_not_yes_or_no(content)
+
+    result = run_build_py(content=content.root, tmp_path=tmp_path)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{content.path(EN)}:3: material must be yes or no" in result.stderr
+    assert "the published policy was left as it was" in result.stderr
+    after = {path: path.read_bytes() for path in (tmp_path / "public").rglob("*") if path.is_file()}
+    assert after == before
