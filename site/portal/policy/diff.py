@@ -7,6 +7,7 @@ compared word by word; Chinese has no spaces, so every CJK character is a word o
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
@@ -49,8 +50,6 @@ class ChangedBlock:
 class Diff:
     blocks: tuple[ChangedBlock, ...]
     unchanged: int
-    words_added: int
-    words_removed: int
 
 
 @lru_cache(maxsize=4096)  # consecutive versions share most of their paragraphs
@@ -67,6 +66,13 @@ def plain(markdown_text: str) -> str:
 
 def blocks(body: str) -> list[Block]:
     """Split a Markdown body into headings and paragraphs (list items count as paragraphs)."""
+    # A blank line ends every block, so the chunks between blank lines are parsed on their own;
+    # consecutive versions share most of them, and each distinct chunk is parsed once.
+    return [block for chunk in body.split("\n\n") for block in _chunk_blocks(chunk)]
+
+
+@lru_cache(maxsize=4096)
+def _chunk_blocks(chunk: str) -> tuple[Block, ...]:
     result: list[Block] = []
     paragraph: list[str] = []
 
@@ -75,7 +81,7 @@ def blocks(body: str) -> list[Block]:
             result.append(Block("p", plain(" ".join(paragraph))))
             paragraph.clear()
 
-    for line in body.splitlines():
+    for line in chunk.splitlines():
         stripped = line.strip()
         heading = parse_heading(stripped) if stripped.startswith("#") else None
         if heading:
@@ -90,48 +96,63 @@ def blocks(body: str) -> list[Block]:
         else:
             paragraph.append(stripped)
     flush()
-    return result
+    return tuple(result)
 
 
 def tokens(text: str) -> list[str]:
     return TOKEN.findall(text)
 
 
-def _words(parts: list[tuple[str, str]], op: str) -> int:
-    return sum(1 for kind, text in parts if kind == op for t in tokens(text) if not t.isspace())
+def _opcodes(
+    a: Sequence[Hashable], b: Sequence[Hashable]
+) -> Iterator[tuple[str, int, int, int, int]]:
+    """``SequenceMatcher``'s opcodes, with the common start and end matched first.
+
+    Two versions differ in a few places: matching the equal start and end directly leaves only the
+    middle to ``SequenceMatcher``, which is quadratic at worst.
+    """
+    limit = min(len(a), len(b))
+    start = 0
+    while start < limit and a[start] == b[start]:
+        start += 1
+    end = 0
+    while end < limit - start and a[len(a) - 1 - end] == b[len(b) - 1 - end]:
+        end += 1
+    if start:
+        yield "equal", 0, start, 0, start
+    middle = SequenceMatcher(None, a[start : len(a) - end], b[start : len(b) - end], autojunk=False)
+    for op, i1, i2, j1, j2 in middle.get_opcodes():
+        if i1 < i2 or j1 < j2:
+            yield op, i1 + start, i2 + start, j1 + start, j2 + start
+    if end:
+        yield "equal", len(a) - end, len(a), len(b) - end, len(b)
 
 
 def diff_blocks(old: list[Block], new: list[Block]) -> Diff:
     """Compare two bodies block by block, and changed blocks word by word."""
-    matcher = SequenceMatcher(
-        None, [(b.kind, b.text) for b in old], [(b.kind, b.text) for b in new], autojunk=False
-    )
     changed: list[ChangedBlock] = []
     unchanged = 0
-    added = removed = 0
-    section: Block | None = None
     sections_new = _sections(new)
     sections_old = _sections(old)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    keys_old = [(b.kind, b.text) for b in old]
+    keys_new = [(b.kind, b.text) for b in new]
+    for op, i1, i2, j1, j2 in _opcodes(keys_old, keys_new):
         if op == "equal":
             unchanged += i2 - i1
             continue
         pairs = list(zip(range(i1, i2), range(j1, j2), strict=False)) if op == "replace" else []
         for i, j in pairs:
             parts = word_diff(old[i].text, new[j].text)
-            section = sections_new[j]
-            added += _words(parts, "insert")
-            removed += _words(parts, "delete")
-            changed.append(_changed(new[j].kind, parts, section, "changed"))
+            changed.append(_changed(new[j].kind, parts, sections_new[j], "changed"))
         for j in range(j1 + len(pairs), j2):
-            parts = [("insert", new[j].text)]
-            added += _words(parts, "insert")
-            changed.append(_changed(new[j].kind, parts, sections_new[j], "added"))
+            changed.append(
+                _changed(new[j].kind, [("insert", new[j].text)], sections_new[j], "added")
+            )
         for i in range(i1 + len(pairs), i2):
-            parts = [("delete", old[i].text)]
-            removed += _words(parts, "delete")
-            changed.append(_changed(old[i].kind, parts, sections_old[i], "removed"))
-    return Diff(tuple(changed), unchanged, added, removed)
+            changed.append(
+                _changed(old[i].kind, [("delete", old[i].text)], sections_old[i], "removed")
+            )
+    return Diff(tuple(changed), unchanged)
 
 
 def _sections(body: list[Block]) -> list[Block | None]:
@@ -160,26 +181,14 @@ def _changed(
 def word_diff(old: str, new: str) -> list[tuple[str, str]]:
     """The parts of ``new`` and ``old`` as equal, inserted and deleted runs of words."""
     a, b = tokens(old), tokens(new)
-    # Most edits touch a few words of a long paragraph: match the common start and end directly
-    # and leave only the middle to SequenceMatcher, which is quadratic at worst.
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    end = 0
-    while end < min(len(a), len(b)) - start and a[-1 - end] == b[-1 - end]:
-        end += 1
-    middle_a, middle_b = a[start : len(a) - end], b[start : len(b) - end]
-    parts: list[tuple[str, str]] = [("equal", "".join(a[:start]))]
-    for op, i1, i2, j1, j2 in SequenceMatcher(
-        None, middle_a, middle_b, autojunk=False
-    ).get_opcodes():
+    parts: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in _opcodes(a, b):
         if op == "equal":
-            parts.append(("equal", "".join(middle_a[i1:i2])))
+            parts.append(("equal", "".join(a[i1:i2])))
         if op in ("delete", "replace"):
-            parts.append(("delete", "".join(middle_a[i1:i2])))
+            parts.append(("delete", "".join(a[i1:i2])))
         if op in ("insert", "replace"):
-            parts.append(("insert", "".join(middle_b[j1:j2])))
-    parts.append(("equal", "".join(a[len(a) - end :])))
+            parts.append(("insert", "".join(b[j1:j2])))
     return _merge(parts)
 
 

@@ -7,7 +7,7 @@ them in its layout, so the same file serves every visitor whatever their session
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import jinja2
 import markdown
@@ -23,8 +23,7 @@ MARKDOWN_EXTENSIONS = ("meta", "attr_list", "sane_lists")
 INVENTORY_PARAGRAPH = f"<p>{INVENTORY_MARKER}</p>"
 
 
-@dataclass(frozen=True)
-class TocEntry:
+class TocEntry(NamedTuple):
     level: int
     anchor: str
     text: str
