@@ -27,7 +27,25 @@ from portal.settings import ROOT, Settings
 from portal.templating import create_environment
 
 CONTENT = ROOT / "content"
-LATEST = "1.1"  # the newest version in content/policy
+# Published versions never change, so tests may rely on their words; newer versions are added
+# over time, so tests derive what they expect of the whole policy from the versions present.
+PUBLISHED = ("1.0", "1.1", "1.2")
+
+
+def versions_in(content_dir: Path) -> list[str]:
+    """The version folders of ``content_dir``, oldest first (their dates follow their numbers)."""
+    folders = [p.name for p in (content_dir / "policy").iterdir() if p.is_dir()]
+    return sorted(folders, key=lambda name: tuple(int(part) for part in name.split(".")))
+
+
+def expected_files(versions: list[str]) -> set[str]:
+    """What a build of ``versions`` writes into ``policy/``."""
+    files = {"changes.en.html", "changes.zh_Hans.html", "manifest.json"}
+    for index, version in enumerate(versions):
+        files |= {f"{version}/en.html", f"{version}/zh_Hans.html"}
+        if index:  # the first version has nothing to compare with
+            files |= {f"{version}/changes.en.html", f"{version}/changes.zh_Hans.html"}
+    return files
 
 
 @dataclass
@@ -82,11 +100,33 @@ def environment(settings_for_build: Settings) -> jinja2.Environment:
     return create_environment(settings_for_build)
 
 
+@pytest.fixture(scope="session")
+def cache_salt_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Copies of the policy templates and the catalogues, for the build cache's key alone.
+
+    The cache key covers the templates and compiled catalogues, and other work in this checkout
+    (``make translations``, a ``pybabel compile``) may rewrite them while a test runs: the cache
+    tests would then see every fragment rendered again. Rendering still uses the real files.
+    """
+    root = tmp_path_factory.mktemp("cache-salt")
+    shutil.copytree(ROOT / "templates" / "policy", root / "templates" / "policy")
+    for mo in (ROOT / "locales").glob("*/LC_MESSAGES/messages.mo"):
+        target = root / "locales" / mo.relative_to(ROOT / "locales")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(mo, target)
+    return root / "templates", root / "locales"
+
+
 Build = Callable[..., BuildReport]
 
 
 @pytest.fixture
-def build(tmp_path: Path, environment: jinja2.Environment, settings_for_build: Settings) -> Build:
+def build(
+    tmp_path: Path,
+    environment: jinja2.Environment,
+    settings_for_build: Settings,
+    cache_salt_dirs: tuple[Path, Path],
+) -> Build:
     def run(
         content_dir: Path | None = None,
         public_dir: Path | None = None,
@@ -98,8 +138,8 @@ def build(tmp_path: Path, environment: jinja2.Environment, settings_for_build: S
             content_dir or tmp_path / "content",
             public_dir or tmp_path / "public",
             environment,
-            locales_dir=settings_for_build.locales_dir,
-            templates_dir=settings_for_build.templates_dir,
+            templates_dir=cache_salt_dirs[0],
+            locales_dir=cache_salt_dirs[1],
             cache_path=cache,
         )
 

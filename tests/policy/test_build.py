@@ -17,7 +17,15 @@ from portal.policy.model import ContentError, Policy
 from portal.policy.render import Renderer
 from portal.policy.writer import DuplicatePathError, Writer
 from portal.settings import ROOT
-from tests.policy.conftest import CONTENT, Build, Built, ContentCopy
+from tests.policy.conftest import (
+    CONTENT,
+    PUBLISHED,
+    Build,
+    Built,
+    ContentCopy,
+    expected_files,
+    versions_in,
+)
 from tests.policy.html import Element, parse
 
 LOCALES = ("en", "zh_Hans")
@@ -53,32 +61,40 @@ def body_text(built: Built, version: str, locale: str) -> str:
 def test_every_version_in_both_languages_with_diffs_change_logs_and_manifest(
     built: Built,
 ) -> None:
-    assert set(files_under(built.public)) == {
-        "1.0/en.html",
-        "1.0/zh_Hans.html",
-        "1.1/en.html",
-        "1.1/zh_Hans.html",
-        "1.1/changes.en.html",  # 1.0 -> 1.1; the first version has nothing to compare with
-        "1.1/changes.zh_Hans.html",
-        "changes.en.html",
-        "changes.zh_Hans.html",
-        "manifest.json",
-    }
-    assert (built.report.versions, built.report.files) == (2, 9)
+    versions = versions_in(CONTENT)
+
+    assert {"1.0/en.html", "1.1/zh_Hans.html", "1.1/changes.en.html"} <= set(
+        files_under(built.public)
+    )
+    assert "1.0/changes.en.html" not in files_under(built.public)  # nothing to compare with
+    assert set(files_under(built.public)) == expected_files(versions)
+    assert (built.report.versions, built.report.files) == (
+        len(versions),
+        len(expected_files(versions)),
+    )
 
 
-def test_the_manifest_lists_the_versions_in_date_order_with_their_headers(built: Built) -> None:
+def test_the_manifest_lists_the_versions_in_date_order_with_their_headers(
+    built: Built, policy: Policy
+) -> None:
     manifest = json.loads(built.read("manifest.json"))
 
-    assert [
-        (v["version"], v["effective"], v["material"], v["title"]) for v in manifest["versions"]
-    ] == [
-        ("1.0", "2024-10-15", False, {"en": "Data Protection Policy", "zh_Hans": "数据保护政策"}),
-        ("1.1", "2025-03-03", False, {"en": "Data Protection Policy", "zh_Hans": "数据保护政策"}),
+    assert [v["version"] for v in manifest["versions"]] == versions_in(CONTENT)
+    assert [(v["version"], v["effective"], v["material"]) for v in manifest["versions"][:2]] == [
+        ("1.0", "2024-10-15", False),
+        ("1.1", "2025-03-03", False),
     ]
-    summary = manifest["versions"][1]["summary"]
-    assert "info@xometry.asia" in summary["en"]
-    assert "更正" in summary["zh_Hans"]
+    for entry, version in zip(manifest["versions"], policy.versions, strict=True):
+        assert entry["effective"] == version.effective.isoformat()
+        assert entry["material"] == version.material
+        for locale in LOCALES:
+            assert entry["summary"][locale] == version.summary(locale)
+            assert entry["title"][locale] == version.documents[locale].title
+        assert entry["anchors"] == [h.anchor for h in version.documents["en"].headings]
+    assert manifest["versions"][1]["title"] == {
+        "en": "Data Protection Policy",
+        "zh_Hans": "数据保护政策",
+    }
 
 
 @pytest.mark.parametrize("locale", LOCALES)
@@ -89,19 +105,19 @@ def test_the_change_log_lists_every_version_newest_first_in_its_language(
     entries = list(log.iter("li", class_="change-log__entry"))
 
     assert [entry.find("time").attrs["datetime"] for entry in entries] == [
-        "2025-03-03",
-        "2024-10-15",
+        version.effective.isoformat() for version in reversed(policy.versions)
     ]
     for entry, version in zip(entries, reversed(policy.versions), strict=True):
         assert entry.find("a", class_="change-log__version").attrs["href"] == (
             f"/policy/{version.version}"
         )
         assert entry.find("p", class_="change-log__summary").text == version.summary(locale)
-    compare = [a.attrs["href"] for a in entries[0].iter("a")]
+    compare = [a.attrs["href"] for entry in entries for a in entry.iter("a")]
     assert "/policy/1.1/changes" in compare
+    assert "/policy/1.0/changes" not in compare
 
 
-@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("version", PUBLISHED)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_every_heading_has_its_stable_anchor_and_the_contents_link_to_them(
     built: Built, policy: Policy, version: str, locale: str
@@ -126,7 +142,7 @@ def cjk_share(text: str) -> float:
     return sum(1 for c in letters if "\u4e00" <= c <= "\u9fff") / len(letters)
 
 
-@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("version", PUBLISHED)
 def test_the_chinese_document_is_written_in_chinese(built: Built, version: str) -> None:
     chinese = body_text(built, version, "zh_Hans")
     english = body_text(built, version, "en")
@@ -145,7 +161,7 @@ def appendix_rows(built: Built, relative: str) -> dict[str, Element]:
     return {row.attrs["id"]: row for row in table.find("tbody").iter("tr")}
 
 
-@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("version", PUBLISHED)
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_appendix_is_the_inventory_with_sensitive_fields_marked(
     built: Built, version: str, locale: str
@@ -185,7 +201,7 @@ def test_a_label_changed_in_the_inventory_shows_in_every_version(
     )
 
     out = Built(tmp_path / "public" / "policy", build())
-    for version in ("1.0", "1.1"):
+    for version in versions_in(content.root):
         for locale, label in (
             ("en", "Bank account (for refunds)"),
             ("zh_Hans", "银行账户（用于退款）"),
@@ -222,21 +238,16 @@ def test_a_build_removes_what_an_earlier_build_left(
     (output / "0.9").mkdir()
     (output / "0.9" / "en.html").write_text("<p>withdrawn version</p>")
     (output / "notes.html").write_text("stale")
-    shutil.rmtree(content.path("policy/1.1"))  # a version withdrawn before it took effect
+    *kept, withdrawn = versions_in(content.root)
+    shutil.rmtree(content.path(f"policy/{withdrawn}"))  # withdrawn before it took effect
 
     build()
 
-    assert set(files_under(output)) == {
-        "1.0/en.html",
-        "1.0/zh_Hans.html",
-        "changes.en.html",
-        "changes.zh_Hans.html",
-        "manifest.json",
-    }
+    assert set(files_under(output)) == expected_files(kept)
     assert not (output / "0.9").exists()
-    assert [
-        v["version"] for v in json.loads((output / "manifest.json").read_text())["versions"]
-    ] == ["1.0"]
+    assert not (output / withdrawn).exists()
+    manifest = json.loads((output / "manifest.json").read_text())
+    assert [v["version"] for v in manifest["versions"]] == kept
 
 
 def test_the_writer_refuses_to_write_a_path_twice(tmp_path: Path) -> None:
@@ -305,14 +316,17 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str, str]]:
     return calls
 
 
-def add_version_1_2(content: ContentCopy) -> None:
-    """A third version, so that 1.1 sits between two others."""
-    shutil.copytree(content.path("policy/1.1"), content.path("policy/1.2"))
+def add_version(content: ContentCopy) -> str:
+    """A new version after the newest, so that every published version has one after it."""
+    newest = versions_in(content.root)[-1]
+    version = f"{int(newest.split('.')[0]) + 1}.0"
+    shutil.copytree(content.path(f"policy/{newest}"), content.path(f"policy/{version}"))
     for locale, sentence in (("en", "We added this sentence."), ("zh_Hans", "我们新增了这句话。")):
-        relative = f"policy/1.2/{locale}.md"
-        content.replace(relative, "version: 1.1", "version: 1.2")
-        content.replace(relative, "effective: 2025-03-03", "effective: 2025-09-01")
-        content.write(relative, content.read(relative) + f"\n{sentence}\n")
+        relative = f"policy/{version}/{locale}.md"
+        text = content.read(relative).replace(f"version: {newest}", f"version: {version}", 1)
+        text = re.sub(r"(?m)^effective: .*$", "effective: 2099-01-01", text, count=1)
+        content.write(relative, text + f"\n{sentence}\n")
+    return version
 
 
 def test_a_build_without_changes_renders_and_writes_nothing(
@@ -331,7 +345,9 @@ def test_a_build_without_changes_renders_and_writes_nothing(
 def test_a_changed_version_renders_its_documents_and_the_diffs_that_touch_it(
     content: ContentCopy, build: Build, tmp_path: Path, rendered: list[tuple[str, str, str]]
 ) -> None:
-    add_version_1_2(content)
+    add_version(content)
+    versions = versions_in(content.root)
+    following = versions[versions.index("1.1") + 1]
     build()
     before = files_under(tmp_path / "public")
     rendered.clear()
@@ -341,7 +357,7 @@ def test_a_changed_version_renders_its_documents_and_the_diffs_that_touch_it(
 
     assert sorted(rendered) == [
         ("diff", "1.1", "en"),  # 1.0 -> 1.1
-        ("diff", "1.2", "en"),  # 1.1 -> 1.2
+        ("diff", following, "en"),  # 1.1 -> the next version
         ("document", "1.1", "en"),
     ]
     assert report.rendered == 3
@@ -349,7 +365,7 @@ def test_a_changed_version_renders_its_documents_and_the_diffs_that_touch_it(
     assert {name for name in after if after[name] != before[name]} == {
         "policy/1.1/en.html",
         "policy/1.1/changes.en.html",
-        "policy/1.2/changes.en.html",
+        f"policy/{following}/changes.en.html",
     }
     assert "March 4, 2025" in after["policy/1.1/en.html"].decode()
 
@@ -379,10 +395,11 @@ def test_a_changed_inventory_renders_every_document_again(
 
     report = build()
 
-    assert sorted(rendered) == [
-        ("document", version, locale) for version in ("1.0", "1.1") for locale in LOCALES
-    ]
-    assert report.rendered == 4  # the diffs compare the policy text, not the appendix
+    versions = versions_in(content.root)
+    assert sorted(rendered) == sorted(
+        ("document", version, locale) for version in versions for locale in LOCALES
+    )
+    assert report.rendered == 2 * len(versions)  # the diffs compare the text, not the appendix
 
 
 def test_a_damaged_cache_only_costs_a_full_build(
