@@ -10,6 +10,7 @@ from portal.policy.content import load_policy, version_key
 from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion, Problem
 
 INVENTORY_MARKER = "[[inventory]]"
+CONTENTS_MARKER = "[[contents]]"  # optional: the list of the top-level sections, in place
 REFERENCE = re.compile(r"\[\[(field|inventory):([^\]]*)\]\]")
 
 
@@ -75,7 +76,7 @@ def _same_structure(version: PolicyVersion) -> list[Problem]:
 
 
 def _references(document: PolicyDocument, inventory: Inventory | None) -> list[Problem]:
-    problems = []
+    problems = _contents_marker(document)
     markers = []
     lines = document.text.splitlines()
     for number, line in enumerate(lines, 1):
@@ -141,3 +142,30 @@ def _inventory_sections(inventory: Inventory, latest: PolicyVersion) -> list[Pro
         for scenario in inventory.scenarios
         if scenario.policy_section and scenario.policy_section not in anchors
     ]
+
+
+def _contents_marker(document: PolicyDocument) -> list[Problem]:
+    """``[[contents]]`` is optional; where used, once, alone between blank lines."""
+    lines = document.text.splitlines()
+    found = [n for n, line in enumerate(lines, 1) if line.strip() == CONTENTS_MARKER]
+    problems = []
+    for number in found:
+        neighbours = lines[number - 2 : number - 1] + lines[number : number + 1]
+        if lines[number - 1].rstrip() != CONTENTS_MARKER or any(n.strip() for n in neighbours):
+            problems.append(
+                Problem(
+                    document.path,
+                    number,
+                    f"`{CONTENTS_MARKER}` must stand alone: at the start of its line, "
+                    "with a blank line before and after it",
+                )
+            )
+    if len(found) > 1:
+        problems.append(
+            Problem(
+                document.path,
+                found[1],
+                f"`{CONTENTS_MARKER}` may be used once (found {len(found)})",
+            )
+        )
+    return problems

@@ -15,12 +15,13 @@ from markupsafe import Markup, escape
 
 from portal import i18n
 from portal.policy import diff
-from portal.policy.check import INVENTORY_MARKER, REFERENCE
+from portal.policy.check import CONTENTS_MARKER, INVENTORY_MARKER, REFERENCE
 from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion
 
 MARKDOWN_EXTENSIONS = ("meta", "attr_list", "sane_lists")
 # ``check`` makes the marker a paragraph of its own, so Python-Markdown renders it as this.
 INVENTORY_PARAGRAPH = f"<p>{INVENTORY_MARKER}</p>"
+CONTENTS_PARAGRAPH = f"<p>{CONTENTS_MARKER}</p>"
 
 
 class TocEntry(NamedTuple):
@@ -75,6 +76,11 @@ class Renderer:
                 for h in document.headings
                 if h.level in (2, 3)
             ]
+            if CONTENTS_PARAGRAPH in body:
+                sections = self.env.get_template("policy/_sections.html").render(
+                    entries=[entry for entry in toc if entry.level == 2]
+                )
+                body = body.replace(CONTENTS_PARAGRAPH, sections)
             return self.env.get_template("policy/_article.html").render(
                 version=version,
                 document=document,
