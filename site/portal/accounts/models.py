@@ -49,3 +49,40 @@ class LoginSession(SQLModel, table=True):
     last_used_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PasswordResetToken(SQLModel, table=True):
+    """A link sent by "Forgot your password?": single-use, valid for an hour.
+
+    Only the SHA-256 of the token is stored (as for sessions), so the table cannot be replayed.
+    """
+
+    __tablename__ = "password_reset_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Throttle(SQLModel, table=True):
+    """How often one key was hit lately: logins to one address, or from one client address.
+
+    ``key`` is ``<policy>:<HMAC of the subject>``, so the table holds no email or IP address,
+    and an address without an account gets a row exactly like one with an account.
+    """
+
+    __tablename__ = "throttles"
+
+    key: str = Field(primary_key=True, max_length=80)
+    hits: int = 0  # in the current window
+    window_started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    lockouts: int = 0  # since the key was last quiet for a day: each doubles the wait
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
