@@ -113,6 +113,10 @@ class LazyString:
     def __str__(self) -> str:
         return gettext(self.message)
 
+    def __mod__(self, values: object) -> str:
+        # WTForms formats its validators' messages: Length(message=...) % {"max": 100, ...}.
+        return str(self) % values
+
     def __html__(self) -> str:
         from markupsafe import escape
 
