@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.accounts import services
+from portal.accounts import services, throttling
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions, start_session
@@ -26,6 +26,17 @@ def _client(request: Request) -> tuple[str, str]:
 def _login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={target}", status_code=303)
+
+
+def _too_many(
+    request: Request, template: str, context: dict, decision: throttling.Decision
+) -> Response:
+    """The form again, status 429, saying when the user can try again."""
+    response = request.app.state.templates.render(
+        request, template, {**context, "retry_minutes": decision.minutes}, status_code=429
+    )
+    response.headers["Retry-After"] = str(decision.seconds)
+    return response
 
 
 async def _signed_in_response(
@@ -69,6 +80,16 @@ async def register(request: Request) -> Response:
     state = request.app.state
     in_force = state.policy.in_force()
     if form.validate() and in_force is not None:
+        async with session_scope(state.sessions) as session:
+            decision = await throttling.hit(
+                session,
+                throttling.REGISTRATION_CLIENT,
+                throttling.client_subject(_client(request)[1]),
+                secret_key=state.settings.secret_key,
+            )
+        if not decision.allowed:
+            form.password.data = ""
+            return _too_many(request, "accounts/register.html", {"form": form}, decision)
         data = services.Registration(
             name=form.name.data,
             email=form.email.data,
@@ -116,12 +137,22 @@ async def login(request: Request) -> Response:
     failed = False
     if form.validate():
         async with session_scope(request.app.state.sessions) as session:
-            user = await services.authenticate(
-                session, email=form.email.data, password=form.password.data
+            outcome = await services.log_in(
+                session,
+                email=form.email.data,
+                password=form.password.data,
+                client=_client(request)[1],
+                secret_key=request.app.state.settings.secret_key,
             )
-        if user is not None:
+        if outcome.user is not None:
             return await _signed_in_response(
-                request, user, remember=bool(form.remember.data), target=target
+                request, outcome.user, remember=bool(form.remember.data), target=target
+            )
+        if outcome.wait:
+            form.password.data = ""
+            context = {"form": form, "next": target, "failed": False}
+            return _too_many(
+                request, "accounts/login.html", context, throttling.Decision(False, outcome.wait)
             )
         failed = True
     form.password.data = ""
@@ -170,13 +201,22 @@ async def resend_verification(request: Request) -> Response:
         return _login_redirect(request)
     state = request.app.state
     async with session_scope(state.sessions) as session:
-        await services.resend_verification(
+        decision = await throttling.hit(
             session,
-            user=user,
-            env=state.templates.env,
+            throttling.VERIFICATION_MAIL,
+            str(user.id),
             secret_key=state.settings.secret_key,
-            base_url=state.settings.base_url,
         )
+        if decision.allowed:
+            await services.resend_verification(
+                session,
+                user=user,
+                env=state.templates.env,
+                secret_key=state.settings.secret_key,
+                base_url=state.settings.base_url,
+            )
+    if not decision.allowed:
+        return await _account_page(request, user, status_code=429, decision=decision)
     return RedirectResponse("/account?sent=1", status_code=303)
 
 
@@ -185,17 +225,33 @@ async def account(request: Request) -> Response:
     user = current_user(request)
     if user is None:
         return _login_redirect(request)
+    return await _account_page(request, user)
+
+
+async def _account_page(
+    request: Request,
+    user: User,
+    *,
+    status_code: int = 200,
+    decision: throttling.Decision | None = None,
+) -> Response:
     async with session_scope(request.app.state.sessions) as session:
         sessions = await active_sessions(session, user_id=user.id)
-    return request.app.state.templates.render(
+    query = request.query_params
+    response = request.app.state.templates.render(
         request,
         "accounts/account.html",
         {
             "sessions": sessions,
-            "welcome": request.query_params.get("welcome") == "1",
-            "sent": request.query_params.get("sent") == "1",
+            "welcome": query.get("welcome") == "1",
+            "sent": query.get("sent") == "1",
+            "retry_minutes": decision.minutes if decision else None,
         },
+        status_code=status_code,
     )
+    if decision is not None:
+        response.headers["Retry-After"] = str(decision.seconds)
+    return response
 
 
 routes = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import jinja2
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from portal.accounts import throttling
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.db import utcnow
@@ -160,3 +162,42 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
         session.add(user)
         await session.commit()
     return user
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    """The signed-in user, or ``None``; ``wait`` > 0 when the user must wait before trying again."""
+
+    user: User | None
+    wait: timedelta = timedelta(0)
+
+
+async def log_in(
+    session: AsyncSession, *, email: str, password: str, client: str, secret_key: str
+) -> LoginOutcome:
+    """Check ``password`` unless the account or the client address must wait (throttling.py).
+
+    The attempt is counted against the account *before* the password is checked, so a burst of
+    parallel guesses cannot all slip in under the limit; a success clears the account's count.
+    A failure also counts against the client address. The outcome is the same whether or not
+    the address has an account.
+    """
+    client = throttling.client_subject(client)
+    account = email_key(email)
+    address = await throttling.status(
+        session, throttling.LOGIN_CLIENT, client, secret_key=secret_key
+    )
+    if not address.allowed:
+        return LoginOutcome(None, address.wait)
+    reserved = await throttling.hit(
+        session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key
+    )
+    if not reserved.allowed:
+        return LoginOutcome(None, reserved.wait)
+    user = await authenticate(session, email=email, password=password)
+    if user is not None:
+        await throttling.clear(session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key)
+        await session.commit()
+        return LoginOutcome(user)
+    failed = await throttling.hit(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
+    return LoginOutcome(None, max(reserved.wait, failed.wait))
