@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from portal.accounts.housekeeping import run_housekeeping
 from portal.db import create_engine, session_factory
 from portal.mail.sender import mail_config, run_sender
 from portal.settings import Settings
@@ -22,6 +23,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
     sessions = session_factory(engine)
     logger.info("worker started (mail backend: %s)", settings.mail_backend)
     try:
-        await run_sender(sessions, mail_config(settings), interval=interval, stop=stop)
+        await asyncio.gather(
+            run_sender(sessions, mail_config(settings), interval=interval, stop=stop),
+            run_housekeeping(sessions, stop=stop),
+        )
     finally:
         await engine.dispose()

@@ -288,3 +288,36 @@ def test_the_verification_mail_can_be_resent_three_times_an_hour(client, setting
     assert response.context["retry_minutes"] == 60
     assert "Too many attempts. Try again in 60 minutes." in response.text
     assert len(rows(settings, OutboxMessage)) == 4  # the first mail and three more
+
+
+async def test_housekeeping_deletes_old_counts_and_dead_reset_links(database_url):
+    from portal.accounts.housekeeping import tidy
+    from portal.accounts.models import PasswordResetToken, User
+
+    engine = create_engine(database_url)
+    factory = session_factory(engine)
+    now = utcnow()
+    try:
+        async with factory() as session:
+            await hits(session, 1, subject="old", now=now - timedelta(days=3))
+            await hits(session, 1, subject="recent", now=now)
+            user = User(email="li.wei@example.cn", email_key="li.wei@example.cn")
+            session.add(user)
+            await session.flush()
+            for name, expires, used in (
+                ("expired", now - MINUTE, None),
+                ("used", now + MINUTE, now),
+                ("live", now + MINUTE, None),
+            ):
+                session.add(
+                    PasswordResetToken(
+                        token_hash=name, user_id=user.id, expires_at=expires, used_at=used
+                    )
+                )
+            await session.commit()
+        assert await tidy(factory) == (1, 2)
+        assert await tidy(factory) == (0, 0)
+        async with factory() as session:
+            assert list(await session.scalars(select(PasswordResetToken.token_hash))) == ["live"]
+    finally:
+        await engine.dispose()

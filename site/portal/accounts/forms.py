@@ -1,8 +1,19 @@
-"""Registration and login forms (field names: DESIGN.md)."""
+"""Registration, login and password-reset forms (field names: DESIGN.md)."""
 
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TelField
+from typing import Any
+
+from wtforms import (
+    BooleanField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    StringField,
+    TelField,
+    ValidationError,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length
 
@@ -81,3 +92,35 @@ class LoginForm(PortalForm):
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
+
+
+class ForgotPasswordForm(PortalForm):
+    email = EmailField(
+        _l("Email address"),
+        filters=[strip],
+        validators=[
+            DataRequired(_l("Enter your email address.")),
+            Length(max=254, message=_l("Use at most 254 characters.")),
+            Email(),
+        ],
+    )
+
+
+class ResetPasswordForm(PortalForm):
+    """The new password, checked against the rules with the account's address (not a field)."""
+
+    token = HiddenField()
+    password = PasswordField(
+        _l("New password"), validators=[DataRequired(_l("Choose a password."))]
+    )
+
+    def __init__(self, *args: Any, account_email: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account_email = account_email
+
+    def validate_password(self, field: PasswordField) -> None:
+        from portal.accounts.passwords import password_problem
+
+        problem = password_problem(field.data or "", email=self.account_email)
+        if problem:
+            raise ValidationError(problem)

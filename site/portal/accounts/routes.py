@@ -1,4 +1,4 @@
-"""``/register``, ``/login``, ``/logout``, ``/verify-email`` and ``/account``."""
+"""``/register``, ``/login``, ``/logout``, ``/verify-email``, ``/password/*`` and ``/account``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.accounts import services, throttling
-from portal.accounts.forms import LoginForm, RegistrationForm
+from portal.accounts import password_reset, services, throttling
+from portal.accounts.forms import (
+    ForgotPasswordForm,
+    LoginForm,
+    RegistrationForm,
+    ResetPasswordForm,
+)
 from portal.accounts.models import User
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions, start_session
 from portal.db import session_scope
@@ -26,6 +31,10 @@ def _client(request: Request) -> tuple[str, str]:
 def _login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/login?next={target}", status_code=303)
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
 
 
 def _too_many(
@@ -245,6 +254,7 @@ async def _account_page(
             "sessions": sessions,
             "welcome": query.get("welcome") == "1",
             "sent": query.get("sent") == "1",
+            "password_changed": query.get("password_changed") == "1",
             "retry_minutes": decision.minutes if decision else None,
         },
         status_code=status_code,
@@ -252,6 +262,86 @@ async def _account_page(
     if decision is not None:
         response.headers["Retry-After"] = str(decision.seconds)
     return response
+
+
+async def forgot_password(request: Request) -> Response:
+    """Ask for a reset link. The answer never says whether the address has an account."""
+    state = request.app.state
+    template = "accounts/password_forgot.html"
+    if request.method == "GET":
+        sent = request.query_params.get("sent") == "1"
+        return state.templates.render(
+            request, template, {"form": ForgotPasswordForm(), "sent": sent}
+        )
+    form = ForgotPasswordForm.from_form(await read_form(request))
+    if form.validate():
+        async with session_scope(state.sessions) as session:
+            decision = await services.request_password_reset(
+                session,
+                email=form.email.data,
+                client=_client(request)[1],
+                secret_key=state.settings.secret_key,
+                env=state.templates.env,
+                base_url=state.settings.base_url,
+            )
+        if not decision.allowed:
+            return _too_many(request, template, {"form": form, "sent": False}, decision)
+        return RedirectResponse("/password/forgot?sent=1", status_code=303)
+    status = 422 if _is_htmx(request) else 400
+    return state.templates.render(
+        request, template, {"form": form, "sent": False}, status_code=status
+    )
+
+
+# The token is in the address: no caching. (The site's Referrer-Policy already keeps the path
+# from other sites; "no-referrer" would make browsers send "Origin: null", which CSRF refuses.)
+_RESET_HEADERS = {"Cache-Control": "no-store"}
+
+
+async def reset_password(request: Request) -> Response:
+    """Choose a new password from the link in the mail; then every other session ends."""
+    state = request.app.state
+    template = "accounts/password_reset.html"
+    if request.method == "GET":
+        token = request.query_params.get("token", "")
+        async with session_scope(state.sessions) as session:
+            user = await password_reset.user_for_token(session, token=token)
+        form = ResetPasswordForm(data={"token": token})
+        return state.templates.render(
+            request,
+            template,
+            {"form": form, "valid": user is not None},
+            status_code=200 if user else 400,
+            headers=_RESET_HEADERS,
+        )
+    form = ResetPasswordForm.from_form(await read_form(request))
+    token = form.token.data if isinstance(form.token.data, str) else ""
+    async with session_scope(state.sessions) as session:
+        user = await password_reset.user_for_token(session, token=token)
+        if user is not None:
+            form.account_email = user.email
+            if form.validate():
+                user = await password_reset.reset_password(
+                    session,
+                    token=token,
+                    password=form.password.data,
+                    env=state.templates.env,
+                    base_url=state.settings.base_url,
+                    secret_key=state.settings.secret_key,
+                )
+                if user is not None:
+                    return await _signed_in_response(
+                        request, user, remember=False, target="/account?password_changed=1"
+                    )
+    form.password.data = ""
+    status = 422 if _is_htmx(request) and user is not None else 400
+    return state.templates.render(
+        request,
+        template,
+        {"form": form, "valid": user is not None},
+        status_code=status,
+        headers=_RESET_HEADERS,
+    )
 
 
 routes = [
@@ -263,4 +353,6 @@ routes = [
         "/verify-email/resend", resend_verification, methods=["POST"], name="resend_verification"
     ),
     Route("/account", account, name="account"),
+    Route("/password/forgot", forgot_password, methods=["GET", "POST"], name="forgot_password"),
+    Route("/password/reset", reset_password, methods=["GET", "POST"], name="reset_password"),
 ]

@@ -1,4 +1,4 @@
-"""Accounts: register, sign in, verify an email address. Each function owns its commit."""
+"""Accounts: register, sign in, verify an address, reset a password. Each owns its commit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.accounts import throttling
+from portal.accounts import password_reset, throttling
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password, verify_password
 from portal.db import utcnow
@@ -201,3 +201,33 @@ async def log_in(
         return LoginOutcome(user)
     failed = await throttling.hit(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
     return LoginOutcome(None, max(reserved.wait, failed.wait))
+
+
+async def request_password_reset(
+    session: AsyncSession,
+    *,
+    email: str,
+    client: str,
+    secret_key: str,
+    env: jinja2.Environment,
+    base_url: str,
+) -> throttling.Decision:
+    """Mail a reset link if the address has an account, within the mail throttles.
+
+    Whether a mail was sent is never returned: the page must look the same either way.
+    """
+    by_client = await throttling.hit(
+        session,
+        throttling.RESET_MAIL_CLIENT,
+        throttling.client_subject(client),
+        secret_key=secret_key,
+    )
+    if not by_client.allowed:
+        return by_client
+    by_account = await throttling.hit(
+        session, throttling.RESET_MAIL_ACCOUNT, email_key(email), secret_key=secret_key
+    )
+    if not by_account.allowed:
+        return by_account
+    await password_reset.request_reset(session, email=email, env=env, base_url=base_url)
+    return by_account

@@ -1,0 +1,157 @@
+"""Forgotten passwords: a single-use link, valid for an hour, sent by mail.
+
+Why a row per link and not a signed token. An itsdangerous token bound to the current password
+hash needs no table and dies when the password changes, but it is single-use only by that side
+effect: it stays valid for its whole hour if the user remembers the password and never uses the
+link, every link requested in that hour works at once, and nothing can be revoked by hand. A row
+holding the SHA-256 of a random token (as login sessions do, so a leaked database cannot be turned
+into links) makes each rule explicit and testable: ``used_at`` is set by one conditional UPDATE,
+so two tabs racing with the same link cannot both succeed; a new request replaces the older
+links; using a link kills the others; and an expired or used row is simply refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import jinja2
+from sqlalchemy import delete, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts import throttling
+from portal.accounts.models import PasswordResetToken, User
+from portal.accounts.passwords import hash_password
+from portal.accounts.sessions import revoke_sessions
+from portal.db import utcnow
+from portal.mail.outbox import queue_mail
+
+RESET_LIFETIME = timedelta(hours=1)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def reset_link(*, base_url: str, token: str) -> str:
+    return f"{base_url}/password/reset?token={token}"
+
+
+async def request_reset(
+    session: AsyncSession, *, email: str, env: jinja2.Environment, base_url: str
+) -> None:
+    """Mail a reset link if an account has this address; otherwise do nothing, silently.
+
+    The mail is in the account's preferred language. A new link replaces any earlier one.
+    """
+    key = email.strip().lower()
+    user = await session.scalar(select(User).where(User.email_key == key))
+    if user is None or not user.email:
+        return
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    await session.execute(
+        delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
+    )
+    session.add(
+        PasswordResetToken(
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + RESET_LIFETIME,
+        )
+    )
+    queue_mail(
+        session,
+        env,
+        recipient=user.email,
+        template="password_reset",
+        locale=user.preferred_language,
+        context={
+            "name": user.name,
+            "link": reset_link(base_url=base_url, token=token),
+            "minutes": int(RESET_LIFETIME.total_seconds() // 60),
+        },
+    )
+    await session.commit()
+
+
+async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
+    """The account whose unused, unexpired link this is; ``None`` for any other token."""
+    if not token or len(token) > 200:
+        return None
+    return await session.scalar(
+        select(User)
+        .join(PasswordResetToken, PasswordResetToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(PasswordResetToken.token_hash == _digest(token))
+        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .where(PasswordResetToken.expires_at > utcnow())
+    )
+
+
+async def reset_password(
+    session: AsyncSession,
+    *,
+    token: str,
+    password: str,
+    env: jinja2.Environment,
+    base_url: str,
+    secret_key: str,
+) -> User | None:
+    """Use the link: set ``password``, end every session, and mail a notice; ``None``: bad link.
+
+    The caller has checked ``password`` against the rules (``passwords.password_problem``).
+    The account's login throttle is cleared: whoever reads the mailbox is the owner, so a
+    lockout someone else caused must not keep them out.
+    """
+    if not token or len(token) > 200:
+        return None
+    now = utcnow()
+    used = await session.execute(
+        update(PasswordResetToken)
+        .where(PasswordResetToken.token_hash == _digest(token))
+        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .where(PasswordResetToken.expires_at > now)
+        .values(used_at=now)
+        .returning(PasswordResetToken.user_id)
+    )
+    user_id = used.scalar_one_or_none()
+    user = await session.get(User, user_id) if user_id is not None else None
+    if user is None:
+        await session.rollback()
+        return None
+    user.password_hash = hash_password(password)
+    session.add(user)
+    await revoke_sessions(session, user_id=user.id)
+    await session.execute(
+        delete(PasswordResetToken)
+        .where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
+        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+    )
+    if user.email:
+        await throttling.clear(
+            session, throttling.LOGIN_ACCOUNT, user.email_key or "", secret_key=secret_key
+        )
+        queue_mail(
+            session,
+            env,
+            recipient=user.email,
+            template="password_changed",
+            locale=user.preferred_language,
+            context={"name": user.name, "forgot_link": f"{base_url}/password/forgot"},
+        )
+    await session.commit()
+    return user
+
+
+async def prune(session: AsyncSession) -> int:
+    """Delete links that can no longer be used (expired or used); commits."""
+    result = await session.execute(
+        delete(PasswordResetToken).where(
+            (PasswordResetToken.expires_at < utcnow())
+            | (PasswordResetToken.used_at.is_not(None))  # type: ignore[union-attr]
+        )
+    )
+    await session.commit()
+    return result.rowcount or 0
