@@ -79,5 +79,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.sessions = sessions
     app.state.templates = Templates(create_environment(settings))
     app.state.policy = PolicyLibrary(settings.public_dir)
-    app.state.language_hooks = []
+    app.state.language_hooks = [accounts.remember_language]
     return app

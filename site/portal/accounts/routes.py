@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
@@ -255,6 +255,7 @@ async def _account_page(
             "welcome": query.get("welcome") == "1",
             "sent": query.get("sent") == "1",
             "password_changed": query.get("password_changed") == "1",
+            "signed_out": query.get("signed_out") == "1",
             "retry_minutes": decision.minutes if decision else None,
         },
         status_code=status_code,
@@ -344,6 +345,52 @@ async def reset_password(request: Request) -> Response:
     )
 
 
+# PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
+_MAX_ID = 2**31 - 1
+
+
+async def end_session(request: Request) -> Response:
+    """End one of the user's other sessions: an empty row for htmx, else back to the list."""
+    await read_form(request)
+    user = current_user(request)
+    if user is None:
+        if _is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": "/login?next=/account"})
+        return RedirectResponse("/login?next=/account", status_code=303)
+    session_id = request.path_params["session_id"]
+    current = request.scope["login_session"]
+    # Only the user's own sessions match (user_id is part of the UPDATE); this browser's own
+    # session ends with "Log out" instead.
+    if session_id != current.id and session_id <= _MAX_ID:
+        async with session_scope(request.app.state.sessions) as session:
+            await revoke_sessions(session, user_id=user.id, only_id=session_id)
+            await session.commit()
+    if _is_htmx(request):
+        return HTMLResponse("")
+    return RedirectResponse("/account", status_code=303)
+
+
+async def end_other_sessions(request: Request) -> Response:
+    """Sign out everywhere else: every session of the user but this browser's."""
+    await read_form(request)
+    user = current_user(request)
+    if user is None:
+        return RedirectResponse("/login?next=/account", status_code=303)
+    async with session_scope(request.app.state.sessions) as session:
+        await revoke_sessions(session, user_id=user.id, keep_id=request.scope["login_session"].id)
+        await session.commit()
+    return RedirectResponse("/account?signed_out=1", status_code=303)
+
+
+async def remember_language(request: Request, locale: str) -> None:
+    """A language hook (pages/routes.py): the switch also sets a signed-in user's preference."""
+    user = current_user(request)
+    if user is None or user.preferred_language == locale:
+        return
+    async with session_scope(request.app.state.sessions) as session:
+        await services.set_preferred_language(session, user=user, locale=locale)
+
+
 routes = [
     Route("/register", register, methods=["GET", "POST"], name="register"),
     Route("/login", login, methods=["GET", "POST"], name="login"),
@@ -355,4 +402,16 @@ routes = [
     Route("/account", account, name="account"),
     Route("/password/forgot", forgot_password, methods=["GET", "POST"], name="forgot_password"),
     Route("/password/reset", reset_password, methods=["GET", "POST"], name="reset_password"),
+    Route(
+        "/account/sessions/{session_id:int}/end",
+        end_session,
+        methods=["POST"],
+        name="end_session",
+    ),
+    Route(
+        "/account/sessions/end-others",
+        end_other_sessions,
+        methods=["POST"],
+        name="end_other_sessions",
+    ),
 ]

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import jinja2
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -231,3 +231,11 @@ async def request_password_reset(
         return by_account
     await password_reset.request_reset(session, email=email, env=env, base_url=base_url)
     return by_account
+
+
+async def set_preferred_language(session: AsyncSession, *, user: User, locale: str) -> None:
+    """Remember the language a signed-in user chose with the switch (pages and mails use it)."""
+    await session.execute(
+        update(User).where(User.id == user.id).values(preferred_language=locale)  # type: ignore[arg-type]
+    )
+    await session.commit()
