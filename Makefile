@@ -51,8 +51,11 @@ translations: $(VENV)/.installed
 		--output-dir locales --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/pybabel compile --domain messages --directory locales --statistics
 
+# Needs nothing more than `make run`. Debian's wrk (`apt-get install wrk`, as .ci/run does) loads
+# the request benchmark, else a slower Python generator does; PostgreSQL on 127.0.0.1:5432 (user
+# postgres, trust), when it answers, gets figures of its own. BENCH_ARGS=requests runs one.
 bench: setup
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -1,0 +1,216 @@
+"""The apps that ``bench/requests.py`` loads, each in a uvicorn process of its own.
+
+``python -m bench._servers portal | bare [BYTES]`` is the server's side: both apps are served
+the same way (uvloop, httptools, one worker, no access log, lifespan on). The server binds a
+free loopback port itself and prints it as its first line of output, so nothing can take the
+port between the choice and the bind. SIGTERM stops it gracefully, and it gets one when the
+bench dies, however it dies.
+
+- ``portal``: ``create_app()`` with the settings of the ``PORTAL_*`` environment the parent set,
+  as ``python -m portal serve`` runs it.
+- ``bare``: the baseline, a Starlette app with one route rendering ``bench/templates/bare``
+  through ``Jinja2Templates``: a layout with header and footer, and a paragraph long enough for
+  the page to weigh ``BYTES`` (the size of the portal's page it stands beside). No middleware,
+  no database.
+
+:func:`served` is the parent's side: it starts one, waits until it answers, and stops it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import secrets
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import httpx2
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+ROOT = Path(__file__).resolve().parents[1]
+LOOPBACK = "127.0.0.1"
+TEMPLATES = Path(__file__).parent / "templates" / "bare"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+# -- the server's side ---------------------------------------------------------------------
+
+
+def bare_app(size: int | None = None) -> Starlette:
+    """The baseline page, padded with prose from ``filler.txt`` to about ``size`` bytes."""
+    templates = Jinja2Templates(directory=TEMPLATES)
+    template = templates.get_template("page.html")
+    context = {"name": "Li Wei", "text": ""}
+    if size:
+        base = len(template.render(context).encode())
+        words = (TEMPLATES / "filler.txt").read_text(encoding="utf-8").split()
+        text: list[str] = []
+        while base + len(" ".join(text).encode()) < size:
+            text.append(words[len(text) % len(words)])
+        context["text"] = " ".join(text)
+
+    async def page(request: Request) -> Response:
+        return templates.TemplateResponse(request, "page.html", context)
+
+    return Starlette(routes=[Route("/", page)])
+
+
+def portal_app() -> Starlette:
+    from portal.app import create_app
+
+    return create_app()
+
+
+def serve(app: Starlette) -> None:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, 0))
+    print(sock.getsockname()[1], flush=True)
+    config = uvicorn.Config(
+        app,
+        loop="uvloop",
+        http="httptools",
+        workers=1,
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        server_header=False,
+    )
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["portal"] and len(argv) == 1:
+        serve(portal_app())
+    elif argv[:1] == ["bare"] and len(argv) <= 2 and all(arg.isdigit() for arg in argv[1:]):
+        serve(bare_app(int(argv[1]) if argv[1:] else None))
+    else:
+        print("usage: python -m bench._servers portal | bare [BYTES]", file=sys.stderr)
+        return 2
+    return 0
+
+
+# -- the parent's side ---------------------------------------------------------------------
+
+
+def portal_environment(scratch: Path, database_url: str, public_dir: Path) -> dict[str, str]:
+    """The environment of the portal and its tools: production settings, every file in scratch.
+
+    Production, because that is what users get: templates are not checked for changes, cookies
+    are ``Secure``, no mail worker runs inside the web process.
+    """
+    env = {name: value for name, value in os.environ.items() if not name.startswith("PORTAL_")}
+    env.update(
+        PORTAL_ENV="production",
+        PORTAL_SECRET_KEY=secrets.token_urlsafe(48),
+        PORTAL_DATABASE_URL=database_url,
+        PORTAL_VAR_DIR=str(scratch / "var"),
+        PORTAL_PUBLIC_DIR=str(public_dir),
+        PORTAL_BASE_URL=f"http://{LOOPBACK}",
+        PORTAL_MAIL_BACKEND="file",
+        PORTAL_IN_PROCESS_WORKER="false",
+    )
+    return env
+
+
+def run_tool(arguments: list[str], env: Mapping[str, str]) -> None:
+    """``python <arguments>`` in the repository (``build.py``, ``-m portal migrate``)."""
+    done = subprocess.run(
+        [sys.executable, *arguments],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode:
+        raise ServerError(f"{' '.join(arguments)} failed:\n{done.stdout}{done.stderr}")
+
+
+@contextlib.contextmanager
+def served(app: list[str], env: Mapping[str, str], log: Path, ready_path: str) -> Iterator[str]:
+    """Run ``app`` and yield its base URL once ``ready_path`` answers 200; always stop it."""
+    with log.open("w") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench._servers", *app],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            preexec_fn=_end_with_parent,
+        )
+    try:
+        assert process.stdout is not None
+        readable, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+        port = process.stdout.readline().strip() if readable else ""
+        if not port.isdigit():
+            raise ServerError(f"the {app[0]} server did not start:\n{log.read_text()}")
+        url = f"http://{LOOPBACK}:{port}"
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            with contextlib.suppress(httpx2.TransportError):
+                if httpx2.get(url + ready_path, timeout=2).status_code == 200:
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise ServerError(f"the {app[0]} server is not ready:\n{log.read_text()}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        stop(process)
+
+
+def _end_with_parent() -> None:
+    """In the child: receive SIGTERM when the bench dies, even of SIGKILL (Linux only)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def terminated_as_interrupted() -> Iterator[None]:
+    """Let SIGTERM unwind the stack like Ctrl+C, so the ``finally`` clauses stop the servers."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop(process: subprocess.Popen[str]) -> None:
+    """SIGTERM (uvicorn shuts down gracefully), then SIGKILL if that takes too long."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout:
+        process.stdout.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
