@@ -35,7 +35,15 @@ class PortalForm(Form):
 
     @classmethod
     def from_form(cls, form: FormData, **kwargs: Any) -> PortalForm:
-        return cls(formdata=form, **kwargs)  # type: ignore[arg-type]
+        # Nobody types a NUL, and PostgreSQL's text cannot hold one (psycopg raises DataError):
+        # drop it here, so no form of any area can turn it into a 500.
+        cleaned = FormData(
+            [
+                (key, value.replace("\x00", "") if isinstance(value, str) else value)
+                for key, value in form.multi_items()
+            ]
+        )
+        return cls(formdata=cleaned, **kwargs)  # type: ignore[arg-type]
 
     def first_errors(self) -> dict[str, str]:
         """The first error of each field, as text, for templates and htmx responses."""
