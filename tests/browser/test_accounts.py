@@ -1,0 +1,226 @@
+"""Accounts in headless Chromium: register, verify by mail, log out and in, switch language,
+forgotten password and ending another device's session; in both languages, at 390 and 1280 px.
+
+Each test runs its own server, whose mail really goes over SMTP to the ``smtp_server`` fixture
+(the in-process worker delivers the outbox), so the links are the ones a customer would click.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from portal.app import create_app
+from tests.accounts.test_registration import GOOD
+from tests.support.browser import (
+    WIDTHS,
+    assert_accessible,
+    assert_no_console_errors,
+    screenshot,
+)
+from tests.support.databases import copy_sqlite
+from tests.support.servers import LiveServer, SMTPServer, serve
+from tests.support.site import make_settings
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = [
+    pytest.param("en", "en-GB", "en", "Confirm your email address", id="en"),
+    pytest.param("zh_Hans", "zh-CN", "zh-Hans", "请确认您的邮箱地址", id="zh_Hans"),
+]
+OTHER = {"en": ("简体中文", "zh-Hans"), "zh_Hans": ("English", "en")}
+MAIL_TIMEOUT = 20.0  # the worker looks at the outbox every 2 s
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, built_policy: Path, sqlite_template: str, smtp_server: SMTPServer
+) -> Iterator[LiveServer]:
+    """The app on its own database, mailing through ``smtp_server`` with the in-process worker."""
+    settings = make_settings(
+        tmp_path,
+        public_dir=built_policy,
+        database_url=copy_sqlite(sqlite_template, tmp_path / "accounts.sqlite3"),
+        mail_backend="smtp",
+        smtp_host=smtp_server.host,
+        smtp_port=smtp_server.port,
+        in_process_worker=True,
+    )
+    app = create_app(settings)
+    with serve(app) as url:
+        yield LiveServer(url, app, settings)
+
+
+def arrive(page: Page, url: str | re.Pattern[str]) -> None:
+    """Wait for the page at ``url`` and its favicon: leaving earlier aborts that request, which
+    the console watcher would report as a failure."""
+    page.wait_for_url(url)
+    page.wait_for_load_state("networkidle")
+
+
+def check(page: Page, name: str) -> None:
+    """Axe-clean and no wider than the screen at both widths; then the screenshots."""
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        assert_accessible(page)
+        fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, f"{page.url} is wider than {width} px"
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+
+def link_in(smtp_server: SMTPServer, count: int, pattern: str) -> str:
+    """The path and query of the link in the ``count``-th mail (our base URL is not the server's)."""
+    message = smtp_server.wait_for(count, timeout=MAIL_TIMEOUT)[count - 1]
+    found = re.search(pattern, message.get_body(("plain",)).get_content())
+    assert found, message.get_body(("plain",)).get_content()
+    parts = urlsplit(found[0])
+    return f"{parts.path}?{parts.query}"
+
+
+def fill_registration(page: Page, email: str) -> None:
+    page.fill("#name", GOOD["name"])
+    page.fill("#email", email)
+    page.fill("#phone", GOOD["phone"])
+    page.check("input[name='customer_type'][value='business']")
+    page.fill("#password", GOOD["password"])
+    page.check("#policy_consent")
+    page.click("form[action='/register'] button[type='submit']")
+
+
+def log_in(page: Page, site: LiveServer, email: str, password: str = GOOD["password"]) -> None:
+    page.goto(site.url("/login"))
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("form[action^='/login'] button[type='submit']")
+
+
+@pytest.mark.parametrize(("language", "locale", "html_lang", "subject"), LANGUAGES)
+def test_register_verify_log_out_log_in_and_switch_language(
+    new_page, site: LiveServer, smtp_server: SMTPServer, language, locale, html_lang, subject
+) -> None:
+    page = new_page(locale=locale)
+    email = f"li.wei.{language.lower()}@example.cn"
+    page.goto(site.url("/register"))
+    expect(page.locator("html")).to_have_attribute("lang", html_lang)
+    check(page, f"accounts-register-{language}")
+
+    # A mistake first: the error sits beside its field and the typed values stay.
+    page.fill("#name", GOOD["name"])
+    page.click("form[action='/register'] button[type='submit']")
+    expect(page.locator("#email-error")).to_be_visible()
+    expect(page.locator("#name")).to_have_value(GOOD["name"])
+    check(page, f"accounts-register-errors-{language}")
+
+    fill_registration(page, email)
+    arrive(page, site.url("/account?welcome=1"))
+    expect(page.locator(".notice--warning")).to_be_visible()  # not verified yet
+    check(page, f"accounts-welcome-{language}")
+
+    # The verification mail, in the language of the page the user registered on.
+    path = link_in(smtp_server, 1, r"https?://\S+/verify-email\?token=\S+")
+    assert smtp_server.messages[0]["Subject"] == subject
+    assert smtp_server.received[0].rcpt_tos == [email]
+    page.goto(site.url(path))
+    expect(page.locator("a.button[href='/account']")).to_be_visible()
+    check(page, f"accounts-verified-{language}")
+    page.goto(site.url("/account"))
+    expect(page.locator(".notice--warning")).to_have_count(0)
+
+    page.click("form[action='/logout'] button[type='submit']")
+    arrive(page, site.url("/"))
+    expect(page.locator(".site-nav a[href='/login']")).to_be_visible()
+
+    page.goto(site.url("/login"))
+    check(page, f"accounts-login-{language}")
+    log_in(page, site, email)
+    arrive(page, site.url("/account"))
+    expect(page.locator(".tag--success")).to_be_visible()  # "this device"
+    check(page, f"accounts-account-{language}")
+
+    # Signed in, the switch changes the account's language: it stays after a reload.
+    button, other_lang = OTHER[language]
+    page.get_by_role("button", name=button).click()
+    arrive(page, site.url("/account"))
+    expect(page.locator("html")).to_have_attribute("lang", other_lang)
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", other_lang)
+    check(page, f"accounts-account-switched-{language}")
+    assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize(("language", "locale", "html_lang", "subject"), LANGUAGES)
+def test_a_forgotten_password_is_reset_by_the_link_in_the_mail(
+    new_page, site: LiveServer, smtp_server: SMTPServer, language, locale, html_lang, subject
+) -> None:
+    email = f"zhang.min.{language.lower()}@example.cn"
+    page = new_page(locale=locale)
+    page.goto(site.url("/register"))
+    fill_registration(page, email)
+    arrive(page, site.url("/account?welcome=1"))
+    page.click("form[action='/logout'] button[type='submit']")
+    arrive(page, site.url("/"))
+
+    page.goto(site.url("/login"))
+    page.click("a[href='/password/forgot']")
+    arrive(page, site.url("/password/forgot"))
+    check(page, f"accounts-forgot-{language}")
+    page.fill("#email", email)
+    page.click("form[action='/password/forgot'] button[type='submit']")
+    arrive(page, site.url("/password/forgot?sent=1"))
+    check(page, f"accounts-forgot-sent-{language}")
+
+    path = link_in(smtp_server, 2, r"https?://\S+/password/reset\?token=\S+")
+    assert smtp_server.received[1].rcpt_tos == [email]
+    page.goto(site.url(path))
+    expect(page.locator("html")).to_have_attribute("lang", html_lang)
+    page.fill("#password", "short")
+    page.click("form[action='/password/reset'] button[type='submit']")
+    expect(page.locator("#password-error")).to_be_visible()
+    expect(page.locator("#password")).to_have_value("")
+    check(page, f"accounts-reset-error-{language}")
+    page.fill("#password", "lathe-and-anvil-77")
+    page.click("form[action='/password/reset'] button[type='submit']")
+    arrive(page, site.url("/account?password_changed=1"))
+    expect(page.locator(".notice--success")).to_be_visible()
+    check(page, f"accounts-password-changed-{language}")
+
+    notice = smtp_server.wait_for(3, timeout=MAIL_TIMEOUT)[2]
+    assert "/password/forgot" in notice.get_body(("plain",)).get_content()
+    page.goto(site.url(path))  # the link worked once; now it is spent
+    expect(page.locator("a.button[href='/password/forgot']")).to_be_visible()
+    check(page, f"accounts-reset-spent-{language}")
+    assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "without-js"])
+def test_ending_another_devices_session(new_page, site: LiveServer, javascript: bool) -> None:
+    email = "wang.fang@example.cn"
+    laptop = new_page(java_script_enabled=javascript)
+    laptop.goto(site.url("/register"))
+    fill_registration(laptop, email)
+    arrive(laptop, site.url("/account?welcome=1"))
+    phone = new_page(viewport={"width": 390, "height": 800})
+    log_in(phone, site, email)
+    arrive(phone, site.url("/account"))
+
+    laptop.goto(site.url("/account"))
+    rows = laptop.locator(".data-table tbody tr")
+    expect(rows).to_have_count(2)
+    if javascript:  # axe runs as a script
+        check(laptop, "accounts-sessions")
+    laptop.locator("form[action$='/end'] button").click()
+    expect(rows).to_have_count(1)
+    if not javascript:
+        arrive(laptop, site.url("/account"))
+    expect(laptop.locator(".tag--success")).to_be_visible()  # this device is still signed in
+
+    phone.goto(site.url("/account"))
+    arrive(phone, re.compile(r".*/login\?next=/account$"))
+    if javascript:
+        assert_no_console_errors(laptop)
