@@ -147,11 +147,8 @@ async def reset_password(
 
 async def prune(session: AsyncSession) -> int:
     """Delete links that can no longer be used (expired or used); commits."""
-    result = await session.execute(
-        delete(PasswordResetToken).where(
-            (PasswordResetToken.expires_at < utcnow())
-            | (PasswordResetToken.used_at.is_not(None))  # type: ignore[union-attr]
-        )
-    )
+    expired = PasswordResetToken.expires_at < utcnow()
+    used = PasswordResetToken.used_at.is_not(None)  # type: ignore[union-attr]
+    result = await session.execute(delete(PasswordResetToken).where(expired | used))
     await session.commit()
     return result.rowcount or 0
