@@ -92,7 +92,8 @@ def chinese_lacks_a_section(content: ContentCopy) -> Expected:
         ZH, "## 6. 我们如何处理未成年人的个人信息 {#minors}", "6. 我们如何处理未成年人的个人信息"
     )
     # The structures part where the Chinese goes on with the next section instead.
-    return ZH, content.line_of(ZH, "{#policy-updates}"), "there ## {#minors} on line 164"
+    minors = content.line_of(EN, "{#minors}")
+    return ZH, content.line_of(ZH, "{#policy-updates}"), f"there ## {{#minors}} on line {minors}"
 
 
 def chinese_has_another_anchor(content: ContentCopy) -> Expected:
