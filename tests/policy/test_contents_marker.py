@@ -21,9 +21,10 @@ def test_a_misplaced_marker_is_reported_by_file_and_line(content, problems):
     content.replace("policy/1.1/en.md", "\n[[contents]]\n", "\ntext [[contents]]\n")
     content.replace("policy/1.1/zh_Hans.md", "\n[[contents]]\n", "\n[[contents]]\n\n[[contents]]\n")
     found = problems(content.root)
-    assert ("policy/1.1/zh_Hans.md", content.line_of("policy/1.1/zh_Hans.md", "[[contents]]", 2)) in {
-        (path, line) for path, line, _ in found
-    }
+    assert (
+        "policy/1.1/zh_Hans.md",
+        content.line_of("policy/1.1/zh_Hans.md", "[[contents]]", 2),
+    ) in {(path, line) for path, line, _ in found}
     assert all(
         "1.1/en.md" not in path or "[[inventory]]" not in message for path, _, message in found
     )
