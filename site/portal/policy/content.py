@@ -50,15 +50,23 @@ def parse_heading(line: str) -> tuple[int, str, str | None] | None:
     return len(match[1]), text, None
 
 
-def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDocument | None:
-    """Parse one policy file: its ``meta`` header, then headings with their anchors."""
+def _read_utf8(path: Path, problems: list[Problem]) -> tuple[bytes, str] | None:
+    """The file's bytes and text; a problem naming the first line that is not UTF-8."""
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8")
+        return raw, raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
         problems.append(Problem(path, line, "the file is not UTF-8 text"))
         return None
+
+
+def parse_document(path: Path, locale: str, problems: list[Problem]) -> PolicyDocument | None:
+    """Parse one policy file: its ``meta`` header, then headings with their anchors."""
+    read = _read_utf8(path, problems)
+    if read is None:
+        return None
+    raw, text = read
     lines = text.splitlines()
     header: dict[str, tuple[str, int]] = {}
     index = 0
@@ -261,13 +269,10 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
     if not path.exists():
         problems.append(Problem(path, 0, "the data inventory is missing"))
         return None
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        problems.append(Problem(path, line, "the file is not UTF-8 text"))
+    read = _read_utf8(path, problems)
+    if read is None:
         return None
+    raw, text = read
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
