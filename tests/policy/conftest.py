@@ -29,13 +29,15 @@ from portal.templating import create_environment
 CONTENT = ROOT / "content"
 # Published versions never change, so tests may rely on their words; newer versions are added
 # over time, so tests derive what they expect of the whole policy from the versions present.
-PUBLISHED = ("1.0", "1.1", "1.2")
 
 
 def versions_in(content_dir: Path) -> list[str]:
     """The version folders of ``content_dir``, oldest first (their dates follow their numbers)."""
     folders = [p.name for p in (content_dir / "policy").iterdir() if p.is_dir()]
     return sorted(folders, key=lambda name: tuple(int(part) for part in name.split(".")))
+
+
+PUBLISHED = tuple(versions_in(CONTENT))
 
 
 def expected_files(versions: list[str]) -> set[str]:
