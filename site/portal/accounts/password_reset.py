@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User
-from portal.accounts.passwords import hash_password
+from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
 from portal.db import utcnow
 from portal.mail.outbox import queue_mail
@@ -121,7 +121,7 @@ async def reset_password(
     if user is None:
         await session.rollback()
         return None
-    user.password_hash = hash_password(password)
+    user.password_hash = await hash_password_off_loop(password)
     session.add(user)
     await revoke_sessions(session, user_id=user.id)
     await session.execute(

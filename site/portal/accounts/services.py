@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import password_reset, throttling
 from portal.accounts.models import User
-from portal.accounts.passwords import hash_password, verify_password
+from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.db import utcnow
 from portal.mail.outbox import queue_mail
 from portal.privacy.models import ConsentRecord
@@ -71,7 +71,7 @@ async def register(
         name=data.name,
         phone=data.phone,
         customer_type=data.customer_type,
-        password_hash=hash_password(data.password),
+        password_hash=await hash_password_off_loop(data.password),
         preferred_language=locale,
     )
     session.add(user)
@@ -154,7 +154,7 @@ async def authenticate(session: AsyncSession, *, email: str, password: str) -> U
     A hash made with older argon2 parameters is replaced by one with the current ones.
     """
     user = await session.scalar(select(User).where(User.email_key == email_key(email)))
-    ok, new_hash = verify_password(user.password_hash if user else None, password)
+    ok, new_hash = await verify_password_off_loop(user.password_hash if user else None, password)
     if not ok or user is None:
         return None
     if new_hash:
