@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Integer
+from sqlalchemy import Column, ForeignKey, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from portal.db import UTCDateTime, utcnow
@@ -15,7 +15,12 @@ class ConsentRecord(SQLModel, table=True):
 
     ``kind`` is ``policy_consent`` (registration), ``policy_acknowledgment`` (an update read),
     ``policy_material_consent`` (explicit consent to a material change), ``consent_granted`` or
-    ``consent_withdrawn`` (a purpose such as ``bank_account`` or ``email_subscription``).
+    ``consent_withdrawn`` (a purpose such as ``bank_account``, ``email_subscription`` or
+    ``policy_notices``).
+
+    Rows are never updated or deleted: the code has no path that does (privacy/services.py), and
+    database triggers (migration 0004) refuse it, except the ``SET NULL`` of ``user_id`` when the
+    user's account itself is deleted.
     """
 
     __tablename__ = "consent_records"
@@ -31,3 +36,21 @@ class ConsentRecord(SQLModel, table=True):
     language: str = Field(max_length=8)
     channel: str = Field(max_length=20)  # website, mini_program, email
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PolicyAnnouncement(SQLModel, table=True):
+    """A mail announcing an upcoming policy version was queued for this user: at most once.
+
+    ``python -m portal policy notify`` inserts the row in the transaction that queues the mail,
+    and the unique constraint makes a second run (or two runs at once) send nothing twice.
+    """
+
+    __tablename__ = "policy_announcements"
+    __table_args__ = (UniqueConstraint("user_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    )
+    version: str = Field(max_length=20)
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
