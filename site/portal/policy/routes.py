@@ -8,6 +8,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import i18n
+from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
 
 
@@ -66,19 +67,46 @@ async def change_log(request: Request) -> Response:
 
 
 async def version_changes(request: Request) -> Response:
-    """What changed in one version against the one before it, word by word."""
+    """What changed in one version against the one before it, word by word.
+
+    ``?since=<older version>`` compares with that version instead, for a reader who skipped
+    versions in between (the policy-update banner links here).
+    """
     info = _version(request)
     library = _library(request)
+    locale = i18n.current_locale()
     previous = library.previous(info)
-    if previous is None:
+    since = request.query_params.get("since")
+    if since is not None and since != (previous.version if previous else None):
+        older = library.get(since)
+        if older is None or library.versions.index(older) >= library.versions.index(info):
+            raise HTTPException(status_code=404)
+        settings = request.app.state.settings
+        changes = combined_changes(
+            request.app.state.templates.env,
+            settings.content_dir,
+            older.version,
+            info.version,
+            locale,
+        )
+        if changes is None:
+            raise HTTPException(status_code=404)
+        previous = older
+    elif previous is None:
         raise HTTPException(status_code=404)
+    else:
+        changes = library.changes(info.version, locale)
     return request.app.state.templates.render(
         request,
         "policy/diff.html",
         {
             "info": info,
             "previous": previous,
-            "changes": library.changes(info.version, i18n.current_locale()),
+            "changes": changes,
+            # Every version after ``previous`` up to ``info``, each with its own summary.
+            "steps": library.versions[
+                library.versions.index(previous) + 1 : library.versions.index(info) + 1
+            ],
         },
     )
 
