@@ -19,6 +19,8 @@ from portal.db import create_engine, session_factory
 from portal.pages import routes as pages
 from portal.policy import routes as policy
 from portal.policy.library import PolicyLibrary
+from portal.privacy import routes as privacy
+from portal.privacy.gate import PolicyGateMiddleware
 from portal.security import CSRFError, CSRFMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.static import CachedStaticFiles
@@ -53,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *pages.routes,
             *accounts.routes,
             *policy.routes,
+            *privacy.routes,
             Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
         ],
         middleware=[
@@ -66,6 +69,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 secure=settings.production,
                 on_failure=errors.csrf_failure,
             ),
+            # After the session (it needs the user): the policy banner, and the material-change gate.
+            Middleware(PolicyGateMiddleware, sessions=sessions),
         ],
         exception_handlers={
             HTTPException: errors.http_error,

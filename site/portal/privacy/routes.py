@@ -1,0 +1,180 @@
+"""Policy updates (acknowledge, consent), the user's consent ledger, and the cookie page.
+
+``POST /policy/<version>/acknowledge``  "I have read it" on the banner (htmx, or a plain form)
+``/policy/<version>/consent``           explicit consent to a material change ("I agree")
+``/account/consents``                   the user's own ledger
+``/cookies``                            every cookie the site sets
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal import i18n
+from portal.accounts.models import User
+from portal.db import session_scope
+from portal.policy.compare import combined_changes
+from portal.policy.library import PolicyLibrary, VersionInfo
+from portal.privacy import services
+from portal.privacy.cookies import site_cookies
+from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
+from portal.security import read_form, safe_next
+
+CHANNEL = "website"
+#: Where the user deregisters (the policy's section; a later issue builds the page).
+DEREGISTER_URL = "/policy#deregister-account"
+
+
+def _user(request: Request) -> User | None:
+    return request.scope.get("user")
+
+
+def _is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _login(target: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+def _library(request: Request) -> PolicyLibrary:
+    return request.app.state.policy
+
+
+def _known_version(request: Request) -> VersionInfo:
+    info = _library(request).get(request.path_params["version"])
+    if info is None:
+        raise HTTPException(status_code=404)
+    return info
+
+
+async def _fresh_standing(request: Request, user: User) -> PolicyStanding:
+    async with session_scope(request.app.state.sessions) as session:
+        return await services.policy_standing(session, user_id=user.id, library=_library(request))
+
+
+async def acknowledge(request: Request) -> Response:
+    """ "I have read it": record it, then the next banner (htmx) or back to the page (303)."""
+    form = await read_form(request)
+    target = safe_next(form.get("next"))
+    info = _known_version(request)
+    user = _user(request)
+    if user is None:
+        if _is_htmx(request):
+            return Response(status_code=204, headers={"HX-Redirect": "/login"})
+        return _login(target)
+    async with session_scope(request.app.state.sessions) as session:
+        await services.acknowledge_policy(
+            session,
+            user=user,
+            version=info.version,
+            library=_library(request),
+            language=i18n.current_locale(),
+            channel=CHANNEL,
+        )
+    if not _is_htmx(request):
+        return RedirectResponse(target, status_code=303)
+    # The banner's replacement: nothing, or the next one (an announced version, say).
+    request.scope["policy_standing"] = await _fresh_standing(request, user)
+    return request.app.state.templates.render(
+        request,
+        "privacy/_policy_banner.html",
+        {"banner_next": target},
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def consent(request: Request) -> Response:
+    """The page of a material change: what changed, "I agree", or how to leave instead."""
+    user = _user(request)
+    if request.method == "POST":
+        form = await read_form(request)  # first: no answer but a 403 without the CSRF token
+        target = safe_next(form.get("next"), "/account")
+        info = _known_version(request)
+        if user is None:
+            return _login(target)
+        async with session_scope(request.app.state.sessions) as session:
+            await services.consent_to_policy(
+                session,
+                user=user,
+                version=info.version,
+                library=_library(request),
+                language=i18n.current_locale(),
+                channel=CHANNEL,
+            )
+        return RedirectResponse(target, status_code=303)
+    info = _known_version(request)
+    target = safe_next(request.query_params.get("next"), "/account")
+    if user is None:
+        return _login(f"{request.url.path}?next={quote(target, safe='/')}")
+    standing: PolicyStanding = request.scope.get("policy_standing") or services.UP_TO_DATE
+    if standing.shown != info or not standing.needs_consent:
+        return RedirectResponse(target, status_code=303)  # nothing (more) to consent to here
+    library = _library(request)
+    since = standing.acknowledged
+    locale = i18n.current_locale()
+    changes = None
+    if since is not None:
+        if library.previous(info) == since:
+            changes = library.changes(info.version, locale)
+        else:
+            settings = request.app.state.settings
+            changes = combined_changes(
+                request.app.state.templates.env,
+                settings.content_dir,
+                since.version,
+                info.version,
+                locale,
+            )
+    start = library.versions.index(since) + 1 if since else 0
+    return request.app.state.templates.render(
+        request,
+        "privacy/policy_consent.html",
+        {
+            "info": info,
+            "since": since,
+            "in_force": standing.pending is not None,
+            "steps": library.versions[start : library.versions.index(info) + 1],
+            "changes": changes,
+            "next": target,
+            "deregister_url": DEREGISTER_URL,
+            "contact_email": CONTACT_EMAIL,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def consents(request: Request) -> Response:
+    """The user's own ledger: every consent and acknowledgment, newest first."""
+    user = _user(request)
+    if user is None:
+        return _login(request.url.path)
+    async with session_scope(request.app.state.sessions) as session:
+        entries = await services.ledger(session, user_id=user.id)
+    return request.app.state.templates.render(
+        request, "privacy/consents.html", {"entries": entries}
+    )
+
+
+async def cookies(request: Request) -> Response:
+    return request.app.state.templates.render(
+        request, "privacy/cookies.html", {"cookies": site_cookies()}
+    )
+
+
+routes = [
+    Route(
+        "/policy/{version:str}/acknowledge",
+        acknowledge,
+        methods=["POST"],
+        name="policy_acknowledge",
+    ),
+    Route("/policy/{version:str}/consent", consent, methods=["GET", "POST"], name="policy_consent"),
+    Route("/account/consents", consents, name="consents"),
+    Route("/cookies", cookies, name="cookies"),
+]

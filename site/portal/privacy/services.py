@@ -1,0 +1,250 @@
+"""The consent ledger, and where a user stands with the Data Protection Policy.
+
+The ledger (``consent_records``) is append-only: this module adds rows and reads them, and no
+function here (or anywhere) changes or removes one; database triggers refuse it as well
+(migration 0004). Functions that write own their commit.
+
+A user's *standing* follows from the newest policy version on their record, whatever the kind
+(consent at registration, acknowledgment of an update, or explicit consent to a material change):
+
+- a newer version in force is *pending*: every page shows a banner until the user reads it;
+- if any version after theirs up to the one in force is material (``material: yes``), the banner
+  asks for explicit consent, and the site is blocked until they give it (privacy/gate.py);
+  a user with nothing on record has never consented to anything, so they are asked too;
+- otherwise the soonest version published but not yet in force is *announced* (a notice that
+  can be acknowledged, or consented to when material, ahead of its date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts.models import User
+from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
+from portal.privacy.models import ConsentRecord
+
+POLICY_CONSENT = "policy_consent"
+POLICY_ACKNOWLEDGMENT = "policy_acknowledgment"
+POLICY_MATERIAL_CONSENT = "policy_material_consent"
+CONSENT_GRANTED = "consent_granted"
+CONSENT_WITHDRAWN = "consent_withdrawn"
+POLICY_KINDS = (POLICY_CONSENT, POLICY_ACKNOWLEDGMENT, POLICY_MATERIAL_CONSENT)
+#: The policy's contact address (its section "How to Contact Us").
+CONTACT_EMAIL = "info@xometry.asia"
+
+#: The purpose of a ``consent_granted`` / ``consent_withdrawn`` row that subscribes a user to mails
+#: about non-material policy updates (material ones go to every user). The email-subscription
+#: issue adds the page that grants and withdraws it; ``policy notify`` already honours it.
+POLICY_NOTICES = "policy_notices"
+
+
+@dataclass(frozen=True)
+class PolicyStanding:
+    """What a signed-in user must be shown about the policy, and whether the site is blocked."""
+
+    #: The newest version on the user's record (``None``: nothing on record).
+    acknowledged: VersionInfo | None = None
+    #: The version in force, when it is newer than ``acknowledged``.
+    pending: VersionInfo | None = None
+    #: Otherwise the soonest published version not in force yet and not on record.
+    upcoming: VersionInfo | None = None
+    #: The shown version needs explicit consent ("I agree"), not just "I have read it".
+    needs_consent: bool = False
+    #: Where the user reads what changed since their version.
+    changes_url: str = ""
+
+    @property
+    def shown(self) -> VersionInfo | None:
+        """The version the banner is about: the pending one first, else the announced one."""
+        return self.pending or self.upcoming
+
+    @property
+    def blocking(self) -> bool:
+        """A material version is in force and the user has not consented to it."""
+        return self.pending is not None and self.needs_consent
+
+
+UP_TO_DATE = PolicyStanding()
+
+
+def changes_url(library: PolicyLibrary, version: VersionInfo, since: VersionInfo | None) -> str:
+    """The diff from ``since`` to ``version``; the whole text when there is nothing to compare."""
+    if since is None or since.version == version.version:
+        return f"/policy/{version.version}"
+    if library.previous(version) == since:
+        return f"/policy/{version.version}/changes"
+    return f"/policy/{version.version}/changes?since={since.version}"
+
+
+def standing_for(
+    library: PolicyLibrary, versions_on_record: Iterable[str | None], today: date | None = None
+) -> PolicyStanding:
+    """The standing of a user whose ledger names ``versions_on_record`` (a pure function)."""
+    today = today or today_in_china()
+    order = {info.version: index for index, info in enumerate(library.versions)}
+    known = [order[version] for version in versions_on_record if version in order]
+    newest = max(known, default=-1)
+    acknowledged = library.versions[newest] if newest >= 0 else None
+    pending = upcoming = None
+    in_force = library.in_force(today)
+    if in_force is not None and order[in_force.version] > newest:
+        pending = in_force
+    else:
+        later = [info for info in library.upcoming(today) if order[info.version] > newest]
+        upcoming = later[0] if later else None
+    shown = pending or upcoming
+    if shown is None:
+        return PolicyStanding(acknowledged=acknowledged)
+    skipped = library.versions[newest + 1 : order[shown.version] + 1]
+    return PolicyStanding(
+        acknowledged=acknowledged,
+        pending=pending,
+        upcoming=upcoming,
+        needs_consent=acknowledged is None or any(info.material for info in skipped),
+        changes_url=changes_url(library, shown, acknowledged),
+    )
+
+
+async def policy_versions_on_record(session: AsyncSession, *, user_id: int) -> set[str]:
+    """Every policy version the user consented to or acknowledged, whatever the kind."""
+    rows = await session.scalars(
+        select(ConsentRecord.policy_version)
+        .where(ConsentRecord.user_id == user_id)
+        .where(ConsentRecord.kind.in_(POLICY_KINDS))  # type: ignore[attr-defined]
+        .distinct()
+    )
+    return {version for version in rows if version}
+
+
+async def policy_standing(
+    session: AsyncSession, *, user_id: int, library: PolicyLibrary, today: date | None = None
+) -> PolicyStanding:
+    """The user's standing with the policy (see the module's docstring)."""
+    if not library.versions:
+        return UP_TO_DATE
+    versions = await policy_versions_on_record(session, user_id=user_id)
+    return standing_for(library, versions, today)
+
+
+def _append(
+    session: AsyncSession,
+    *,
+    user: User,
+    kind: str,
+    language: str,
+    channel: str,
+    policy_version: str | None = None,
+    purpose: str | None = None,
+) -> ConsentRecord:
+    record = ConsentRecord(
+        user_id=user.id,
+        kind=kind,
+        purpose=purpose,
+        policy_version=policy_version,
+        language=language,
+        channel=channel,
+    )
+    session.add(record)
+    return record
+
+
+async def acknowledge_policy(
+    session: AsyncSession,
+    *,
+    user: User,
+    version: str,
+    library: PolicyLibrary,
+    language: str,
+    channel: str,
+    today: date | None = None,
+) -> ConsentRecord | None:
+    """Record that the user has read ``version``, the one their banner shows.
+
+    Returns ``None`` (and records nothing) when ``version`` is not the one shown, for example
+    a second click or a stale tab, or when it needs explicit consent instead
+    (:func:`consent_to_policy`).
+    """
+    standing = await policy_standing(session, user_id=user.id, library=library, today=today)
+    shown = standing.shown
+    if shown is None or shown.version != version or standing.needs_consent:
+        return None
+    record = _append(
+        session,
+        user=user,
+        kind=POLICY_ACKNOWLEDGMENT,
+        policy_version=version,
+        language=language,
+        channel=channel,
+    )
+    await session.commit()
+    return record
+
+
+async def consent_to_policy(
+    session: AsyncSession,
+    *,
+    user: User,
+    version: str,
+    library: PolicyLibrary,
+    language: str,
+    channel: str,
+    today: date | None = None,
+) -> ConsentRecord | None:
+    """Record the user's explicit consent to ``version``, which changed the policy materially.
+
+    Returns ``None`` (and records nothing) unless ``version`` is the one the user is asked to
+    consent to.
+    """
+    standing = await policy_standing(session, user_id=user.id, library=library, today=today)
+    shown = standing.shown
+    if shown is None or shown.version != version or not standing.needs_consent:
+        return None
+    record = _append(
+        session,
+        user=user,
+        kind=POLICY_MATERIAL_CONSENT,
+        policy_version=version,
+        language=language,
+        channel=channel,
+    )
+    await session.commit()
+    return record
+
+
+async def ledger(session: AsyncSession, *, user_id: int) -> list[ConsentRecord]:
+    """The user's own ledger rows, newest first."""
+    rows = await session.scalars(
+        select(ConsentRecord)
+        .where(ConsentRecord.user_id == user_id)
+        .order_by(ConsentRecord.occurred_at.desc(), ConsentRecord.id.desc())  # type: ignore[attr-defined,union-attr]
+    )
+    return list(rows)
+
+
+def subscribed_to_policy_notices() -> ColumnElement[bool]:
+    """A condition on ``User``: the user's newest ``policy_notices`` choice is a grant.
+
+    The email-subscription issue adds the page that records these choices; whoever sends
+    policy notices asks this condition, so a withdrawal counts the moment it is recorded.
+    """
+    choices = aliased(ConsentRecord)
+    newest = (
+        select(func.max(choices.id))
+        .where(choices.user_id == User.id)
+        .where(choices.purpose == POLICY_NOTICES)
+        .where(choices.kind.in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))  # type: ignore[attr-defined]
+        .correlate(User)  # two levels down: the outer query's users row
+        .scalar_subquery()
+    )
+    return (
+        select(ConsentRecord.id)
+        .where(ConsentRecord.id == newest)
+        .where(ConsentRecord.kind == CONSENT_GRANTED)
+        .exists()
+    )
