@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,23 @@ from tests.support.html import parse
 from tests.support.site import build_policy, make_settings
 
 ZH = "zh-CN,zh;q=0.9"
-CURRENT = "1.1"
+
+
+def _published() -> list[tuple[date, str]]:
+    """(effective, version) of every version in content/, by date."""
+    found = []
+    for folder in (ROOT / "content" / "policy").iterdir():
+        header = (folder / "en.md").read_text(encoding="utf-8")
+        found.append(
+            (date.fromisoformat(re.search(r"(?m)^effective: (.*)$", header)[1]), folder.name)
+        )
+    return sorted(found)
+
+
+# Versions are published ahead of their date (1.2 takes effect on 15 December 2026): what is in
+# force and what is upcoming depend on the day the tests run.
+CURRENT = [version for effective, version in _published() if effective <= today_in_china()][-1]
+UPCOMING = [version for effective, version in _published() if effective > today_in_china()]
 
 
 def translated(message: str, locale: str, **variables: object) -> str:
@@ -44,7 +60,7 @@ def test_policy_shows_the_version_in_force_in_the_negotiated_language(
     assert context["info"].version == CURRENT
     assert context["is_current"] is True
     assert context["canonical"] is True
-    assert context["upcoming"] == []
+    assert [v.version for v in context["upcoming"]] == UPCOMING
     document = parse(response.text)
     assert document.html_lang == lang
     assert f'<article class="policy" lang="{lang}"' in response.text
@@ -153,6 +169,13 @@ def test_without_a_built_policy_the_page_is_not_found(tmp_path: Path) -> None:
 # -- a version published ahead of its effective date -----------------------------------------
 
 
+def _copy_content(target: Path) -> None:
+    """A copy of content/ without the versions not in force yet, so a test adds its own."""
+    shutil.copytree(ROOT / "content", target)
+    for version in UPCOMING:
+        shutil.rmtree(target / "policy" / version)
+
+
 def _add_version(content: Path, version: str, effective: str, summary: str) -> None:
     source = content / "policy" / CURRENT
     target = content / "policy" / version
@@ -172,7 +195,7 @@ def upcoming_client(tmp_path_factory: pytest.TempPathFactory):
     """A site whose content has version 2.0 published, in force only next year."""
     directory = tmp_path_factory.mktemp("upcoming")
     content = directory / "content"
-    shutil.copytree(ROOT / "content", content)
+    _copy_content(content)
     effective = today_in_china() + timedelta(days=365)
     _add_version(content, "2.0", effective.isoformat(), "Replies within fifteen working days.")
     build_policy(content, directory / "public")
@@ -227,10 +250,10 @@ def test_the_change_log_and_diff_include_the_upcoming_version(upcoming_client) -
 
 def test_a_version_effective_today_is_in_force(tmp_path: Path) -> None:
     content = tmp_path / "content"
-    shutil.copytree(ROOT / "content", content)
-    _add_version(content, "1.2", today_in_china().isoformat(), "Effective today.")
+    _copy_content(content)
+    _add_version(content, "3.0", today_in_china().isoformat(), "Effective today.")
     build_policy(content, tmp_path / "public")
     with TestClient(create_app(make_settings(tmp_path, content_dir=content))) as client:
         response = client.get("/policy")
-    assert response.context["info"].version == "1.2"
+    assert response.context["info"].version == "3.0"
     assert response.context["upcoming"] == []

@@ -116,3 +116,17 @@ def test_every_page_links_to_the_cookie_page_in_its_footer(client, path):
     for accept in ("en", ZH):
         document = parse(client.get(path, headers={"Accept-Language": accept}).text)
         assert "/cookies" in document.footer_links, (path, accept)
+
+
+@pytest.mark.parametrize(("accept", "words"), [("en", "Cookies page"), (ZH, "Cookie页面")])
+def test_section_2_of_policy_1_2_links_to_the_cookie_page(client, accept, words):
+    response = client.get("/policy/1.2", headers={"Accept-Language": accept})
+    assert response.status_code == 200
+    assert f'<a href="/cookies">{words}</a>' in response.text
+    section = response.text.split('id="cookies"', 1)[1].split("<h2", 1)[0]
+    assert 'href="/cookies"' in section
+    # ... and only from 1.2: the published 1.1 stays as it was.
+    assert (
+        'href="/cookies"'
+        not in client.get("/policy/1.1").text.split('class="policy"')[1].split("</article>")[0]
+    )
