@@ -104,6 +104,45 @@ def policy_check() -> None:
     sys.exit(build_main(["check"]))
 
 
+@policy.command("notify")
+def policy_notify() -> None:
+    """Mail users about versions published ahead of their effective date (run daily; idempotent).
+
+    A material version goes to every user; any other only to users subscribed to policy
+    notices. Each user gets each version's mail once, however often this runs.
+    """
+    import asyncio
+
+    from portal import i18n
+    from portal.db import create_engine, session_factory
+    from portal.policy.library import PolicyLibrary
+    from portal.privacy.announcements import announce_upcoming
+    from portal.templating import create_environment
+
+    settings = _settings()
+    i18n.configure(settings.locales_dir)
+    library = PolicyLibrary(settings.public_dir)
+
+    async def run() -> list:
+        engine = create_engine(settings.database_url)
+        try:
+            return await announce_upcoming(
+                session_factory(engine),
+                library=library,
+                env=create_environment(settings),
+                base_url=settings.base_url,
+            )
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if not report:
+        click.echo("notify: no version is waiting to take effect")
+    for item in report:
+        who = "every user" if item.material else "users subscribed to policy notices"
+        click.echo(f"notify: version {item.version} ({who}): {item.queued} mail(s) queued")
+
+
 def _settings() -> Settings:
     try:
         return Settings.from_env()

@@ -1,0 +1,155 @@
+"""Mail users about a policy version before it takes effect: ``python -m portal policy notify``.
+
+Who is told:
+
+- a **material** version (``material: yes``) goes to every user with an email address: it needs
+  their explicit consent, which the site asks for when it takes effect;
+- a **non-material** version goes only to users subscribed to policy notices: those whose
+  newest ``consent_granted`` / ``consent_withdrawn`` ledger row for the purpose
+  ``policy_notices`` is a grant (privacy/services.py). There is no page for that choice yet; the
+  email-subscription issue adds it on top of these rows, and this command needs no change.
+
+Users who already have the version (or a later one) on their record, having acknowledged or
+consented ahead of time, are not mailed.
+
+Each mail is queued (mail/outbox.py) in the user's preferred language in the same transaction as
+a ``policy_announcements`` row; the row's unique ``(user_id, version)`` makes the command
+idempotent, even when two runs overlap: a second run sends nothing twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import jinja2
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts.models import User
+from portal.i18n import DEFAULT_LOCALE, KNOWN_LOCALES
+from portal.mail.outbox import queue_mail
+from portal.policy.library import PolicyLibrary, VersionInfo
+from portal.privacy import services
+from portal.privacy.models import ConsentRecord, PolicyAnnouncement
+
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """What one run did for one upcoming version."""
+
+    version: str
+    material: bool
+    queued: int
+
+
+async def announce_upcoming(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    library: PolicyLibrary,
+    env: jinja2.Environment,
+    base_url: str,
+    today: date | None = None,
+) -> list[Announcement]:
+    """Queue the announcement of every upcoming version to every user who should get it."""
+    report = []
+    for info in library.upcoming(today):
+        queued = 0
+        after = 0
+        while True:
+            async with sessions() as session:
+                users = await _recipients(session, library, info, after=after)
+                if not users:
+                    break
+                on_record = await _versions_on_record(session, [user.id for user in users])
+                for user in users:
+                    since = services.standing_for(library, on_record.get(user.id, ())).acknowledged
+                    queued += await _announce(session, env, base_url, info, user, since, library)
+                await session.commit()
+                after = users[-1].id
+        report.append(Announcement(info.version, info.material, queued))
+    return report
+
+
+async def _recipients(
+    session: AsyncSession, library: PolicyLibrary, info: VersionInfo, *, after: int
+) -> list[User]:
+    """The next batch of users to tell about ``info`` who were not told yet."""
+    index = library.versions.index(info)
+    has_it = [later.version for later in library.versions[index:]]
+    statement = (
+        select(User)
+        .where(User.id > after)
+        .where(User.email.is_not(None))  # type: ignore[union-attr]
+        .where(
+            ~select(PolicyAnnouncement.id)
+            .where(PolicyAnnouncement.user_id == User.id)
+            .where(PolicyAnnouncement.version == info.version)
+            .exists()
+        )
+        .where(
+            ~select(ConsentRecord.id)
+            .where(ConsentRecord.user_id == User.id)
+            .where(ConsentRecord.kind.in_(services.POLICY_KINDS))  # type: ignore[attr-defined]
+            .where(ConsentRecord.policy_version.in_(has_it))  # type: ignore[union-attr]
+            .exists()
+        )
+        .order_by(User.id)  # type: ignore[arg-type]
+        .limit(BATCH)
+    )
+    if not info.material:
+        statement = statement.where(services.subscribed_to_policy_notices())
+    return list(await session.scalars(statement))
+
+
+async def _versions_on_record(session: AsyncSession, user_ids: list[int]) -> dict[int, list[str]]:
+    rows = await session.execute(
+        select(ConsentRecord.user_id, ConsentRecord.policy_version)
+        .where(ConsentRecord.user_id.in_(user_ids))  # type: ignore[union-attr]
+        .where(ConsentRecord.kind.in_(services.POLICY_KINDS))  # type: ignore[attr-defined]
+    )
+    versions: dict[int, list[str]] = {}
+    for user_id, version in rows:
+        versions.setdefault(user_id, []).append(version)
+    return versions
+
+
+async def _announce(
+    session: AsyncSession,
+    env: jinja2.Environment,
+    base_url: str,
+    info: VersionInfo,
+    user: User,
+    since: VersionInfo | None,
+    library: PolicyLibrary,
+) -> int:
+    """Queue one mail with its announcement row; 0 if another run got there first."""
+    try:
+        async with session.begin_nested():
+            session.add(PolicyAnnouncement(user_id=user.id, version=info.version))
+    except IntegrityError:
+        return 0
+    locale = user.preferred_language if user.preferred_language in KNOWN_LOCALES else None
+    locale = locale or DEFAULT_LOCALE
+    queue_mail(
+        session,
+        env,
+        recipient=user.email or "",
+        template="policy_update",
+        locale=locale,
+        context={
+            "name": user.name,
+            "version": info.version,
+            "effective": info.effective,
+            "summary": info.summary.get(locale, ""),
+            "material": info.material,
+            "changes_link": base_url + services.changes_url(library, info, since),
+            "policy_link": f"{base_url}/policy/{info.version}",
+            "contact_email": services.CONTACT_EMAIL,
+        },
+    )
+    return 1
