@@ -276,7 +276,7 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    from tests.support.browser import watch_console
+    from tests.support.browser import SCRIPTLESS_CONTEXTS, watch_console
 
     contexts = []
 
@@ -287,6 +287,8 @@ def new_page(browser: Any) -> Iterator[Callable[..., Any]]:
         context = browser.new_context(**context_options)
         context.set_default_timeout(10_000)
         contexts.append(context)
+        if context_options.get("java_script_enabled") is False:
+            SCRIPTLESS_CONTEXTS.add(context)
         page = context.new_page()
         watch_console(page)
         return page

@@ -77,6 +77,10 @@ def screenshot(page: Page, name: str, widths: tuple[int, ...] = WIDTHS) -> list[
     return paths
 
 
+# Contexts opened with ``java_script_enabled=False`` (the ``new_page`` fixture records them).
+SCRIPTLESS_CONTEXTS: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _axe_source() -> str:
     if not AXE_SCRIPT.exists():
         pytest.fail(
@@ -90,8 +94,16 @@ def axe_violations(page: Page, options: dict[str, Any] | None = None) -> list[di
     """Run axe-core on the page as it is now; return every violation (all impacts).
 
     axe is evaluated through the DevTools protocol, which the page's CSP does not govern, so the
-    check needs no exception in the policy.
+    check needs no exception in the policy. A context made with ``java_script_enabled=False``
+    runs no timers, so ``axe.run`` would never settle there: such pages fail at once here and are
+    checked with a screenshot instead.
     """
+    if page.context in SCRIPTLESS_CONTEXTS:
+        pytest.fail(
+            "axe runs as a script and this page's context has JavaScript switched off: "
+            "take a screenshot here and run axe on the same page in a test with JavaScript",
+            pytrace=False,
+        )
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())
     results = page.evaluate(
