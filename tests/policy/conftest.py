@@ -26,6 +26,17 @@ from portal.policy.generator import build as run_build
 from portal.settings import ROOT, Settings
 from portal.templating import create_environment
 
+LOCALES = ("en", "zh_Hans")
+
+
+def files_under(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
 CONTENT = ROOT / "content"
 # Published versions never change, so tests may rely on their words; newer versions are added
 # over time, so tests derive what they expect of the whole policy from the versions present.
