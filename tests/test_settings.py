@@ -26,7 +26,12 @@ def test_production_without_a_secret_key_refuses_to_start(tmp_path: Path) -> Non
 
 def test_production_with_a_secret_key_uses_it(tmp_path: Path) -> None:
     settings = Settings.from_env(
-        env(tmp_path, PORTAL_ENV="production", PORTAL_SECRET_KEY=f"  {STRONG_KEY}\n")
+        env(
+            tmp_path,
+            PORTAL_ENV="production",
+            PORTAL_SECRET_KEY=f"  {STRONG_KEY}\n",
+            PORTAL_MASTER_KEY="m" * 43,  # production needs both (tests/test_crypto.py)
+        )
     )
     assert settings.production
     assert settings.secret_key == STRONG_KEY

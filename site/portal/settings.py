@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import secrets
 from collections.abc import Mapping
@@ -45,13 +47,56 @@ def _development_secret(var_dir: Path) -> str:
     return key
 
 
+MASTER_KEY_HELP = "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+
+
+def _master_key(value: str, source: str = "PORTAL_MASTER_KEY") -> bytes:
+    """Decode a master key: 32 bytes in base64url (43 characters, padding optional)."""
+    try:
+        key = base64.b64decode(value + "=" * (-len(value) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise SettingsError(
+            f"{source} must hold 32 bytes written in base64url (43 characters); {MASTER_KEY_HELP}"
+        )
+    return key
+
+
+def _development_master_key(var_dir: Path) -> bytes:
+    """Generate the development master key once and keep it in ``var/master_key``, as the secret key.
+
+    Unlike the secret key, losing this one loses every encrypted drawing and bank account, so
+    the file only appears complete: it is written under a temporary name and linked into place,
+    and a process that loses the race at first start (server and worker) reads the winner's key.
+    """
+    path = var_dir / "master_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        draft = var_dir / f".master_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(32) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)  # unlike rename, never replaces a key another process wrote
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return _master_key(path.read_text().strip(), source=str(path))
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
     secret_key: str = field(default="", repr=False)
+    master_key: bytes = field(default=b"", repr=False)
     database_url: str = ""
     root_dir: Path = ROOT
     var_dir: Path = ROOT / "var"
+    keystore_dir: Path = ROOT / "var" / "keys"
     public_dir: Path = ROOT / "site" / "public"
     content_dir: Path = ROOT / "content"
     debug: bool = False
@@ -92,7 +137,8 @@ class Settings:
     ) -> Settings:
         """Read the settings from ``environ`` (default ``os.environ``), once, at start-up.
 
-        Tools that sign nothing (``build.py``) pass ``require_secret=False``.
+        Tools that sign and decrypt nothing (``build.py``) pass ``require_secret=False``: they
+        need neither ``PORTAL_SECRET_KEY`` nor ``PORTAL_MASTER_KEY``.
         """
         env = os.environ if environ is None else environ
         environment = env.get("PORTAL_ENV", "development").strip() or "development"
@@ -115,6 +161,20 @@ class Settings:
             secret_key = _development_secret(var_dir)
         elif len(secret_key) < 32:
             raise SettingsError("PORTAL_SECRET_KEY must be at least 32 characters long")
+        master_key_text = env.get("PORTAL_MASTER_KEY", "").strip()
+        master_key = b""
+        if master_key_text:
+            master_key = _master_key(master_key_text)
+        elif not require_secret:
+            pass
+        elif environment == "production":
+            raise SettingsError(
+                "PORTAL_MASTER_KEY is not set. In production the master key protects every "
+                "customer's encrypted drawings and bank accounts and must come from your secret "
+                f"store (or KMS), never from a file beside the data; {MASTER_KEY_HELP}."
+            )
+        else:
+            master_key = _development_master_key(var_dir)
         database_url = env.get("PORTAL_DATABASE_URL", "").strip() or (
             f"sqlite+aiosqlite:///{var_dir / 'portal.sqlite3'}"
         )
@@ -136,9 +196,11 @@ class Settings:
         return cls(
             environment=environment,
             secret_key=secret_key,
+            master_key=master_key,
             database_url=database_url,
             root_dir=root,
             var_dir=var_dir,
+            keystore_dir=Path(env.get("PORTAL_KEYSTORE_DIR", str(var_dir / "keys"))).resolve(),
             public_dir=Path(env.get("PORTAL_PUBLIC_DIR", str(root / "site" / "public"))).resolve(),
             content_dir=Path(env.get("PORTAL_CONTENT_DIR", str(root / "content"))).resolve(),
             debug=_bool(env.get("PORTAL_DEBUG", "false"), "PORTAL_DEBUG"),

@@ -14,6 +14,7 @@ from portal.settings import ROOT, Settings
 from portal.templating import create_environment
 
 TEST_SECRET_KEY = "test-secret-key-not-for-production-0123456789"
+TEST_MASTER_KEY = bytes(range(32))  # wraps the data keys of the test users; never in production
 
 
 def make_settings(directory: Path, **overrides: Any) -> Settings:
@@ -26,9 +27,11 @@ def make_settings(directory: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "environment": "test",
         "secret_key": TEST_SECRET_KEY,
+        "master_key": TEST_MASTER_KEY,
         "database_url": f"sqlite+aiosqlite:///{var_dir / 'portal.sqlite3'}",
         "root_dir": ROOT,
         "var_dir": var_dir,
+        "keystore_dir": var_dir / "keys",
         "public_dir": directory / "public",
         "content_dir": ROOT / "content",
     }
