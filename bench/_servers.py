@@ -12,6 +12,10 @@ bench dies, however it dies.
   through ``Jinja2Templates``: a layout with header and footer, and a paragraph long enough for
   the page to weigh ``BYTES`` (the size of the portal's page it stands beside). No middleware,
   no database.
+- ``bare-queries``: the same page after the two queries a signed-in ``/account`` cannot do
+  without (find the login session and its user by the cookie's hash; list the user's sessions),
+  as plain SQL through SQLAlchemy's async engine on ``PORTAL_DATABASE_URL``. It is the floor
+  that the database sets, so the portal's distance to it is what the portal itself adds.
 
 :func:`served` is the parent's side: it starts one, waits until it answers, and stops it.
 """
@@ -73,6 +77,33 @@ def bare_app(size: int | None = None) -> Starlette:
     return Starlette(routes=[Route("/", page)])
 
 
+def bare_queries_app(size: int | None = None) -> Starlette:
+    """``bare_app`` with the signed-in ``/account``'s two queries before the page."""
+    from sqlalchemy import text
+
+    from portal.db import create_engine
+
+    engine = create_engine(os.environ["PORTAL_DATABASE_URL"])
+    find = text(
+        "SELECT login_sessions.*, users.* FROM login_sessions JOIN users"
+        " ON users.id = login_sessions.user_id WHERE login_sessions.user_id = :user_id"
+        " AND login_sessions.revoked_at IS NULL ORDER BY login_sessions.id DESC LIMIT 1"
+    )
+    listing = text(
+        "SELECT * FROM login_sessions WHERE user_id = :user_id AND revoked_at IS NULL"
+        " ORDER BY last_used_at DESC"
+    )
+    page = bare_app(size).routes[0].endpoint  # type: ignore[attr-defined]
+
+    async def account(request: Request) -> Response:
+        async with engine.connect() as connection:
+            (await connection.execute(find, {"user_id": 1})).fetchall()
+            (await connection.execute(listing, {"user_id": 1})).fetchall()
+        return await page(request)
+
+    return Starlette(routes=[Route("/", account)])
+
+
 def portal_app() -> Starlette:
     from portal.app import create_app
 
@@ -102,8 +133,13 @@ def main(argv: list[str]) -> int:
         serve(portal_app())
     elif argv[:1] == ["bare"] and len(argv) <= 2 and all(arg.isdigit() for arg in argv[1:]):
         serve(bare_app(int(argv[1]) if argv[1:] else None))
+    elif argv[:1] == ["bare-queries"] and len(argv) == 2 and argv[1].isdigit():
+        serve(bare_queries_app(int(argv[1])))
     else:
-        print("usage: python -m bench._servers portal | bare [BYTES]", file=sys.stderr)
+        print(
+            "usage: python -m bench._servers portal | bare [BYTES] | bare-queries BYTES",
+            file=sys.stderr,
+        )
         return 2
     return 0
 
@@ -121,6 +157,7 @@ def portal_environment(scratch: Path, database_url: str, public_dir: Path) -> di
     env.update(
         PORTAL_ENV="production",
         PORTAL_SECRET_KEY=secrets.token_urlsafe(48),
+        PORTAL_MASTER_KEY=secrets.token_urlsafe(32),
         PORTAL_DATABASE_URL=database_url,
         PORTAL_VAR_DIR=str(scratch / "var"),
         PORTAL_PUBLIC_DIR=str(public_dir),

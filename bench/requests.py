@@ -10,6 +10,12 @@ of its own:
 - ``requests.<db>.account_vs_bare``: rps(account) / rps(bare). Target: at least 50 %. The ratio
   cancels the machine's speed; what is left is what the portal adds to a page: its middleware,
   the session lookup, its own query and its template.
+- ``requests.<db>.bare_queries_rps`` / ...: the bare page after the two queries ``/account``
+  cannot do without, on the same database (``bench/_servers.py``: ``bare-queries``), and
+  ``requests.<db>.account_vs_bare_queries``: rps(account) / rps(bare with queries), for
+  information. A page that reads a database through an async driver cannot come near the bare
+  page (a single ``SELECT 1`` costs more than the whole bare page); this ratio says how much of
+  the gap is the portal's own (middleware, the ORM, its templates) rather than the database's.
 - ``requests.<db>.login_p50``: the round trip of the login form's POST through the served app.
 
 and once ``requests.verify_password.<argon2 parameters>``: ``verify_password`` alone.
@@ -197,6 +203,14 @@ def database_figures(
             served(["bare", str(account_size)], os.environ, scratch / f"bare-{backend}.log", "/")
         )
         bare_size = len(httpx2.get(bare_url + "/").content)
+        queries_url = servers.enter_context(
+            served(
+                ["bare-queries", str(account_size)],
+                {**os.environ, "PORTAL_DATABASE_URL": database_url},
+                scratch / f"bare-queries-{backend}.log",
+                "/",
+            )
+        )
         print(
             f"# requests.{backend}: /account {account_size} bytes of HTML, the bare page "
             f"{bare_size}; {load.generator_name()}, {CONNECTIONS} connections, best of "
@@ -208,10 +222,11 @@ def database_figures(
             {
                 "bare": (bare_url + "/", dict(BROWSER_HEADERS)),
                 "account": (portal_url + "/account", account_headers),
+                "bare_queries": (queries_url + "/", dict(BROWSER_HEADERS)),
             }
         )
         logins = login_seconds(portal_url, LOGIN_RUNS)
-    account, bare = results["account"], results["bare"]
+    account, bare, queries = results["account"], results["bare"], results["bare_queries"]
     prefix = f"requests.{backend}"
     ratio = round(100 * account.rps / bare.rps, 1)
     login_ms = round(statistics.median(logins) * 1e3, 1)
@@ -219,6 +234,8 @@ def database_figures(
         *page_figures(prefix, "account", account),
         *page_figures(prefix, "bare", bare),
         Figure(f"{prefix}.account_vs_bare", ratio, "%", ">=", RATIO_TARGET),
+        *page_figures(prefix, "bare_queries", queries),
+        Figure(f"{prefix}.account_vs_bare_queries", round(100 * account.rps / queries.rps, 1), "%"),
         Figure(f"{prefix}.login_p50", login_ms, "ms", "<=", LOGIN_TARGET_MS),
     ]
 

@@ -1,7 +1,13 @@
-"""The database: one async engine per app, sessions per request, on SQLite or PostgreSQL.
+"""The database: one async engine per app, one session per request, on SQLite or PostgreSQL.
 
 Tables are SQLModel classes in each area's ``models.py``; the schema itself is owned by the
 Alembic migrations in ``portal/migrations`` (``python -m portal migrate``).
+
+A request gets one ``AsyncSession``, shared by the middleware that finds the signed-in user, the
+policy gate and the route: ``request_session(request)``. It is opened at first use (a page that
+needs no database opens none), and closed when the response has been sent, which rolls back
+whatever was not committed; services own their commits. Code outside a request (the worker,
+commands) opens its own with ``session_scope(factory)``.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 metadata = SQLModel.metadata
 
@@ -63,7 +71,9 @@ def create_engine(database_url: str) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # No pre-ping: it costs a round trip on every checkout. A connection the server dropped
+    # fails its statement instead, and is replaced; connections are recycled hourly anyway.
+    return create_async_engine(url, pool_size=10, max_overflow=10, pool_recycle=3600)
 
 
 def sync_url(database_url: str) -> str:
@@ -87,3 +97,49 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         except BaseException:
             await session.rollback()
             raise
+
+
+class _RequestSession:
+    """Opens the request's session at first use, and closes it at the end of the request."""
+
+    __slots__ = ("_factory", "_session")
+
+    def __init__(self, factory: async_sessionmaker[AsyncSession]) -> None:
+        self._factory = factory
+        self._session: AsyncSession | None = None
+
+    def get(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._factory()
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class DatabaseMiddleware:
+    """Gives each HTTP request one database session (``request_session``), closed at its end."""
+
+    def __init__(self, app: ASGIApp, *, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.app = app
+        self.sessions = sessions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        holder = _RequestSession(self.sessions)
+        scope["portal.db"] = holder
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            await holder.close()
+
+
+def request_session(connection: HTTPConnection | Scope) -> AsyncSession:
+    """The database session of the current request (``request`` or an ASGI ``scope``)."""
+    scope = connection.scope if isinstance(connection, HTTPConnection) else connection
+    holder: _RequestSession = scope["portal.db"]
+    return holder.get()

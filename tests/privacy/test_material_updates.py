@@ -50,6 +50,7 @@ def test_forms_and_htmx_requests_are_blocked_too(open_site, material_update):
         "/policy/changes",
         "/cookies",
         "/account/consents",
+        "/account/privacy/my-data",
         "/healthz",
         CONSENT,
     ],
@@ -74,6 +75,8 @@ def test_the_open_paths():
             "/account/privacy",
             "/account/privacy/export",
             "/account/consents",
+            "/subscriptions/unsubscribe",
+            "/subscriptions/confirm",
         )
     )
     assert not any(

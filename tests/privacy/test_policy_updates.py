@@ -182,6 +182,35 @@ def test_a_reader_who_skipped_a_version_is_shown_every_change_since(open_site, m
 # -- the standing is cached only while it cannot change -------------------------------------
 
 
+def test_an_acknowledgment_recorded_by_another_process_ends_the_cached_banner(
+    open_site, minor_update
+):
+    # Two uvicorn workers, or the WeChat Mini Program's API: the ledger row is written by a
+    # process whose cache this one cannot see. The next page here must not show the banner.
+    site = open_site(minor_update)
+    user = signed_in(site, consented_to="1.1")
+    assert standing(site.client.get("/account")).pending.version == "1.2"
+    assert standing(site.client.get("/account")).pending.version == "1.2"  # cached now
+
+    async def elsewhere(session):
+        session.add(
+            ConsentRecord(
+                user_id=user.id,
+                kind="policy_acknowledgment",
+                policy_version="1.2",
+                language="en",
+                channel="mini_program",
+            )
+        )
+        await session.commit()
+
+    run(site.settings, elsewhere)
+    response = site.client.get("/account")
+    assert standing(response).pending is None
+    assert standing(response).acknowledged.version == "1.2"
+    assert "/policy/1.2/acknowledge" not in response.text
+
+
 def test_publishing_a_new_version_brings_the_banner_back(open_site, material_update, minor_update):
     site = open_site(material_update)
     signed_in(site, consented_to="1.2")

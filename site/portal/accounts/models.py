@@ -21,6 +21,8 @@ class User(SQLModel, table=True):
     # ... and lower-cased, so that one mailbox is one account whatever its capitals.
     email_key: str | None = Field(default=None, max_length=254, unique=True, index=True)
     name: str = Field(default="", max_length=100)
+    job_title: str | None = Field(default=None, max_length=100)
+    invoice_email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)  # E.164, e.g. +8613812345678
     customer_type: str | None = Field(default=None, max_length=20)
     password_hash: str | None = Field(default=None, max_length=255)  # argon2id

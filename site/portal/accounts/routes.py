@@ -1,4 +1,8 @@
-"""``/register``, ``/login``, ``/logout``, ``/verify-email``, ``/password/*`` and ``/account``."""
+"""``/register``, ``/login``, ``/logout``, ``/verify-email``, ``/account`` and its sessions.
+
+The forgotten-password routes are in ``password_routes.py``; the Personal Center's other parts
+in ``portal/profile``.
+"""
 
 from __future__ import annotations
 
@@ -7,76 +11,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.accounts import password_reset, services, throttling
-from portal.accounts.forms import (
-    ForgotPasswordForm,
-    LoginForm,
-    RegistrationForm,
-    ResetPasswordForm,
-)
+from portal.accounts import password_routes, services, throttling
+from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
-from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions, start_session
-from portal.db import session_scope
+from portal.accounts.responses import client_of, signed_in_response, too_many
+from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions
+from portal.db import request_session
 from portal.security import read_form, safe_next
-
-
-def current_user(request: Request) -> User | None:
-    return request.scope.get("user")
-
-
-def _client(request: Request) -> tuple[str, str]:
-    return request.headers.get("user-agent", ""), request.client.host if request.client else ""
-
-
-def _login_redirect(request: Request) -> RedirectResponse:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={target}", status_code=303)
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _too_many(
-    request: Request, template: str, context: dict, decision: throttling.Decision
-) -> Response:
-    """The form again, status 429, saying when the user can try again."""
-    response = request.app.state.templates.render(
-        request, template, {**context, "retry_minutes": decision.minutes}, status_code=429
-    )
-    response.headers["Retry-After"] = str(decision.seconds)
-    return response
-
-
-async def _signed_in_response(
-    request: Request, user: User, *, remember: bool, target: str
-) -> Response:
-    """Open a fresh session (ending the one this browser had) and set its cookie."""
-    state = request.app.state
-    user_agent, ip_address = _client(request)
-    async with session_scope(state.sessions) as session:
-        previous = request.scope.get("login_session")
-        if previous is not None:
-            await revoke_sessions(session, user_id=previous.user_id, only_id=previous.id)
-        new = await start_session(
-            session,
-            secret_key=state.settings.secret_key,
-            user=user,
-            remember=remember,
-            user_agent=user_agent,
-            ip_address=ip_address,
-        )
-        await session.commit()
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
-        SESSION_COOKIE,
-        new.cookie_value,
-        max_age=new.max_age,
-        httponly=True,
-        samesite="lax",
-        secure=state.settings.production,
-    )
-    return response
+from portal.web import current_user, is_htmx, login_redirect
 
 
 async def register(request: Request) -> Response:
@@ -89,16 +31,16 @@ async def register(request: Request) -> Response:
     state = request.app.state
     in_force = state.policy.in_force()
     if form.validate() and in_force is not None:
-        async with session_scope(state.sessions) as session:
-            decision = await throttling.hit(
-                session,
-                throttling.REGISTRATION_CLIENT,
-                throttling.client_subject(_client(request)[1]),
-                secret_key=state.settings.secret_key,
-            )
+        session = request_session(request)
+        decision = await throttling.hit(
+            session,
+            throttling.REGISTRATION_CLIENT,
+            throttling.client_subject(client_of(request)[1]),
+            secret_key=state.settings.secret_key,
+        )
         if not decision.allowed:
             form.password.data = ""
-            return _too_many(request, "accounts/register.html", {"form": form}, decision)
+            return too_many(request, "accounts/register.html", {"form": form}, decision)
         data = services.Registration(
             name=form.name.data,
             email=form.email.data,
@@ -107,17 +49,17 @@ async def register(request: Request) -> Response:
             password=form.password.data,
         )
         try:
-            async with session_scope(state.sessions) as session:
-                user = await services.register(
-                    session,
-                    data=data,
-                    locale=i18n.current_locale(),
-                    policy_version=in_force.version,
-                    channel="website",
-                    env=templates.env,
-                    secret_key=state.settings.secret_key,
-                    base_url=state.settings.base_url,
-                )
+            session = request_session(request)
+            user = await services.register(
+                session,
+                data=data,
+                locale=i18n.current_locale(),
+                policy_version=in_force.version,
+                channel="website",
+                env=templates.env,
+                secret_key=state.settings.secret_key,
+                base_url=state.settings.base_url,
+            )
         except services.EmailTaken:
             form.email.errors = [
                 i18n.lazy_gettext(
@@ -125,7 +67,7 @@ async def register(request: Request) -> Response:
                 )
             ]
         else:
-            return await _signed_in_response(
+            return await signed_in_response(
                 request, user, remember=False, target="/account?welcome=1"
             )
     form.password.data = ""
@@ -145,22 +87,22 @@ async def login(request: Request) -> Response:
     form = LoginForm.from_form(await read_form(request))
     failed = False
     if form.validate():
-        async with session_scope(request.app.state.sessions) as session:
-            outcome = await services.log_in(
-                session,
-                email=form.email.data,
-                password=form.password.data,
-                client=_client(request)[1],
-                secret_key=request.app.state.settings.secret_key,
-            )
+        session = request_session(request)
+        outcome = await services.log_in(
+            session,
+            email=form.email.data,
+            password=form.password.data,
+            client=client_of(request)[1],
+            secret_key=request.app.state.settings.secret_key,
+        )
         if outcome.user is not None:
-            return await _signed_in_response(
+            return await signed_in_response(
                 request, outcome.user, remember=bool(form.remember.data), target=target
             )
         if outcome.wait:
             form.password.data = ""
             context = {"form": form, "next": target, "failed": False}
-            return _too_many(
+            return too_many(
                 request, "accounts/login.html", context, throttling.Decision(False, outcome.wait)
             )
         failed = True
@@ -177,9 +119,9 @@ async def logout(request: Request) -> Response:
     await read_form(request)
     login_session = request.scope.get("login_session")
     if login_session is not None:
-        async with session_scope(request.app.state.sessions) as session:
-            await revoke_sessions(session, user_id=login_session.user_id, only_id=login_session.id)
-            await session.commit()
+        session = request_session(request)
+        await revoke_sessions(session, user_id=login_session.user_id, only_id=login_session.id)
+        await session.commit()
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="lax", secure=request.app.state.settings.production
@@ -189,12 +131,12 @@ async def logout(request: Request) -> Response:
 
 async def verify_email(request: Request) -> Response:
     state = request.app.state
-    async with session_scope(state.sessions) as session:
-        user = await services.verify_email(
-            session,
-            secret_key=state.settings.secret_key,
-            token=request.query_params.get("token", ""),
-        )
+    session = request_session(request)
+    user = await services.verify_email(
+        session,
+        secret_key=state.settings.secret_key,
+        token=request.query_params.get("token", ""),
+    )
     return state.templates.render(
         request,
         "accounts/verified.html",
@@ -207,23 +149,23 @@ async def resend_verification(request: Request) -> Response:
     await read_form(request)
     user = current_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     state = request.app.state
-    async with session_scope(state.sessions) as session:
-        decision = await throttling.hit(
+    session = request_session(request)
+    decision = await throttling.hit(
+        session,
+        throttling.VERIFICATION_MAIL,
+        str(user.id),
+        secret_key=state.settings.secret_key,
+    )
+    if decision.allowed:
+        await services.resend_verification(
             session,
-            throttling.VERIFICATION_MAIL,
-            str(user.id),
+            user=user,
+            env=state.templates.env,
             secret_key=state.settings.secret_key,
+            base_url=state.settings.base_url,
         )
-        if decision.allowed:
-            await services.resend_verification(
-                session,
-                user=user,
-                env=state.templates.env,
-                secret_key=state.settings.secret_key,
-                base_url=state.settings.base_url,
-            )
     if not decision.allowed:
         return await _account_page(request, user, status_code=429, decision=decision)
     return RedirectResponse("/account?sent=1", status_code=303)
@@ -233,7 +175,7 @@ async def account(request: Request) -> Response:
     """The Personal Center's home: who is signed in, and links to every part."""
     user = current_user(request)
     if user is None:
-        return _login_redirect(request)
+        return login_redirect(request)
     return await _account_page(request, user)
 
 
@@ -244,8 +186,8 @@ async def _account_page(
     status_code: int = 200,
     decision: throttling.Decision | None = None,
 ) -> Response:
-    async with session_scope(request.app.state.sessions) as session:
-        sessions = await active_sessions(session, user_id=user.id)
+    session = request_session(request)
+    sessions = await active_sessions(session, user_id=user.id)
     query = request.query_params
     response = request.app.state.templates.render(
         request,
@@ -265,86 +207,6 @@ async def _account_page(
     return response
 
 
-async def forgot_password(request: Request) -> Response:
-    """Ask for a reset link. The answer never says whether the address has an account."""
-    state = request.app.state
-    template = "accounts/password_forgot.html"
-    if request.method == "GET":
-        sent = request.query_params.get("sent") == "1"
-        return state.templates.render(
-            request, template, {"form": ForgotPasswordForm(), "sent": sent}
-        )
-    form = ForgotPasswordForm.from_form(await read_form(request))
-    if form.validate():
-        async with session_scope(state.sessions) as session:
-            decision = await services.request_password_reset(
-                session,
-                email=form.email.data,
-                client=_client(request)[1],
-                secret_key=state.settings.secret_key,
-                env=state.templates.env,
-                base_url=state.settings.base_url,
-            )
-        if not decision.allowed:
-            return _too_many(request, template, {"form": form, "sent": False}, decision)
-        return RedirectResponse("/password/forgot?sent=1", status_code=303)
-    status = 422 if _is_htmx(request) else 400
-    return state.templates.render(
-        request, template, {"form": form, "sent": False}, status_code=status
-    )
-
-
-# The token is in the address: no caching. (The site's Referrer-Policy already keeps the path
-# from other sites; "no-referrer" would make browsers send "Origin: null", which CSRF refuses.)
-_RESET_HEADERS = {"Cache-Control": "no-store"}
-
-
-async def reset_password(request: Request) -> Response:
-    """Choose a new password from the link in the mail; then every other session ends."""
-    state = request.app.state
-    template = "accounts/password_reset.html"
-    if request.method == "GET":
-        token = request.query_params.get("token", "")
-        async with session_scope(state.sessions) as session:
-            user = await password_reset.user_for_token(session, token=token)
-        form = ResetPasswordForm(data={"token": token})
-        return state.templates.render(
-            request,
-            template,
-            {"form": form, "valid": user is not None},
-            status_code=200 if user else 400,
-            headers=_RESET_HEADERS,
-        )
-    form = ResetPasswordForm.from_form(await read_form(request))
-    token = form.token.data if isinstance(form.token.data, str) else ""
-    async with session_scope(state.sessions) as session:
-        user = await password_reset.user_for_token(session, token=token)
-        if user is not None:
-            form.account_email = user.email
-            if form.validate():
-                user = await password_reset.reset_password(
-                    session,
-                    token=token,
-                    password=form.password.data,
-                    env=state.templates.env,
-                    base_url=state.settings.base_url,
-                    secret_key=state.settings.secret_key,
-                )
-                if user is not None:
-                    return await _signed_in_response(
-                        request, user, remember=False, target="/account?password_changed=1"
-                    )
-    form.password.data = ""
-    status = 422 if _is_htmx(request) and user is not None else 400
-    return state.templates.render(
-        request,
-        template,
-        {"form": form, "valid": user is not None},
-        status_code=status,
-        headers=_RESET_HEADERS,
-    )
-
-
 # PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
 _MAX_ID = 2**31 - 1
 
@@ -354,7 +216,7 @@ async def end_session(request: Request) -> Response:
     await read_form(request)
     user = current_user(request)
     if user is None:
-        if _is_htmx(request):
+        if is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": "/login?next=/account"})
         return RedirectResponse("/login?next=/account", status_code=303)
     session_id = request.path_params["session_id"]
@@ -362,10 +224,10 @@ async def end_session(request: Request) -> Response:
     # Only the user's own sessions match (user_id is part of the UPDATE); this browser's own
     # session ends with "Log out" instead.
     if session_id != current.id and session_id <= _MAX_ID:
-        async with session_scope(request.app.state.sessions) as session:
-            await revoke_sessions(session, user_id=user.id, only_id=session_id)
-            await session.commit()
-    if _is_htmx(request):
+        session = request_session(request)
+        await revoke_sessions(session, user_id=user.id, only_id=session_id)
+        await session.commit()
+    if is_htmx(request):
         return HTMLResponse("")
     return RedirectResponse("/account", status_code=303)
 
@@ -376,9 +238,9 @@ async def end_other_sessions(request: Request) -> Response:
     user = current_user(request)
     if user is None:
         return RedirectResponse("/login?next=/account", status_code=303)
-    async with session_scope(request.app.state.sessions) as session:
-        await revoke_sessions(session, user_id=user.id, keep_id=request.scope["login_session"].id)
-        await session.commit()
+    session = request_session(request)
+    await revoke_sessions(session, user_id=user.id, keep_id=request.scope["login_session"].id)
+    await session.commit()
     return RedirectResponse("/account?signed_out=1", status_code=303)
 
 
@@ -387,8 +249,8 @@ async def remember_language(request: Request, locale: str) -> None:
     user = current_user(request)
     if user is None or user.preferred_language == locale:
         return
-    async with session_scope(request.app.state.sessions) as session:
-        await services.set_preferred_language(session, user=user, locale=locale)
+    session = request_session(request)
+    await services.set_preferred_language(session, user=user, locale=locale)
 
 
 routes = [
@@ -400,8 +262,7 @@ routes = [
         "/verify-email/resend", resend_verification, methods=["POST"], name="resend_verification"
     ),
     Route("/account", account, name="account"),
-    Route("/password/forgot", forgot_password, methods=["GET", "POST"], name="forgot_password"),
-    Route("/password/reset", reset_password, methods=["GET", "POST"], name="reset_password"),
+    *password_routes.routes,
     Route(
         "/account/sessions/{session_id:int}/end",
         end_session,

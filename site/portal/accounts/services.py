@@ -17,6 +17,7 @@ from portal.accounts.passwords import hash_password_off_loop, verify_password_of
 from portal.db import utcnow
 from portal.mail.outbox import queue_mail
 from portal.privacy.models import ConsentRecord
+from portal.profile.audit import audit_changes
 
 VERIFY_HOURS = 48
 
@@ -234,7 +235,18 @@ async def request_password_reset(
 
 
 async def set_preferred_language(session: AsyncSession, *, user: User, locale: str) -> None:
-    """Remember the language a signed-in user chose with the switch (pages and mails use it)."""
+    """Remember the language a signed-in user chose with the switch (pages and mails use it).
+
+    It is account information (policy 1.3), so a change writes an audit row like any other.
+    """
+    if not audit_changes(
+        session,
+        user_id=user.id,
+        record="account",
+        before={"preferred_language": user.preferred_language},
+        after={"preferred_language": locale},
+    ):
+        return
     await session.execute(
         update(User).where(User.id == user.id).values(preferred_language=locale)  # type: ignore[arg-type]
     )

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import bindparam, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.accounts.models import LoginSession, User
-from portal.db import utcnow
+from portal.db import request_session, utcnow
+from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 from portal.security import _cookie
 
 SESSION_COOKIE = "portal_session"
@@ -89,15 +89,17 @@ async def revoke_sessions(
     return result.rowcount or 0
 
 
+_ACTIVE = (
+    select(LoginSession)
+    .where(LoginSession.user_id == bindparam("user_id"))
+    .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+    .where(LoginSession.expires_at > bindparam("now"))
+    .order_by(LoginSession.last_used_at.desc())  # type: ignore[attr-defined]
+)
+
+
 async def active_sessions(session: AsyncSession, *, user_id: int) -> list[LoginSession]:
-    now = utcnow()
-    rows = await session.execute(
-        select(LoginSession)
-        .where(LoginSession.user_id == user_id)
-        .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
-        .where(LoginSession.expires_at > now)
-        .order_by(LoginSession.last_used_at.desc())  # type: ignore[attr-defined]
-    )
+    rows = await session.execute(_ACTIVE, {"user_id": user_id, "now": utcnow()})
     return list(rows.scalars())
 
 
@@ -110,15 +112,30 @@ def read_token(secret_key: str, cookie_value: str | None) -> str | None:
         return None
 
 
+# The newest policy row of the user's consent ledger comes with the same query: the policy gate
+# keys its cache on it (privacy/gate.py), so a signed-in page costs one query here, not two.
+_POLICY_MARKER = (
+    select(func.max(ConsentRecord.id))
+    .where(ConsentRecord.user_id == LoginSession.user_id)
+    .where(ConsentRecord.kind.in_(POLICY_LEDGER_KINDS))  # type: ignore[attr-defined]
+    .scalar_subquery()
+)
+# Built once: it runs on every signed-in request, and building it cost as much as running it.
+_SIGNED_IN = (
+    select(LoginSession, User, _POLICY_MARKER)
+    .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
+    .where(LoginSession.token_hash == bindparam("digest"))
+    .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+    .where(LoginSession.expires_at > bindparam("now"))
+)
+
+
 class SessionMiddleware:
     """Puts the signed-in user (or ``None``) in ``scope["user"]`` and their language first."""
 
-    def __init__(
-        self, app: ASGIApp, *, secret_key: str, sessions: async_sessionmaker[AsyncSession]
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, secret_key: str) -> None:
         self.app = app
         self.secret_key = secret_key
-        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
@@ -128,34 +145,34 @@ class SessionMiddleware:
         scope["login_session"] = None
         token = read_token(self.secret_key, _cookie(scope, SESSION_COOKIE))
         if token:
-            found = await self._find(token_hash(token), utcnow())
+            found = await self._find(request_session(scope), token_hash(token), utcnow())
             if found:
-                login_session, user = found
+                login_session, user, marker = found
                 scope["user"] = user
                 scope["login_session"] = login_session
+                scope["policy_marker"] = marker
                 scope["preferred_language"] = user.preferred_language
         await self.app(scope, receive, send)
 
-    async def _find(self, digest: str, now: datetime) -> tuple[LoginSession, User] | None:
-        async with self.sessions() as session:
-            row = (
-                await session.execute(
-                    select(LoginSession, User)
-                    .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
-                    .where(LoginSession.token_hash == digest)
-                    .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
-                    .where(LoginSession.expires_at > now)
-                )
-            ).first()
-            if row is None:
-                return None
-            login_session, user = row
-            if now - login_session.last_used_at >= TOUCH_EVERY:
-                values: dict = {"last_used_at": now}
-                if not login_session.remember:
-                    values["expires_at"] = now + IDLE_LIFETIME
-                await session.execute(
-                    update(LoginSession).where(LoginSession.id == login_session.id).values(**values)
-                )
-                await session.commit()
-            return login_session, user
+    @staticmethod
+    async def _find(
+        session: AsyncSession, digest: str, now: datetime
+    ) -> tuple[LoginSession, User, int | None] | None:
+        row = (await session.execute(_SIGNED_IN, {"digest": digest, "now": now})).first()
+        if row is None:
+            return None
+        login_session, user, marker = row
+        if now - login_session.last_used_at >= TOUCH_EVERY:
+            values: dict = {"last_used_at": now}
+            if not login_session.remember:
+                values["expires_at"] = now + IDLE_LIFETIME
+            await session.execute(
+                update(LoginSession).where(LoginSession.id == login_session.id).values(**values)
+            )
+            await session.commit()
+        # Detached, as loaded: a service's rollback later in the request (a throttle refusing,
+        # say) expires what the session holds, and the page must still read who is signed in.
+        # A service that changes the user adds it back to its session.
+        session.expunge(login_session)
+        session.expunge(user)
+        return login_session, user, marker

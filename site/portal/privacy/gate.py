@@ -5,29 +5,40 @@ has not consented to, every request outside :data:`OPEN_PATHS` is sent to the co
 comes back to where the user was going. The standing is left in ``scope["policy_standing"]`` for
 the banner of every page (templates/privacy/_policy_banner.html).
 
-It is server state, so a banner acknowledged on one device is gone on every other. The ledger is
-append-only, so "this user has the newest published version on record" stays true until a newer
-version is published: only that answer is cached, which spares the query on nearly every request
-and is right in every process.
+It is server state, so a banner acknowledged on one device is gone on every other. The
+standing is a pure function of the policy versions on the user's record and of the day, and the
+ledger is append-only: the session lookup (accounts/sessions.py) brings the id of the user's
+newest policy row, and a standing is cached under (that id, the day, the published versions).
+A new acknowledgment or consent, in this process or any other, is a new id, so no cached
+standing outlives it; nor does one outlive a newly published version.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from portal.policy.library import PolicyLibrary
+from portal.db import request_session
+from portal.policy.library import PolicyLibrary, today_in_china
 from portal.privacy import services
 from portal.privacy.services import UP_TO_DATE, PolicyStanding
 
 #: Never blocked: the policy (with the consent and acknowledgment routes), the cookie page,
-#: logging out, the language switch, static files, the health check, the user's own ledger, and
-#: the rights pages (``/account/privacy…``, reserved for the rights issue).
-OPEN_PATHS = ("/policy", "/cookies", "/logout", "/language", "/healthz", "/account/consents")
+#: logging out, the language switch, static files, the health check, the user's own ledger,
+#: the links of subscription mails (nobody must agree to anything to stop receiving mail), and
+#: the rights pages (``/account/privacy…``: what we hold on you, and the rights issue's pages).
+OPEN_PATHS = (
+    "/policy",
+    "/cookies",
+    "/logout",
+    "/language",
+    "/healthz",
+    "/account/consents",
+    "/subscriptions",
+)
 OPEN_PREFIXES = ("/static/", "/account/privacy")
 _CACHE_LIMIT = 50_000
 
@@ -47,11 +58,10 @@ def consent_url(standing: PolicyStanding, target: str) -> str:
 class PolicyGateMiddleware:
     """Puts ``scope["policy_standing"]`` (or ``None``) and blocks until a material consent."""
 
-    def __init__(self, app: ASGIApp, *, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.sessions = sessions
-        # user id -> the newest published version, which that user has on record
-        self._up_to_date: dict[int, str] = {}
+        # user id -> (newest policy row id, day, published versions, standing)
+        self._cache: dict[int, tuple[int | None, date, PolicyLibrary, PolicyStanding]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
@@ -61,26 +71,26 @@ class PolicyGateMiddleware:
         library: PolicyLibrary = scope["app"].state.policy
         standing = None
         if user is not None:
-            standing = await self.standing(user.id, library)
+            standing = await self.standing(scope, user.id, library)
         scope["policy_standing"] = standing
         if standing is not None and standing.blocking and not is_open(scope["path"]):
             await self._to_consent(scope, standing)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    async def standing(self, user_id: int, library: PolicyLibrary) -> PolicyStanding:
+    async def standing(self, scope: Scope, user_id: int, library: PolicyLibrary) -> PolicyStanding:
         if not library.versions:
             return UP_TO_DATE
-        newest = library.versions[-1].version
-        if self._up_to_date.get(user_id) == newest:
-            return UP_TO_DATE
-        async with self.sessions() as session:
-            standing = await services.policy_standing(session, user_id=user_id, library=library)
-        acknowledged = standing.acknowledged
-        if standing.shown is None and acknowledged is not None and acknowledged.version == newest:
-            if len(self._up_to_date) >= _CACHE_LIMIT:
-                self._up_to_date.clear()
-            self._up_to_date[user_id] = newest
+        marker, today = scope.get("policy_marker"), today_in_china()
+        cached = self._cache.get(user_id)
+        if cached is not None and cached[:3] == (marker, today, library):
+            return cached[3]
+        standing = await services.policy_standing(
+            request_session(scope), user_id=user_id, library=library, today=today
+        )
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[user_id] = (marker, today, library, standing)
         return standing
 
     @staticmethod

@@ -9,6 +9,9 @@ from sqlmodel import Field, SQLModel
 
 from portal.db import UTCDateTime, utcnow
 
+#: The kinds of ledger rows that put a policy version on a user's record.
+POLICY_LEDGER_KINDS = ("policy_consent", "policy_acknowledgment", "policy_material_consent")
+
 
 class ConsentRecord(SQLModel, table=True):
     """One consent, acknowledgment or withdrawal: an append-only ledger row.

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
@@ -17,7 +18,7 @@ from starlette.routing import Route
 
 from portal import i18n
 from portal.accounts.models import User
-from portal.db import session_scope
+from portal.db import request_session
 from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import services
@@ -54,8 +55,26 @@ def _known_version(request: Request) -> VersionInfo:
 
 
 async def _fresh_standing(request: Request, user: User) -> PolicyStanding:
-    async with session_scope(request.app.state.sessions) as session:
-        return await services.policy_standing(session, user_id=user.id, library=_library(request))
+    session = request_session(request)
+    return await services.policy_standing(session, user_id=user.id, library=_library(request))
+
+
+async def _record(
+    request: Request, service: Callable[..., Awaitable[object]], *, user: User, info: VersionInfo
+) -> None:
+    """Put ``info`` on the user's record through ``service`` (acknowledge, or consent).
+
+    The service checks that this is the version the user is asked about, and records nothing
+    otherwise (a second click, a stale tab).
+    """
+    await service(
+        request_session(request),
+        user=user,
+        version=info.version,
+        library=_library(request),
+        language=i18n.current_locale(),
+        channel=CHANNEL,
+    )
 
 
 async def acknowledge(request: Request) -> Response:
@@ -68,15 +87,7 @@ async def acknowledge(request: Request) -> Response:
         if _is_htmx(request):
             return Response(status_code=204, headers={"HX-Redirect": "/login"})
         return _login(target)
-    async with session_scope(request.app.state.sessions) as session:
-        await services.acknowledge_policy(
-            session,
-            user=user,
-            version=info.version,
-            library=_library(request),
-            language=i18n.current_locale(),
-            channel=CHANNEL,
-        )
+    await _record(request, services.acknowledge_policy, user=user, info=info)
     if not _is_htmx(request):
         return RedirectResponse(target, status_code=303)
     # The banner's replacement: nothing, or the next one (an announced version, say).
@@ -98,15 +109,7 @@ async def consent(request: Request) -> Response:
         info = _known_version(request)
         if user is None:
             return _login(target)
-        async with session_scope(request.app.state.sessions) as session:
-            await services.consent_to_policy(
-                session,
-                user=user,
-                version=info.version,
-                library=_library(request),
-                language=i18n.current_locale(),
-                channel=CHANNEL,
-            )
+        await _record(request, services.consent_to_policy, user=user, info=info)
         return RedirectResponse(target, status_code=303)
     info = _known_version(request)
     target = safe_next(request.query_params.get("next"), "/account")
@@ -154,8 +157,8 @@ async def consents(request: Request) -> Response:
     user = _user(request)
     if user is None:
         return _login(request.url.path)
-    async with session_scope(request.app.state.sessions) as session:
-        entries = await services.ledger(session, user_id=user.id)
+    session = request_session(request)
+    entries = await services.ledger(session, user_id=user.id)
     return request.app.state.templates.render(
         request, "privacy/consents.html", {"entries": entries}
     )

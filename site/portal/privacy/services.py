@@ -27,14 +27,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
-from portal.privacy.models import ConsentRecord
+from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 
 POLICY_CONSENT = "policy_consent"
 POLICY_ACKNOWLEDGMENT = "policy_acknowledgment"
 POLICY_MATERIAL_CONSENT = "policy_material_consent"
 CONSENT_GRANTED = "consent_granted"
 CONSENT_WITHDRAWN = "consent_withdrawn"
-POLICY_KINDS = (POLICY_CONSENT, POLICY_ACKNOWLEDGMENT, POLICY_MATERIAL_CONSENT)
+POLICY_KINDS = POLICY_LEDGER_KINDS  # the three above
 #: The policy's contact address (its section "How to Contact Us").
 CONTACT_EMAIL = "info@xometry.asia"
 
@@ -248,3 +248,25 @@ def subscribed_to_policy_notices() -> ColumnElement[bool]:
         .where(ConsentRecord.kind == CONSENT_GRANTED)
         .exists()
     )
+
+
+def record_consent(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    purpose: str,
+    granted: bool,
+    language: str,
+    channel: str,
+) -> ConsentRecord:
+    """Append a ``consent_granted`` (or, ``granted=False``, ``consent_withdrawn``) row for
+    ``purpose`` (at most 40 characters); the caller commits, with the change it records."""
+    record = ConsentRecord(
+        user_id=user_id,
+        kind=CONSENT_GRANTED if granted else CONSENT_WITHDRAWN,
+        purpose=purpose,
+        language=language,
+        channel=channel,
+    )
+    session.add(record)
+    return record

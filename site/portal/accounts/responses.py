@@ -1,0 +1,57 @@
+"""What the accounts routes share: the client's address, 429 answers, and opening a session."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from portal.accounts import throttling
+from portal.accounts.models import User
+from portal.accounts.sessions import SESSION_COOKIE, revoke_sessions, start_session
+from portal.db import request_session
+
+
+def client_of(request: Request) -> tuple[str, str]:
+    return request.headers.get("user-agent", ""), request.client.host if request.client else ""
+
+
+def too_many(
+    request: Request, template: str, context: dict, decision: throttling.Decision
+) -> Response:
+    """The form again, status 429, saying when the user can try again."""
+    response = request.app.state.templates.render(
+        request, template, {**context, "retry_minutes": decision.minutes}, status_code=429
+    )
+    response.headers["Retry-After"] = str(decision.seconds)
+    return response
+
+
+async def signed_in_response(
+    request: Request, user: User, *, remember: bool, target: str
+) -> Response:
+    """Open a fresh session (ending the one this browser had) and set its cookie."""
+    state = request.app.state
+    user_agent, ip_address = client_of(request)
+    session = request_session(request)
+    previous = request.scope.get("login_session")
+    if previous is not None:
+        await revoke_sessions(session, user_id=previous.user_id, only_id=previous.id)
+    new = await start_session(
+        session,
+        secret_key=state.settings.secret_key,
+        user=user,
+        remember=remember,
+        user_agent=user_agent,
+        ip_address=ip_address,
+    )
+    await session.commit()
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.cookie_value,
+        max_age=new.max_age,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.production,
+    )
+    return response
