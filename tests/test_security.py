@@ -219,6 +219,26 @@ def test_every_unsafe_route_refuses_requests_without_a_token(app: Starlette) -> 
     )
 
 
+def test_one_click_unsubscribe_is_the_one_exemption(client: TestClient) -> None:
+    """RFC 8058: a mail provider POSTs exactly ``List-Unsubscribe=One-Click`` to the link of the
+    ``List-Unsubscribe`` header, without cookies. Only that body, to that path, with a token in
+    the query, passes the middleware; the route then refuses a token it did not sign (400)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    one_click = b"List-Unsubscribe=One-Click"
+    path = "/subscriptions/unsubscribe"
+    response = client.post(f"{path}?token=forged", content=one_click, headers=form)
+    assert response.status_code == 400
+    assert "set-cookie" not in response.headers
+    refused = [
+        ("/language?token=forged", one_click),
+        (path, one_click),  # no token
+        (f"{path}?token=forged", one_click + b"&language=en"),
+        (f"{path}?token=forged", b"language=en"),
+    ]
+    for url, body in refused:
+        assert client.post(url, content=body, headers=form).status_code == 403, (url, body)
+
+
 def test_the_route_walk_catches_a_route_that_skips_read_form(app: Starlette) -> None:
     async def careless(request: Request) -> Response:
         await request.form()  # not portal.security.read_form

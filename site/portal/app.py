@@ -11,16 +11,18 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from portal import errors, i18n
+from portal import errors, i18n, regions_routes
 from portal.accounts import routes as accounts
 from portal.accounts.sessions import SessionMiddleware
 from portal.compression import GZipMiddleware
-from portal.db import create_engine, session_factory
+from portal.crypto import DataKeys
+from portal.db import DatabaseMiddleware, create_engine, session_factory
 from portal.pages import routes as pages
 from portal.policy import routes as policy
 from portal.policy.library import PolicyLibrary
 from portal.privacy import routes as privacy
 from portal.privacy.gate import PolicyGateMiddleware
+from portal.profile import routes as profile
 from portal.security import CSRFError, CSRFMiddleware, SecurityHeadersMiddleware
 from portal.settings import Settings
 from portal.static import CachedStaticFiles
@@ -56,12 +58,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
             *accounts.routes,
             *policy.routes,
             *privacy.routes,
+            *regions_routes.routes,
+            *profile.routes,
             Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
         ],
         middleware=[
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
-            Middleware(SessionMiddleware, secret_key=settings.secret_key, sessions=sessions),
+            Middleware(DatabaseMiddleware, sessions=sessions),
+            Middleware(SessionMiddleware, secret_key=settings.secret_key),
             Middleware(i18n.LocaleMiddleware),
             Middleware(
                 CSRFMiddleware,
@@ -70,7 +75,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 on_failure=errors.csrf_failure,
             ),
             # After the session (it needs the user): the policy banner, and the material-change gate.
-            Middleware(PolicyGateMiddleware, sessions=sessions),
+            Middleware(PolicyGateMiddleware),
         ],
         exception_handlers={
             HTTPException: errors.http_error,
@@ -84,5 +89,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.sessions = sessions
     app.state.templates = Templates(create_environment(settings))
     app.state.policy = PolicyLibrary(settings.public_dir)
+    app.state.data_keys = DataKeys.from_settings(settings)  # portal.crypto: encryption at rest
     app.state.language_hooks = [accounts.remember_language]
     return app

@@ -9,5 +9,6 @@ from portal.accounts import models as accounts
 from portal.db import metadata
 from portal.mail import models as mail
 from portal.privacy import models as privacy
+from portal.profile import models as profile
 
-__all__ = ["accounts", "mail", "metadata", "privacy"]
+__all__ = ["accounts", "mail", "metadata", "privacy", "profile"]

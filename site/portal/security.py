@@ -4,6 +4,14 @@ CSRF uses the signed double-submit pattern: a random value in an HttpOnly cookie
 form (``csrf_token``) or htmx request (``X-CSRF-Token``) an HMAC of that value under the secret
 key. A cookie planted by another site is useless without the secret, and no server-side state is
 needed, so anonymous forms such as the language switch are protected too.
+
+One exemption, as narrow as RFC 8058 allows: a mail provider's one-click unsubscribe. It is a
+POST to exactly :data:`ONE_CLICK_PATH` with a ``token`` in the query and a body (urlencoded or
+multipart) of exactly one field, ``List-Unsubscribe=One-Click``, sent without cookies from the
+provider's servers. The signed, unguessable token in the URL is the authority, not a session:
+the route (profile/subscriptions/routes.py) verifies it before anything changes, and the only
+thing such a request can ever do is unsubscribe the user the token names from its topics.
+Anything else on that path (the human's form, another body) needs the CSRF token as usual.
 """
 
 from __future__ import annotations
@@ -24,6 +32,12 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 MAX_FORM_BYTES = 1024 * 1024
+#: RFC 8058 one-click unsubscribe (see the module docstring): the one path, and the one body.
+ONE_CLICK_PATH = "/subscriptions/unsubscribe"
+ONE_CLICK_FIELDS = [("List-Unsubscribe", "One-Click")]
+ONE_CLICK_MAX_BYTES = 16 * 1024
+#: ``scope[ONE_CLICK_SCOPE_KEY]`` is true for a request let through as a one-click unsubscribe.
+ONE_CLICK_SCOPE_KEY = "one_click_unsubscribe"
 
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -144,6 +158,17 @@ class CSRFMiddleware:
         scope["csrf_verified"] = False
 
         if scope["method"] not in SAFE_METHODS:
+            if _may_be_one_click(scope):
+                body = await _read_body(receive, ONE_CLICK_MAX_BYTES)
+                if body is None:
+                    await self.on_failure(scope, receive, send)
+                    return
+                receive = _replay(body, receive)
+                if await _is_one_click(scope, body):
+                    scope["csrf_verified"] = True  # the route verifies the signed token instead
+                    scope[ONE_CLICK_SCOPE_KEY] = True
+                    await self.app(scope, receive, send)  # and sets no cookie: RFC 8058, 3.2
+                    return
             if new_cookie or not _same_origin(scope):
                 await self.on_failure(scope, receive, send)
                 return
@@ -174,6 +199,37 @@ class CSRFMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
+
+
+def _may_be_one_click(scope: Scope) -> bool:
+    return (
+        scope["method"] == "POST"
+        and scope["path"] == ONE_CLICK_PATH
+        and _header(scope, CSRF_HEADER.encode()) is None
+        and "token" in dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    )
+
+
+async def _is_one_click(scope: Scope, body: bytes) -> bool:
+    """The body is exactly the one field ``List-Unsubscribe=One-Click``, in either encoding."""
+    content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    if content_type == "application/x-www-form-urlencoded":
+        return body == b"List-Unsubscribe=One-Click"
+
+    async def nothing_more() -> Message:
+        return {"type": "http.disconnect"}
+
+    if content_type != "multipart/form-data":
+        return False
+    request = Request(scope, _replay(body, nothing_more))
+    try:
+        form = await request.form(max_files=0, max_fields=2)
+    except Exception:  # noqa: BLE001 - a malformed body is simply not a one-click request
+        return False
+    try:
+        return form.multi_items() == ONE_CLICK_FIELDS
+    finally:
+        await form.close()
 
 
 def _same_origin(scope: Scope) -> bool:

@@ -8,24 +8,24 @@ Each test runs its own server, whose mail really goes over SMTP to the ``smtp_se
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from portal.app import create_app
 from tests.accounts.test_registration import GOOD
 from tests.support.browser import (
-    WIDTHS,
-    assert_accessible,
     assert_no_console_errors,
-    screenshot,
 )
-from tests.support.databases import copy_sqlite
-from tests.support.servers import LiveServer, SMTPServer, serve
-from tests.support.site import make_settings
+from tests.support.journeys import (
+    MAIL_TIMEOUT,
+    arrive,
+    check,
+    fill_registration,
+    link_in,
+    log_in,
+    sign_up,
+)
+from tests.support.servers import LiveServer, SMTPServer
 
 pytestmark = pytest.mark.browser
 
@@ -34,70 +34,6 @@ LANGUAGES = [
     pytest.param("zh_Hans", "zh-CN", "zh-Hans", "请确认您的邮箱地址", id="zh_Hans"),
 ]
 OTHER = {"en": ("简体中文", "zh-Hans"), "zh_Hans": ("English", "en")}
-MAIL_TIMEOUT = 20.0  # the worker looks at the outbox every 2 s
-
-
-@pytest.fixture
-def site(
-    tmp_path: Path, built_policy: Path, sqlite_template: str, smtp_server: SMTPServer
-) -> Iterator[LiveServer]:
-    """The app on its own database, mailing through ``smtp_server`` with the in-process worker."""
-    settings = make_settings(
-        tmp_path,
-        public_dir=built_policy,
-        database_url=copy_sqlite(sqlite_template, tmp_path / "accounts.sqlite3"),
-        mail_backend="smtp",
-        smtp_host=smtp_server.host,
-        smtp_port=smtp_server.port,
-        in_process_worker=True,
-    )
-    app = create_app(settings)
-    with serve(app) as url:
-        yield LiveServer(url, app, settings)
-
-
-def arrive(page: Page, url: str | re.Pattern[str]) -> None:
-    """Wait for the page at ``url`` and its favicon: leaving earlier aborts that request, which
-    the console watcher would report as a failure."""
-    page.wait_for_url(url)
-    page.wait_for_load_state("networkidle")
-
-
-def check(page: Page, name: str) -> None:
-    """Axe-clean and no wider than the screen at both widths; then the screenshots."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        assert_accessible(page)
-        fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-        assert fits, f"{page.url} is wider than {width} px"
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
-
-
-def link_in(smtp_server: SMTPServer, count: int, pattern: str) -> str:
-    """The path and query of the link in the ``count``-th mail (our base URL is not the server's)."""
-    message = smtp_server.wait_for(count, timeout=MAIL_TIMEOUT)[count - 1]
-    found = re.search(pattern, message.get_body(("plain",)).get_content())
-    assert found, message.get_body(("plain",)).get_content()
-    parts = urlsplit(found[0])
-    return f"{parts.path}?{parts.query}"
-
-
-def fill_registration(page: Page, email: str) -> None:
-    page.fill("#name", GOOD["name"])
-    page.fill("#email", email)
-    page.fill("#phone", GOOD["phone"])
-    page.check("input[name='customer_type'][value='business']")
-    page.fill("#password", GOOD["password"])
-    page.check("#policy_consent")
-    page.click("form[action='/register'] button[type='submit']")
-
-
-def log_in(page: Page, site: LiveServer, email: str, password: str = GOOD["password"]) -> None:
-    page.goto(site.url("/login"))
-    page.fill("#email", email)
-    page.fill("#password", password)
-    page.click("form[action^='/login'] button[type='submit']")
 
 
 @pytest.mark.parametrize(("language", "locale", "html_lang", "subject"), LANGUAGES)
@@ -160,9 +96,7 @@ def test_a_forgotten_password_is_reset_by_the_link_in_the_mail(
 ) -> None:
     email = f"zhang.min.{language.lower()}@example.cn"
     page = new_page(locale=locale)
-    page.goto(site.url("/register"))
-    fill_registration(page, email)
-    arrive(page, site.url("/account?welcome=1"))
+    sign_up(page, site, email)
     page.click("form[action='/logout'] button[type='submit']")
     arrive(page, site.url("/"))
 

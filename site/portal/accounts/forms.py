@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from wtforms import (
-    BooleanField,
-    EmailField,
-    HiddenField,
-    PasswordField,
-    RadioField,
-    StringField,
-    TelField,
-    ValidationError,
-)
-from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms import BooleanField, EmailField, Form, HiddenField, PasswordField, ValidationError
+from wtforms.fields import Field, RadioField
+from wtforms.validators import DataRequired
 
-from portal.forms import Email, Phone, PortalForm, strip
+from portal.accounts.passwords import password_problem
+from portal.form_fields import email_field, mobile_field, name_field, radio_field
+from portal.forms import PortalForm, strip
+from portal.i18n import LazyString
 from portal.i18n import lazy_gettext as _l
 
 CUSTOMER_TYPES = (
@@ -27,40 +22,42 @@ CUSTOMER_TYPES = (
 )
 
 
+def customer_type_field() -> RadioField:
+    """One of :data:`CUSTOMER_TYPES`, at registration and in the account information."""
+    return radio_field(
+        _l("Customer type"), CUSTOMER_TYPES, message=_l("Choose the type that describes you.")
+    )
+
+
+def account_email_field() -> EmailField:
+    """An account's address, checked and normalized (at registration and "Forgot password")."""
+    return email_field(_l("Email address"), required=_l("Enter your email address."))
+
+
+class _PasswordRules:
+    def __init__(self, email: Callable[[Any], str | None]) -> None:
+        self.email = email
+
+    def __call__(self, form: Form, field: Field) -> None:
+        problem = password_problem(field.data or "", email=self.email(form))
+        if problem:
+            raise ValidationError(problem)
+
+
+def new_password_field(label: LazyString, *, email: Callable[[Any], str | None]) -> PasswordField:
+    """A password being chosen, checked against the rules with the address ``email(form)``."""
+    return PasswordField(
+        label, validators=[DataRequired(_l("Choose a password.")), _PasswordRules(email)]
+    )
+
+
 class RegistrationForm(PortalForm):
-    name = StringField(
-        _l("Name"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your name.")),
-            Length(max=100, message=_l("Use at most 100 characters.")),
-        ],
-    )
-    email = EmailField(
-        _l("Email address"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254, message=_l("Use at most 254 characters.")),
-            Email(),
-        ],
-    )
-    phone = TelField(
-        _l("Mobile number"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your mobile number.")),
-            Length(max=30, message=_l("Use at most 30 characters.")),
-            Phone(),
-        ],
-    )
-    customer_type = RadioField(
-        _l("Customer type"),
-        choices=[SelectChoice(value, label) for value, label in CUSTOMER_TYPES],
-        validate_choice=False,
-        validators=[InputRequired(_l("Choose the type that describes you."))],
-    )
-    password = PasswordField(_l("Password"), validators=[DataRequired(_l("Choose a password."))])
+    name = name_field()
+    email = account_email_field()
+    phone = mobile_field(_l("Mobile number"), required=_l("Enter your mobile number."))
+    customer_type = customer_type_field()
+    # The email is declared, so validated and normalized, before the password.
+    password = new_password_field(_l("Password"), email=lambda form: form.email.data)
     policy_consent = BooleanField(
         _l("I have read and agree to the Data Protection Policy"),
         validators=[
@@ -68,23 +65,10 @@ class RegistrationForm(PortalForm):
         ],
     )
 
-    def validate_customer_type(self, field: RadioField) -> None:
-        from wtforms import ValidationError
-
-        if field.data not in {value for value, _ in CUSTOMER_TYPES}:
-            raise ValidationError(_l("Choose the type that describes you."))
-
-    def validate_password(self, field: PasswordField) -> None:
-        from wtforms import ValidationError
-
-        from portal.accounts.passwords import password_problem
-
-        problem = password_problem(field.data or "", email=self.email.data)
-        if problem:
-            raise ValidationError(problem)
-
 
 class LoginForm(PortalForm):
+    # Not account_email_field(): signing in looks up what was typed (services.email_key) with no
+    # format or length check, so a malformed address fails as a wrong password does.
     email = EmailField(
         _l("Email address"),
         filters=[strip],
@@ -95,32 +79,15 @@ class LoginForm(PortalForm):
 
 
 class ForgotPasswordForm(PortalForm):
-    email = EmailField(
-        _l("Email address"),
-        filters=[strip],
-        validators=[
-            DataRequired(_l("Enter your email address.")),
-            Length(max=254, message=_l("Use at most 254 characters.")),
-            Email(),
-        ],
-    )
+    email = account_email_field()
 
 
 class ResetPasswordForm(PortalForm):
     """The new password, checked against the rules with the account's address (not a field)."""
 
     token = HiddenField()
-    password = PasswordField(
-        _l("New password"), validators=[DataRequired(_l("Choose a password."))]
-    )
+    password = new_password_field(_l("New password"), email=lambda form: form.account_email)
 
     def __init__(self, *args: Any, account_email: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.account_email = account_email
-
-    def validate_password(self, field: PasswordField) -> None:
-        from portal.accounts.passwords import password_problem
-
-        problem = password_problem(field.data or "", email=self.account_email)
-        if problem:
-            raise ValidationError(problem)

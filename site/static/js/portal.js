@@ -6,3 +6,12 @@ document.addEventListener("htmx:configRequest", (event) => {
     event.detail.headers["X-CSRF-Token"] = meta.content;
   }
 });
+
+// The region picker's "Show cities" button is for browsers without JavaScript (the province
+// list fetches the cities itself with htmx). Removed rather than hidden: a hidden submit button
+// first in the form would still be the one Enter presses, and it saves nothing.
+if (window.htmx) {
+  htmx.onLoad((content) => {
+    content.querySelectorAll(".region-picker__refresh").forEach((button) => button.remove());
+  });
+}

@@ -1,0 +1,1 @@
+"""The Personal Center: account information, shipping addresses, invoices, password, subscriptions."""

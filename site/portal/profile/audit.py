@@ -1,0 +1,103 @@
+"""The audit trail of personal information: who changed which field of what, and when.
+
+Every service that changes personal information calls one of these in the transaction that makes
+the change, so the change and its audit rows are committed together or not at all. The rows name
+fields, never values (profile/models.py, ``AuditEntry``).
+
+    audit_changes(session, user_id=user.id, record="account", before=old, after=new)
+    audit_record(session, user_id=user.id, record=f"shipping_address:{address.id}",
+                 fields=FIELDS, action=REMOVED)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.db import utcnow
+from portal.profile.models import AuditEntry
+
+ADDED = "added"
+CHANGED = "changed"
+REMOVED = "removed"
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def audit_changes(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    record: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    actor_id: int | None = None,
+    channel: str = "website",
+) -> list[str]:
+    """Add a row for each field of ``after`` whose value differs from ``before``; the caller commits.
+
+    A field that was empty is *added*, one that becomes empty is *removed*, any other difference
+    is *changed*. Returns the names of the fields that changed (empty: nothing to save).
+    """
+    now = utcnow()
+    changed = []
+    for field, new in after.items():
+        old = before.get(field)
+        if old == new or (_empty(old) and _empty(new)):
+            continue
+        action = ADDED if _empty(old) else REMOVED if _empty(new) else CHANGED
+        session.add(
+            AuditEntry(
+                user_id=user_id,
+                actor_id=user_id if actor_id is None else actor_id,
+                record=record,
+                field=field,
+                action=action,
+                channel=channel,
+                occurred_at=now,
+            )
+        )
+        changed.append(field)
+    return changed
+
+
+def audit_record(
+    session: AsyncSession,
+    *,
+    user_id: int,
+    record: str,
+    fields: Iterable[str],
+    action: str,
+    actor_id: int | None = None,
+    channel: str = "website",
+) -> None:
+    """Add one row per field for a whole record added or removed; the caller commits."""
+    now = utcnow()
+    for field in fields:
+        session.add(
+            AuditEntry(
+                user_id=user_id,
+                actor_id=user_id if actor_id is None else actor_id,
+                record=record,
+                field=field,
+                action=action,
+                channel=channel,
+                occurred_at=now,
+            )
+        )
+
+
+async def audit_trail(session: AsyncSession, *, user_id: int, limit: int = 200) -> list[AuditEntry]:
+    """The user's newest audit rows first (for the "what you hold on me" page and staff)."""
+    rows = await session.execute(
+        select(AuditEntry)
+        .where(AuditEntry.user_id == user_id)
+        .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(limit)
+    )
+    return list(rows.scalars())

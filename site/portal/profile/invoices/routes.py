@@ -1,0 +1,308 @@
+"""``/account/invoices``: corporate and personal invoice details, and the bank-account consent.
+
+    GET        /account/invoices                                          both lists
+    GET, POST  /account/invoices/corporate/new                            add
+    GET, POST  /account/invoices/corporate/{invoice_id:int}/edit          edit
+    GET, POST  /account/invoices/corporate/{invoice_id:int}/delete        confirm (no JS), delete
+    GET, POST  /account/invoices/personal/new                             (the same, personal)
+    GET, POST  /account/invoices/personal/{invoice_id:int}/edit
+    GET, POST  /account/invoices/personal/{invoice_id:int}/delete
+    GET, POST  /account/invoices/bank-account/withdraw                    confirm, withdraw consent
+
+An id that is not one of the signed-in user's invoice details of that kind (another user's, a
+deleted one, one beyond 2**31-1) answers 404 on every route. Without JavaScript every action is
+a plain form that redirects (303) back to the list; with htmx, delete and withdraw swap the
+lists in place (block ``invoices``) and a rejected form swaps its block ``invoice_form``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal.accounts.models import User
+from portal.db import request_session
+from portal.profile.invoices import bank, services
+from portal.profile.invoices.pages import (
+    FORM_TEMPLATE,
+    KINDS,
+    LIST_URL,
+    Kind,
+    channel_of,
+    render_list,
+)
+from portal.profile.models import CorporateInvoice
+from portal.region_fields import wants_city_refresh
+from portal.security import read_form
+from portal.web import current_user, is_htmx, login_redirect, rejected_status
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _done(what: str) -> Response:
+    return RedirectResponse(f"{LIST_URL}?done={what}", status_code=303)
+
+
+async def _invoice_or_404(request: Request, user: User, kind: Kind) -> Any:
+    invoice = await services.get_invoice(
+        session=request_session(request),
+        user=user,
+        model=kind.model,
+        invoice_id=request.path_params["invoice_id"],
+    )
+    if invoice is None:
+        raise HTTPException(status_code=404)
+    return invoice
+
+
+async def _render_form(
+    request: Request,
+    user: User,
+    kind: Kind,
+    form: Any,
+    *,
+    action: str,
+    editing: bool = False,
+    status_code: int = 200,
+    full: bool = False,
+    ending: str | None = None,
+    unreadable: bool = False,
+) -> Response:
+    # Plain values only: after a service rolled back, the invoice's attributes are expired.
+    session = request_session(request)
+    context: dict[str, Any] = {
+        "form": form,
+        "kind": kind.name,
+        "action": action,
+        "editing": editing,
+        "full": full,
+        "full_message": kind.full_message,
+        "consent_standing": await services.bank_account_consent(session=session, user=user),
+        "saved_account": ending,
+        "saved_unreadable": unreadable,
+    }
+    return request.app.state.templates.render(
+        request, FORM_TEMPLATE, context, status_code=status_code, block="invoice_form"
+    )
+
+
+async def invoice_list(request: Request) -> Response:
+    user = current_user(request)
+    if user is None:
+        return login_redirect(request)
+    return await render_list(request, user, done=request.query_params.get("done"))
+
+
+def _bank_change(form: Any) -> services.BankAccountChange | None:
+    if not hasattr(form, "bank_account"):
+        return None
+    return services.BankAccountChange(
+        digits=form.bank_account_digits(),
+        remove=bool(form.remove_bank_account.data),
+        consent=bool(form.consent_bank_account.data),
+    )
+
+
+async def _validate(request: Request, user: User, form: Any) -> bool:
+    """The form's own checks, and the consent box beside them, so one round shows every error.
+
+    The service checks the consent again when it saves (it is the rule; this is the courtesy).
+    """
+    valid = form.validate()
+    if hasattr(form, "consent_bank_account") and not form.errors.get("bank_account"):
+        wants_account = form.bank_account_digits() is not None
+        if wants_account and not form.consent_bank_account.data:
+            session = request_session(request)
+            if not await services.bank_account_consent(session=session, user=user):
+                form.consent_bank_account.errors = [str(bank.CONSENT_NEEDED)]
+                return False
+    return valid
+
+
+def _new(kind: Kind) -> Endpoint:
+    async def new_invoice(request: Request) -> Response:
+        """GET: an empty form (or why none can be added). POST: add the invoice details."""
+        form_data = await read_form(request) if request.method == "POST" else None
+        user = current_user(request)
+        if user is None:
+            return login_redirect(request)
+        session = request_session(request)
+        action = f"{LIST_URL}/{kind.name}/new"
+        if form_data is None:
+            count = len(await services.list_invoices(session=session, user=user, model=kind.model))
+            # The account's invoice email is the likeliest address for invoices too.
+            form = kind.form(data={"invoice_email": user.invoice_email or user.email})
+            full = count >= services.MAX_INVOICES
+            return await _render_form(request, user, kind, form, action=action, full=full)
+        form = kind.form.from_form(form_data)
+        if wants_city_refresh(form_data):  # "Show cities" without JavaScript: save nothing
+            return await _render_form(request, user, kind, form, action=action)
+        rejected = rejected_status(request)
+        if not await _validate(request, user, form):
+            return await _render_form(
+                request, user, kind, form, action=action, status_code=rejected
+            )
+        try:
+            await services.add_invoice(
+                session=session,
+                user=user,
+                model=kind.model,
+                data=form.invoice_data(),
+                bank_account=_bank_change(form),
+                data_keys=request.app.state.data_keys,
+                channel=channel_of(request),
+            )
+        except services.InvoiceListFull:
+            return await _render_form(
+                request, user, kind, form, action=action, full=True, status_code=rejected
+            )
+        except services.ConsentNeeded:
+            form.consent_bank_account.errors = [str(bank.CONSENT_NEEDED)]
+            return await _render_form(
+                request, user, kind, form, action=action, status_code=rejected
+            )
+        return _done(f"{kind.name}_added")
+
+    return new_invoice
+
+
+def _edit(kind: Kind) -> Endpoint:
+    async def edit_invoice(request: Request) -> Response:
+        """GET: the form filled with the saved details. POST: save the changes."""
+        form_data = await read_form(request) if request.method == "POST" else None
+        user = current_user(request)
+        if user is None:
+            return login_redirect(request)
+        invoice = await _invoice_or_404(request, user, kind)
+        action = f"{LIST_URL}/{kind.name}/{invoice.id}/edit"
+        options: dict[str, Any] = {"action": action, "editing": True}
+        if isinstance(invoice, CorporateInvoice):
+            ending = await bank.last_four(request.app.state.data_keys, invoice)
+            options |= {"ending": ending, "unreadable": bool(invoice.bank_account and not ending)}
+        invoice_id = invoice.id
+        if form_data is None:
+            form = kind.form.for_invoice(invoice)
+            kind.flag_stale_region(form, invoice)
+            return await _render_form(request, user, kind, form, **options)
+        form = kind.form.from_form(form_data)
+        if wants_city_refresh(form_data):
+            return await _render_form(request, user, kind, form, **options)
+        rejected = rejected_status(request)
+        if not await _validate(request, user, form):
+            return await _render_form(request, user, kind, form, status_code=rejected, **options)
+        try:
+            await services.update_invoice(
+                session=request_session(request),
+                user=user,
+                model=kind.model,
+                invoice_id=invoice_id,
+                data=form.invoice_data(),
+                bank_account=_bank_change(form),
+                data_keys=request.app.state.data_keys,
+                channel=channel_of(request),
+            )
+        except services.ConsentNeeded:
+            form.consent_bank_account.errors = [str(bank.CONSENT_NEEDED)]
+            return await _render_form(request, user, kind, form, status_code=rejected, **options)
+        return _done("saved")
+
+    return edit_invoice
+
+
+def _delete(kind: Kind) -> Endpoint:
+    async def delete_invoice(request: Request) -> Response:
+        """GET: "Delete these invoice details?" (no JavaScript). POST: delete them."""
+        if request.method == "GET":
+            user = current_user(request)
+            if user is None:
+                return login_redirect(request)
+            invoice = await _invoice_or_404(request, user, kind)
+            card = await kind.card(invoice, request.app.state.data_keys)
+            return request.app.state.templates.render(
+                request, "profile/invoices/delete.html", {"card": card}
+            )
+        await read_form(request)
+        user = current_user(request)
+        if user is None:
+            return login_redirect(request)
+        deleted = await services.delete_invoice(
+            session=request_session(request),
+            user=user,
+            model=kind.model,
+            invoice_id=request.path_params["invoice_id"],
+        )
+        if not deleted:
+            raise HTTPException(status_code=404)
+        if is_htmx(request):
+            return await render_list(request, user, done="deleted")
+        return _done("deleted")
+
+    return delete_invoice
+
+
+async def withdraw_bank_account(request: Request) -> Response:
+    """GET: what withdrawing erases, and a button. POST: withdraw and erase."""
+    if request.method == "GET":
+        user = current_user(request)
+        if user is None:
+            return login_redirect(request)
+        session = request_session(request)
+        invoices = await services.list_invoices(session=session, user=user, model=CorporateInvoice)
+        context = {
+            "consent_standing": await services.bank_account_consent(session=session, user=user),
+            "accounts": sum(1 for invoice in invoices if invoice.bank_account),
+        }
+        return request.app.state.templates.render(
+            request, "profile/invoices/withdraw.html", context
+        )
+    await read_form(request)
+    user = current_user(request)
+    if user is None:
+        return login_redirect(request)
+    await services.withdraw_bank_account_consent(
+        session=request_session(request), user=user, channel=channel_of(request)
+    )
+    if is_htmx(request):
+        return await render_list(request, user, done="withdrawn")
+    return _done("withdrawn")
+
+
+def _routes() -> list[Route]:
+    found = []
+    for kind in KINDS.values():
+        base = f"{LIST_URL}/{kind.name}"
+        found += [
+            Route(
+                f"{base}/new", _new(kind), methods=["GET", "POST"], name=f"new_{kind.name}_invoice"
+            ),
+            Route(
+                f"{base}/{{invoice_id:int}}/edit",
+                _edit(kind),
+                methods=["GET", "POST"],
+                name=f"edit_{kind.name}_invoice",
+            ),
+            Route(
+                f"{base}/{{invoice_id:int}}/delete",
+                _delete(kind),
+                methods=["GET", "POST"],
+                name=f"delete_{kind.name}_invoice",
+            ),
+        ]
+    return found
+
+
+routes = [
+    Route(LIST_URL, invoice_list, methods=["GET"], name="invoices"),
+    Route(
+        f"{LIST_URL}/bank-account/withdraw",
+        withdraw_bank_account,
+        methods=["GET", "POST"],
+        name="withdraw_bank_account_consent",
+    ),
+    *_routes(),
+]

@@ -1,0 +1,102 @@
+"""What "What we hold on you" shows: plain, frozen, serializable data, no SQL and no HTML.
+
+The same structure is meant to feed the "copy of my data" export (policy 5.1, a later issue), so
+every text is already in the reader's language, dates are ISO 8601 strings besides their display
+form, and :meth:`PersonalData.as_dict` gives JSON-ready dictionaries.
+
+    PersonalData            one user, one language
+      sections: Section     one scenario of content/inventory.toml: title, purpose, method, retention
+        parts: Part         a group of records (the scenario "account_records" has several)
+          records: Record   one row: the account, an address, an invoice, a session, a mail …
+            items: Item     one value, with the inventory key it is listed under
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One piece of information and the user's value of it.
+
+    ``key`` is ``<scenario>.<field>`` of the inventory; ``columns`` names the stored columns
+    (``table.column``) the value comes from. ``value`` is ``None`` when the user gave nothing;
+    a sensitive value is ``masked`` (the last four digits of a bank account, say), never whole.
+    ``time`` is the ISO 8601 form of a value that is a moment (``value`` is Beijing time).
+    """
+
+    key: str
+    label: str
+    value: str | None
+    columns: tuple[str, ...] = ()
+    sensitive: bool = False
+    masked: bool = False
+    time: str | None = None
+    correct_url: str | None = None  # where the user corrects this one value
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One stored row, or the account's own values: its items and where to correct them."""
+
+    items: tuple[Item, ...]
+    title: str | None = None
+    correct_url: str | None = None
+    correct_label: str | None = None  # "Correct address 1", for screen readers
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Records of one kind; ``table`` lays them out one row each, with the items as columns."""
+
+    records: tuple[Record, ...]
+    title: str | None = None
+    table: bool = False
+    empty: str | None = None  # said when there are no records
+    note: str | None = None  # e.g. "the newest 50 of 120"
+    link: Link | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """One scenario of the inventory, in the reader's language, and what we hold under it."""
+
+    id: str
+    title: str
+    purpose: str
+    method: str
+    retention: str
+    policy_url: str
+    parts: tuple[Part, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    """Everything the product holds on one user, scenario by scenario."""
+
+    user_id: int
+    locale: str
+    generated_at: str  # ISO 8601, UTC
+    sections: tuple[Section, ...] = field(default_factory=tuple)
+
+    def items(self) -> Iterator[Item]:
+        """Every item of every record of every section."""
+        for section in self.sections:
+            for part in section.parts:
+                for record in part.records:
+                    yield from record.items
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain dictionaries, lists and strings (for JSON)."""
+        return dataclasses.asdict(self)

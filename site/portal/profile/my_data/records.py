@@ -1,0 +1,267 @@
+"""The user's rows, read once (``fetch``), and the parts of the page made of them.
+
+Every query filters on the user's id, so nothing of another user can reach the page. The outbox
+has no user id: a mail is the user's when it went to one of the user's addresses after the
+account was created (an address cannot belong to two accounts at once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal import i18n
+from portal.accounts.models import LoginSession, PasswordResetToken, User
+from portal.crypto import DataKeys
+from portal.i18n import lazy_gettext as _l
+from portal.mail.models import OutboxMessage
+from portal.policy.model import Inventory, Scenario
+from portal.privacy.models import ConsentRecord, PolicyAnnouncement
+from portal.profile.audit import audit_trail
+from portal.profile.invoices import bank
+from portal.profile.invoices.tax_numbers import mask_resident_id
+from portal.profile.models import (
+    AuditEntry,
+    CorporateInvoice,
+    EmailSubscription,
+    PersonalInvoice,
+    ShippingAddress,
+)
+from portal.profile.my_data import formatting as fmt
+from portal.profile.my_data.formatting import phone
+from portal.profile.my_data.layout import Cards, Column, Table, card_part, column, table_part
+from portal.profile.my_data.model import Part
+
+NEWEST = 50  # rows of the change history and of the mails shown
+
+
+@dataclass
+class Held:
+    """Every row of the user's, as read from the database."""
+
+    addresses: list[ShippingAddress] = field(default_factory=list)
+    corporate: list[CorporateInvoice] = field(default_factory=list)
+    bank_accounts: dict[int, str | None] = field(default_factory=dict)  # id -> shown text
+    personal: list[PersonalInvoice] = field(default_factory=list)
+    subscriptions: list[EmailSubscription] = field(default_factory=list)
+    sessions: list[LoginSession] = field(default_factory=list)
+    reset_links: list[PasswordResetToken] = field(default_factory=list)
+    consents: list[ConsentRecord] = field(default_factory=list)
+    announcements: list[PolicyAnnouncement] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+    audit_total: int = 0
+    mails: list[OutboxMessage] = field(default_factory=list)
+    mails_total: int = 0
+    #: "shipping_address:12" -> "Address 1 (default)": how the page names each record
+    titles: dict[str, str] = field(default_factory=dict)
+    inventory: Inventory | None = None  # for the labels of the change history
+
+
+async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> Held:
+    """Read every row the user owns (the newest :data:`NEWEST` of the history and mails)."""
+    assert user.id is not None
+    uid = user.id
+
+    async def rows(model: Any, order: Any, owner: Any = None) -> list[Any]:
+        owner = model.user_id if owner is None else owner
+        result = await session.execute(select(model).where(owner == uid).order_by(*order))
+        return list(result.scalars())
+
+    held = Held(
+        addresses=await rows(
+            ShippingAddress, (ShippingAddress.is_default.desc(), ShippingAddress.id)
+        ),  # type: ignore[attr-defined]
+        corporate=await rows(CorporateInvoice, (CorporateInvoice.id,)),
+        personal=await rows(PersonalInvoice, (PersonalInvoice.id,)),
+        subscriptions=await rows(EmailSubscription, (EmailSubscription.id,)),
+        sessions=await rows(
+            LoginSession, (LoginSession.last_used_at.desc(), LoginSession.id.desc())
+        ),  # type: ignore[attr-defined,union-attr]
+        reset_links=await rows(PasswordResetToken, (PasswordResetToken.created_at.desc(),)),  # type: ignore[attr-defined]
+        consents=await rows(
+            ConsentRecord, (ConsentRecord.occurred_at.desc(), ConsentRecord.id.desc())
+        ),  # type: ignore[attr-defined,union-attr]
+        announcements=await rows(PolicyAnnouncement, (PolicyAnnouncement.queued_at.desc(),)),  # type: ignore[attr-defined]
+        audit=await audit_trail(session, user_id=uid, limit=NEWEST),
+    )
+    held.audit_total = await _count(session, select(func.count()).where(AuditEntry.user_id == uid))  # type: ignore[arg-type]
+    addresses = _mail_addresses(user, held)
+    if addresses:
+        mine = (
+            func.lower(OutboxMessage.recipient).in_(addresses)  # type: ignore[arg-type]
+            & (OutboxMessage.created_at >= user.created_at)  # type: ignore[operator]
+        )
+        result = await session.execute(
+            select(OutboxMessage)
+            .where(mine)
+            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[attr-defined,union-attr]
+            .limit(NEWEST)
+        )
+        held.mails = list(result.scalars())
+        held.mails_total = await _count(session, select(func.count()).where(mine))
+    for invoice in held.corporate:
+        held.bank_accounts[invoice.id or 0] = await _bank_account(data_keys, invoice)
+    held.titles = _titles(held)
+    return held
+
+
+def _titles(held: Held) -> dict[str, str]:
+    titles = {}
+    for number, address in enumerate(held.addresses, 1):
+        title = i18n.gettext("Address %(number)s", number=number)
+        if address.is_default:
+            title = i18n.gettext("%(title)s (default)", title=title)
+        titles[f"shipping_address:{address.id}"] = title
+    for number, corporate in enumerate(held.corporate, 1):
+        titles[f"corporate_invoice:{corporate.id}"] = i18n.gettext(
+            "Corporate invoice %(number)s", number=number
+        )
+    for number, personal in enumerate(held.personal, 1):
+        titles[f"personal_invoice:{personal.id}"] = i18n.gettext(
+            "Personal invoice %(number)s", number=number
+        )
+    return titles
+
+
+async def _count(session: AsyncSession, query: Any) -> int:
+    return int((await session.execute(query)).scalar_one())
+
+
+def _mail_addresses(user: User, held: Held) -> list[str]:
+    found = {user.email, user.invoice_email}
+    found.update(s.email for s in held.subscriptions)
+    found.update(i.invoice_email for i in held.corporate)
+    found.update(i.invoice_email for i in held.personal)
+    return sorted(a.lower() for a in found if a)
+
+
+async def _bank_account(data_keys: DataKeys, invoice: CorporateInvoice) -> str | None:
+    """``•••• •••• 1234`` as the invoices page shows it; ``None`` when none is stored."""
+    if not invoice.bank_account:
+        return None
+    ending = await bank.last_four(data_keys, invoice)  # decrypted only to take four digits
+    if ending is None:
+        return i18n.gettext("stored encrypted; cannot be shown right now")
+    return bank.masked(ending)
+
+
+def _resident_id(number: str | None) -> str | None:
+    """A personal invoice's resident ID number, masked as the invoices page masks it."""
+    return mask_resident_id(number) if number else None
+
+
+# Where an invoice goes: the same four values on both kinds of invoice.
+_INVOICING_PLACE = (
+    column("province", how=fmt.province_name),
+    column("city", how=fmt.city_name),
+    column("invoicing_address"),
+    column("postal_code"),
+)
+
+_ADDRESSES = Cards(
+    "shipping_addresses",
+    record="shipping_address",
+    edit="/account/addresses/{id}/edit",
+    columns=(
+        column("organization_name"),
+        column("recipient_name"),
+        column("shipping_address", also=("is_default",)),
+        column("phone", how=phone),
+        column("province", how=fmt.province_name),
+        column("city", how=fmt.city_name),
+        column("postal_code"),
+    ),
+    empty=_l("You have not saved a shipping address."),
+    link=("/account/addresses", _l("Shipping addresses")),
+)
+
+_PERSONAL = Cards(
+    "personal_invoices",
+    record="personal_invoice",
+    edit="/account/invoices/personal/{id}/edit",
+    columns=(
+        column("name"),
+        column("tax_number", how=_resident_id, masked=True),
+        *_INVOICING_PLACE,
+        column("invoice_email"),
+    ),
+    empty=_l("You have not saved personal invoice information."),
+    link=("/account/invoices", _l("Invoice information")),
+)
+
+
+def _corporate(held: Held) -> Cards:
+    """The bank account comes from ``held``: :func:`fetch` decrypted and masked it already."""
+    account = Column(
+        "bank_account",
+        lambda invoice: held.bank_accounts.get(invoice.id or 0),
+        ("bank_account",),
+        masked=True,
+    )
+    return Cards(
+        "corporate_invoices",
+        record="corporate_invoice",
+        edit="/account/invoices/corporate/{id}/edit",
+        columns=(
+            column("company_name"),
+            column("tax_number"),
+            *_INVOICING_PLACE,
+            column("bank_name"),
+            account,
+            column("invoice_email"),
+        ),
+        empty=_l("You have not saved corporate invoice information."),
+        link=("/account/invoices", _l("Invoice information")),
+    )
+
+
+def _subscription_status(row: EmailSubscription) -> str:
+    """The topic and where the double opt-in stands, in one value."""
+    topic = fmt.topic_name(row.topic) or row.topic
+    if row.confirmed_at:
+        return i18n.gettext(
+            "%(topic)s: confirmed on %(date)s", topic=topic, date=fmt.when(row.confirmed_at)
+        )
+    return i18n.gettext(
+        "%(topic)s: asked on %(date)s, waiting for your confirmation",
+        topic=topic,
+        date=fmt.when(row.requested_at),
+    )
+
+
+_SUBSCRIPTIONS = Table(
+    "email_subscriptions",
+    (
+        Column(
+            "subscription_topics",
+            _subscription_status,
+            ("topic", "requested_at", "confirmed_at"),
+            moment=lambda row: row.confirmed_at or row.requested_at,
+        ),
+        column("email"),
+    ),
+    empty=_l("You are not subscribed to any mail."),
+    link=("/account/subscriptions", _l("Email subscriptions")),
+)
+
+
+# The builders of services._BUILDERS: one part each, from the description above.
+
+
+def shipping_addresses(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    return (card_part(scenario, _ADDRESSES, held.addresses, held.titles),)
+
+
+def corporate_invoices(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    return (card_part(scenario, _corporate(held), held.corporate, held.titles),)
+
+
+def personal_invoices(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    return (card_part(scenario, _PERSONAL, held.personal, held.titles),)
+
+
+def subscriptions(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    return (table_part(scenario, _SUBSCRIPTIONS, held.subscriptions),)

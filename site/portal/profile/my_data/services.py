@@ -1,0 +1,227 @@
+"""``personal_data``: everything the product holds on one user, grouped as the inventory is.
+
+Policy 5.1 A: a user sees, in one place, every piece of personal information we hold on them,
+under the scenario of ``content/inventory.toml`` it was collected for (with that scenario's
+purpose, method and retention), and where to correct each. ``columns.py`` says which stored
+column is shown under which inventory key; tests/test_inventory_complete.py holds the three
+(tables, inventory, this page) together.
+
+    data = await personal_data(session=session, user=user, data_keys=data_keys, locale="zh_Hans")
+    data.sections[0].title        # '注册（网站）'
+    data.as_dict()                # for the "copy of my data" export (a later issue)
+
+It only reads: no commit, no audit row. Sensitive values are masked here, before they reach a
+template: the bank account number is decrypted only to take its last four digits.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal import i18n
+from portal.accounts.models import User
+from portal.crypto import DataKeys
+from portal.db import utcnow
+from portal.policy.inventory import load_inventory
+from portal.policy.model import Inventory, Problem, Scenario
+from portal.profile.my_data import history, records
+from portal.profile.my_data.formatting import (
+    CUSTOMER_TYPES,
+    iso,
+    item,
+    language_name,
+    phone,
+    text,
+    when,
+    word,
+)
+from portal.profile.my_data.model import Link, Part, PersonalData, Record, Section
+from portal.settings import ROOT
+
+#: Where each part of the Personal Center corrects what it holds (issue 5's URLs).
+INFORMATION_URL = "/account/information"
+PASSWORD_URL = "/account/password"  # noqa: S105 - a page, not a secret
+
+
+class InventoryUnavailable(Exception):
+    """content/inventory.toml does not load: ``python build.py check`` says why."""
+
+
+def site_inventory(content_dir: Path = ROOT / "content") -> Inventory:
+    """The data inventory of ``content_dir``, read again only when the file changes."""
+    path = content_dir / "inventory.toml"
+    return _load(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime_ns: int) -> Inventory:
+    problems: list[Problem] = []
+    inventory = load_inventory(path, problems)
+    if inventory is None:
+        raise InventoryUnavailable("; ".join(str(p) for p in problems))
+    return inventory
+
+
+async def personal_data(
+    *,
+    session: AsyncSession,
+    user: User,
+    data_keys: DataKeys,
+    locale: str,
+    inventory: Inventory | None = None,
+) -> PersonalData:
+    """Everything we hold on ``user``, in ``locale``, one :class:`Section` per inventory scenario.
+
+    Values the user did not give are ``None`` ("not provided"); the bank account shows its last
+    four digits only and a resident ID number is masked. Lists that grow with use (the change
+    history and mails) stop at their newest 50, and say so.
+    """
+    inventory = inventory or site_inventory()
+    assert user.id is not None
+    with i18n.use_locale(locale):
+        locale = i18n.current_locale()
+        held = await records.fetch(session, user=user, data_keys=data_keys)
+        held.inventory = inventory
+        sections = []
+        for scenario in inventory.scenarios:
+            build = _BUILDERS.get(scenario.id)
+            parts = build(scenario, user, held) if build else _nothing_yet(scenario)
+            sections.append(_section(scenario, locale, parts))
+        return PersonalData(
+            user_id=user.id,
+            locale=locale,
+            generated_at=utcnow().isoformat(),
+            sections=tuple(sections),
+        )
+
+
+def _section(scenario: Scenario, locale: str, parts: tuple[Part, ...]) -> Section:
+    return Section(
+        id=scenario.id,
+        title=scenario.title[locale],
+        purpose=scenario.purpose[locale],
+        method=scenario.method[locale],
+        retention=scenario.retention[locale],
+        policy_url=f"/policy#{scenario.policy_section}" if scenario.policy_section else "/policy",
+        parts=parts,
+    )
+
+
+def _nothing_yet(scenario: Scenario) -> tuple[Part, ...]:
+    return (Part(records=(), empty=i18n.gettext("We hold nothing of this kind on you.")),)
+
+
+def _registration(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    items = []
+    for key, value, columns in (
+        ("name", text(user.name), ("users.name",)),
+        ("email", text(user.email), ("users.email", "users.email_key")),
+        ("phone", phone(user.phone), ("users.phone",)),
+        ("customer_type", word(CUSTOMER_TYPES, user.customer_type), ("users.customer_type",)),
+        ("wechat_openid", text(user.wechat_openid), ("users.wechat_openid",)),
+    ):
+        if scenario.field(key) is not None:
+            url = INFORMATION_URL if key in ("name", "customer_type") else None
+            items.append(item(scenario, key, value, *columns, correct_url=url))
+    return (Part(records=(Record(items=tuple(items)),)),)
+
+
+def _account_information(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    values = {
+        "name": text(user.name),
+        "job_title": text(user.job_title),
+        "customer_type": word(CUSTOMER_TYPES, user.customer_type),
+        "invoice_email": text(user.invoice_email),
+        "preferred_language": language_name(user.preferred_language),
+    }
+    items = tuple(item(scenario, k, v, f"users.{k}") for k, v in values.items())
+    return (
+        Part(
+            records=(
+                Record(
+                    items=items,
+                    correct_url=INFORMATION_URL,
+                    correct_label=i18n.gettext("Correct your account information"),
+                ),
+            )
+        ),
+    )
+
+
+def _drawings(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    # Requesting quotes comes in a later issue: nothing is uploaded or stored yet.
+    return (Part(records=(), empty=i18n.gettext("You have not uploaded any drawings.")),)
+
+
+def _password(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    value = (
+        i18n.gettext("Set. We keep only a one-way hash of it, never the password itself.")
+        if user.password_hash
+        else None
+    )
+    row = item(scenario, "password", value, "users.password_hash")
+    return (
+        Part(
+            records=(
+                Record(
+                    items=(row,),
+                    correct_url=PASSWORD_URL,
+                    correct_label=i18n.gettext("Change your password"),
+                ),
+            )
+        ),
+    )
+
+
+def _cookies(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    return (
+        Part(
+            records=(),
+            empty=i18n.gettext(
+                "Cookies are kept in your browser, not by us. The cookie page lists each of them."
+            ),
+            link=Link("/cookies", i18n.gettext("Cookies on this site")),
+        ),
+    )
+
+
+def _account_records(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    account = Record(
+        items=(
+            item(
+                scenario,
+                "account_created",
+                when(user.created_at),
+                "users.created_at",
+                time=iso(user.created_at),
+            ),
+            item(
+                scenario,
+                "email_verified",
+                i18n.gettext("Confirmed on %(date)s", date=when(user.email_verified_at))
+                if user.email_verified_at
+                else i18n.gettext("Not confirmed yet"),
+                "users.email_verified_at",
+                time=iso(user.email_verified_at),
+            ),
+        )
+    )
+    return (Part(records=(account,)), *history.account_record_parts(scenario, user, held))
+
+
+_BUILDERS = {
+    "registration_website": _registration,
+    "registration_mini_program": _registration,
+    "request_a_quote": _drawings,
+    "account_information": _account_information,
+    "shipping_address": records.shipping_addresses,
+    "corporate_invoice": records.corporate_invoices,
+    "personal_invoice": records.personal_invoices,
+    "password_setting": _password,
+    "email_subscription": records.subscriptions,
+    "account_records": _account_records,
+    "cookies": _cookies,
+}

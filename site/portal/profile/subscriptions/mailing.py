@@ -1,0 +1,110 @@
+"""Mail to the subscribers of a topic, each with its never-expiring unsubscribe link.
+
+Every such mail carries the RFC 8058 headers (``List-Unsubscribe`` with an https link in
+production, where ``settings.base_url`` is https, and ``List-Unsubscribe-Post``), and the same
+link visibly in its footer: templates extend ``mail/_subscription.html``.
+
+    await queue_topic_mail(session, topic="products", template="subscription_news", env=env,
+                           secret_key=settings.secret_key, base_url=settings.base_url,
+                           context={"title": {...}, "paragraphs": {...}})
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import jinja2
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from portal.accounts.models import User
+from portal.i18n import DEFAULT_LOCALE, KNOWN_LOCALES
+from portal.mail.outbox import queue_mail
+from portal.profile.models import EmailSubscription
+from portal.profile.subscriptions.tokens import unsubscribe_token
+from portal.profile.subscriptions.topics import LABELS, TOPICS
+
+BATCH = 200
+
+
+def mail_locale(user: User) -> str:
+    """The language of mail to ``user``: their preferred one."""
+    return user.preferred_language if user.preferred_language in KNOWN_LOCALES else DEFAULT_LOCALE
+
+
+def unsubscribe_link(*, secret_key: str, base_url: str, user: User, topics: Iterable[str]) -> str:
+    """The never-expiring link that unsubscribes ``user`` from ``topics``."""
+    assert user.id is not None
+    token = unsubscribe_token(
+        secret_key, user_id=user.id, created_at=user.created_at, topics=tuple(topics)
+    )
+    return f"{base_url}/subscriptions/unsubscribe?token={token}"
+
+
+def unsubscribe_headers(link: str) -> dict[str, str]:
+    """The RFC 8058 headers: mail providers offer "Unsubscribe" and POST the link themselves."""
+    return {
+        "List-Unsubscribe": f"<{link}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+async def queue_topic_mail(
+    session: AsyncSession,
+    *,
+    topic: str,
+    template: str,
+    env: jinja2.Environment,
+    secret_key: str,
+    base_url: str,
+    context: dict | None = None,
+) -> int:
+    """Queue ``templates/mail/<template>.html`` to every confirmed subscriber of ``topic``.
+
+    Each mail is in its reader's preferred language, goes to the address they confirmed, and
+    carries the RFC 8058 headers and, in its footer, the same unsubscribe link (``template``
+    must extend ``mail/_subscription.html`` and end its text with ``unsubscribe_text``; a mail
+    without the visible link is refused with ``ValueError`` before its batch is committed).
+    Commits every :data:`BATCH` mails; returns how many were queued.
+    """
+    if topic not in TOPICS:
+        raise ValueError(f"unknown topic {topic!r}")
+    queued, after = 0, 0
+    while True:
+        batch = list(
+            await session.execute(
+                select(EmailSubscription, User)
+                .join(User, User.id == EmailSubscription.user_id)  # type: ignore[arg-type]
+                .where(EmailSubscription.topic == topic)
+                .where(EmailSubscription.confirmed_at.is_not(None))  # type: ignore[union-attr]
+                .where(EmailSubscription.id > after)  # type: ignore[operator]
+                .order_by(EmailSubscription.id)  # type: ignore[arg-type]
+                .limit(BATCH)
+            )
+        )
+        if not batch:
+            return queued
+        for subscription, user in batch:
+            link = unsubscribe_link(
+                secret_key=secret_key, base_url=base_url, user=user, topics=[topic]
+            )
+            message = queue_mail(
+                session,
+                env,
+                recipient=subscription.email,
+                template=template,
+                locale=mail_locale(user),
+                context={
+                    **(context or {}),
+                    "name": user.name,
+                    "topic": LABELS[topic],
+                    "unsubscribe_link": link,
+                },
+                headers=unsubscribe_headers(link),
+            )
+            if link not in message.text_body or link not in message.html_body:
+                await session.rollback()
+                raise ValueError(f"mail/{template}.html does not show the unsubscribe link")
+            queued += 1
+        await session.commit()
+        after = batch[-1][0].id

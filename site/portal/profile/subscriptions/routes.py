@@ -1,0 +1,154 @@
+"""Email subscriptions: the Personal Center's page, and the two public pages its mails link to.
+
+``GET, POST /account/subscriptions``      choose topics (signed in; htmx swaps block
+                                          ``subscriptions``)
+``GET, POST /subscriptions/confirm``      the confirmation link (``?token=``) shows a button; the
+                                          button (``token`` in the form) confirms
+``GET, POST /subscriptions/unsubscribe``  the unsubscribe link (``?token=``) shows a button; a
+                                          POST unsubscribes, also RFC 8058's one-click POST
+                                          without cookies or CSRF token (portal/security.py)
+
+A GET never changes anything (mail scanners follow links). The public pages need no sign-in: the
+signed token names the user. A bad or expired token answers 400 with a page saying so.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from portal import i18n
+from portal.db import request_session
+from portal.profile.subscriptions import services
+from portal.profile.subscriptions.forms import SubscriptionsForm
+from portal.profile.subscriptions.tokens import (
+    CONFIRM_DAYS,
+    LinkExpired,
+    read_confirmation,
+    read_unsubscription,
+)
+from portal.security import ONE_CLICK_SCOPE_KEY, read_form
+from portal.web import current_user, is_htmx, login_redirect, rejected_status
+
+PAGE = "profile/subscriptions/subscriptions.html"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def subscriptions_page(request: Request) -> Response:
+    """The topics with their state; the form makes the ticked ones the user's subscriptions."""
+    form_data = await read_form(request) if request.method == "POST" else None
+    user = current_user(request)
+    if user is None:
+        return login_redirect(request, "/account/subscriptions")
+    assert user.id is not None
+    session = request_session(request)
+    state = request.app.state
+    context: dict = {
+        "requested": request.query_params.get("requested") == "1",
+        "saved": request.query_params.get("saved") == "1",
+        "no_email": False,
+        "days": CONFIRM_DAYS,
+    }
+    status = 200
+    if form_data is not None:
+        form = SubscriptionsForm.from_form(form_data)
+        try:
+            choice = await services.choose_topics(
+                session,
+                user=user,
+                topics=form.chosen_topics(),  # type: ignore[attr-defined]
+                env=state.templates.env,
+                secret_key=state.settings.secret_key,
+                base_url=state.settings.base_url,
+                language=i18n.current_locale(),
+            )
+        except services.NoEmailAddress:
+            await session.rollback()
+            context["no_email"] = True
+            status = rejected_status(request)
+        else:
+            flag = "requested" if choice.requested else "saved"
+            if not is_htmx(request):
+                return RedirectResponse(f"/account/subscriptions?{flag}=1", status_code=303)
+            context[flag] = True
+    context["states"] = await services.topic_states(session, user_id=user.id)
+    return state.templates.render(
+        request, PAGE, context, status_code=status, block="subscriptions", headers=NO_STORE
+    )
+
+
+def _bad_link(request: Request, *, expired: bool, kind: str) -> Response:
+    return request.app.state.templates.render(
+        request,
+        "profile/subscriptions/bad_link.html",
+        {"expired": expired, "kind": kind, "days": CONFIRM_DAYS},
+        status_code=400,
+        headers=NO_STORE,
+    )
+
+
+async def confirm(request: Request) -> Response:
+    """GET: what the link confirms, and the button. POST: confirm, then back to the GET."""
+    form_data = await read_form(request) if request.method == "POST" else None
+    token = form_data.get("token") if form_data is not None else request.query_params.get("token")
+    if not isinstance(token, str):
+        return _bad_link(request, expired=False, kind="confirm")
+    try:
+        confirmation = read_confirmation(request.app.state.settings.secret_key, token)
+    except LinkExpired:
+        return _bad_link(request, expired=True, kind="confirm")
+    if confirmation is None:
+        return _bad_link(request, expired=False, kind="confirm")
+    session = request_session(request)
+    if form_data is not None:
+        await services.confirm_topics(
+            session, confirmation=confirmation, language=i18n.current_locale()
+        )
+        return RedirectResponse(
+            f"/subscriptions/confirm?token={quote(token, safe='')}", status_code=303
+        )
+    states = await services.confirmation_states(session, confirmation=confirmation)
+    return request.app.state.templates.render(
+        request,
+        "profile/subscriptions/confirm.html",
+        {"states": states, "token": token},
+        headers=NO_STORE,
+    )
+
+
+async def unsubscribe(request: Request) -> Response:
+    """GET: what the link unsubscribes from, and the button. POST: unsubscribe (idempotent)."""
+    form_data = await read_form(request) if request.method == "POST" else None
+    token = request.query_params.get("token")
+    unsubscription = None
+    if token is not None:
+        unsubscription = read_unsubscription(request.app.state.settings.secret_key, token)
+    if token is None or unsubscription is None:
+        return _bad_link(request, expired=False, kind="unsubscribe")
+    session = request_session(request)
+    if form_data is not None:
+        await services.unsubscribe(
+            session, unsubscription=unsubscription, language=i18n.current_locale()
+        )
+        if not request.scope.get(ONE_CLICK_SCOPE_KEY):
+            return RedirectResponse(
+                f"/subscriptions/unsubscribe?token={quote(token, safe='')}", status_code=303
+            )
+        # A mail provider's one-click POST: a plain 200, no redirect to follow.
+    states = await services.unsubscription_states(session, unsubscription=unsubscription)
+    return request.app.state.templates.render(
+        request,
+        "profile/subscriptions/unsubscribe.html",
+        {"states": states, "token": token},
+        headers=NO_STORE,
+    )
+
+
+routes = [
+    Route("/account/subscriptions", subscriptions_page, methods=["GET", "POST"]),
+    Route("/subscriptions/confirm", confirm, methods=["GET", "POST"]),
+    Route("/subscriptions/unsubscribe", unsubscribe, methods=["GET", "POST"]),
+]

@@ -1,0 +1,537 @@
+"""Shipping addresses (policy 1.4) as a customer meets them: the list, add, edit, delete, the
+default, each field's checks, and nobody else's addresses. The rules under concurrent requests
+are in test_addresses_services.py."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+from sqlalchemy import update
+from starlette.testclient import TestClient
+
+from portal.db import create_engine
+from portal.profile.addresses.services import MAX_ADDRESSES
+from portal.profile.models import AuditEntry, ShippingAddress
+from tests.accounts.test_registration import register, rows
+from tests.support.forms import csrf_token, post_form
+from tests.support.html import parse
+
+LIST = "/account/addresses"
+NEW = "/account/addresses/new"
+ADDRESS = {
+    "recipient_name": "王芳",
+    "phone": "139 1234 5678",
+    "organization_name": "上海精密机械有限公司",
+    "province": "310000",
+    "city": "310100",
+    "shipping_address": "浦东新区张江路 88 号 3 号楼 501 室",
+    "postal_code": "201203",
+}
+SHENZHEN = {
+    **ADDRESS,
+    "recipient_name": "陈刚",
+    "phone": "+852 5123 4567",
+    "organization_name": "",
+    "province": "440000",
+    "city": "440300",
+    "shipping_address": "南山区科技园南区 12 栋",
+    "postal_code": "518057",
+}
+
+
+def post(client: TestClient, url: str, data: dict | None = None, **kwargs):
+    return post_form(client, url, data or {}, token=csrf_token(client.get("/account")), **kwargs)
+
+
+def add(client: TestClient, **changes):
+    return post(client, NEW, {**ADDRESS, **changes})
+
+
+def addresses(settings) -> list[ShippingAddress]:
+    return sorted(rows(settings, ShippingAddress), key=lambda a: a.id)
+
+
+def audit(settings) -> list[tuple[str, str, str]]:
+    return [(e.record, e.field, e.action) for e in rows(settings, AuditEntry)]
+
+
+def card_ids(page) -> list[int]:
+    return [
+        int(n) for n in re.findall(r'<li class="card address-card" id="address-(\d+)"', page.text)
+    ]
+
+
+# -- adding, and the list --------------------------------------------------------------------
+
+
+def test_the_first_address_is_saved_as_the_default_and_listed(signed_in, settings):
+    response = add(signed_in)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{LIST}?done=added"
+    (saved,) = addresses(settings)
+    assert saved.is_default
+    assert saved.phone == "+8613912345678"  # E.164, as at registration
+    assert (saved.province, saved.city, saved.postal_code) == ("310000", "310100", "201203")
+    page = signed_in.get(response.headers["location"])
+    assert page.status_code == 200
+    assert page.template.name == "profile/addresses/list.html"
+    assert "The address has been added." in page.text
+    (card,) = page.context["cards"]
+    assert card.is_default
+    assert card.phone == "139 1234 5678"
+    assert card.lines == (ADDRESS["shipping_address"], "Shanghai")
+    for shown in ("王芳", "139 1234 5678", "上海精密机械有限公司", "Postal code 201203", "Default"):
+        assert shown in page.text
+
+
+def test_city_and_province_are_named_in_the_readers_language(signed_in, settings):
+    add(signed_in, **SHENZHEN)
+    assert signed_in.get(LIST).context["cards"][0].lines[1] == "Shenzhen, Guangdong"
+    post(signed_in, "/language", {"language": "zh_Hans", "next": LIST})
+    page = signed_in.get(LIST)
+    (card,) = page.context["cards"]
+    assert card.lines == ("广东省深圳市", SHENZHEN["shipping_address"])  # largest unit first
+    assert "广东省深圳市" in page.text
+    assert card.phone == "+852 5123 4567"
+
+
+def test_a_second_address_is_not_the_default_and_the_default_is_listed_first(signed_in, settings):
+    add(signed_in)
+    add(signed_in, **SHENZHEN)
+    first, second = addresses(settings)
+    assert first.is_default
+    assert not second.is_default
+    assert card_ids(signed_in.get(LIST)) == [first.id, second.id]
+
+
+def test_adding_writes_an_audit_row_per_filled_field_and_no_values(signed_in, settings):
+    add(signed_in, **SHENZHEN)  # no organization name
+    (saved,) = addresses(settings)
+    record = f"shipping_address:{saved.id}"
+    assert sorted(audit(settings)) == sorted(
+        (record, field, "added")
+        for field in (
+            "recipient_name",
+            "shipping_address",
+            "phone",
+            "province",
+            "city",
+            "postal_code",
+        )
+    )
+    values = set(SHENZHEN.values()) | {saved.phone}
+    for entry in rows(settings, AuditEntry):
+        assert not values & set(map(str, entry.model_dump().values()))
+
+
+def test_the_form_asks_for_the_recipients_consent_above_the_button(signed_in):
+    page = signed_in.get(NEW)
+    assert page.status_code == 200
+    text = page.text
+    sentence = text.index("only with their consent")
+    assert sentence < text.index("Save the address")
+    assert 'href="/policy#information-we-process"' in text
+    assert 'type="checkbox"' not in text
+    # The fields carry DESIGN.md's names.
+    (form,) = [f for f in parse(text).forms if f.action == NEW]
+    assert set(ADDRESS) <= set(form.fields)
+
+
+def test_the_list_without_addresses_says_how_to_start(signed_in):
+    page = signed_in.get(LIST)
+    assert page.context["cards"] == []
+    assert "The first one you add becomes your default." in page.text
+    assert f'href="{NEW}"' in page.text
+
+
+# -- editing ---------------------------------------------------------------------------------
+
+
+def test_the_edit_form_shows_the_address_and_saving_audits_only_changed_fields(signed_in, settings):
+    add(signed_in)
+    (before,) = addresses(settings)
+    url = f"{LIST}/{before.id}/edit"
+    page = signed_in.get(url)
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.phone.data == "139 1234 5678"  # as people write it, not +86…
+    assert form.city.data == "310100"
+    assert '<option value="310100" selected>' in page.text
+    response = post(signed_in, url, {**ADDRESS, **SHENZHEN, "recipient_name": "王芳"})
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{LIST}?done=saved"
+    (after,) = addresses(settings)
+    assert (after.city, after.phone, after.organization_name) == ("440300", "+85251234567", "")
+    assert after.updated_at > before.updated_at
+    assert after.is_default
+    record = f"shipping_address:{before.id}"
+    edits = [row for row in audit(settings) if row[2] != "added"]
+    assert sorted(edits) == sorted(
+        [
+            (record, "phone", "changed"),
+            (record, "organization_name", "removed"),
+            (record, "province", "changed"),
+            (record, "city", "changed"),
+            (record, "shipping_address", "changed"),
+            (record, "postal_code", "changed"),
+        ]
+    )
+
+
+def test_saving_an_unchanged_form_changes_nothing(signed_in, settings):
+    add(signed_in)
+    (before,) = addresses(settings)
+    added = audit(settings)
+    # The same values as typed differently: the phone with dashes, the postal code full width.
+    same = {**ADDRESS, "phone": "139-1234-5678", "postal_code": "２０１２０３"}
+    assert post(signed_in, f"{LIST}/{before.id}/edit", same).status_code == 303
+    (after,) = addresses(settings)
+    assert after.updated_at == before.updated_at
+    assert audit(settings) == added
+
+
+# -- the default -----------------------------------------------------------------------------
+
+
+def test_make_default_moves_the_tag_and_audits_both_addresses(signed_in, settings):
+    add(signed_in)
+    add(signed_in, **SHENZHEN)
+    first, second = addresses(settings)
+    response = post(signed_in, f"{LIST}/{second.id}/default")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{LIST}?done=default"
+    first, second = addresses(settings)
+    assert (first.is_default, second.is_default) == (False, True)
+    assert card_ids(signed_in.get(LIST)) == [second.id, first.id]
+    assert {row for row in audit(settings) if row[1] == "is_default"} == {
+        (f"shipping_address:{first.id}", "is_default", "changed"),
+        (f"shipping_address:{second.id}", "is_default", "changed"),
+    }
+    # Making the default the default again changes nothing.
+    before = audit(settings)
+    assert post(signed_in, f"{LIST}/{second.id}/default").status_code == 303
+    assert audit(settings) == before
+
+
+def test_deleting_the_default_makes_the_most_recently_updated_one_the_default(signed_in, settings):
+    for changes in (ADDRESS, SHENZHEN, {**ADDRESS, "recipient_name": "赵磊"}):
+        add(signed_in, **changes)
+    shanghai, shenzhen, newest = addresses(settings)
+    post(signed_in, f"{LIST}/{shenzhen.id}/edit", {**SHENZHEN, "postal_code": "518000"})
+    post(signed_in, f"{LIST}/{newest.id}/default")
+    response = post(signed_in, f"{LIST}/{newest.id}/delete")
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{LIST}?done=deleted"
+    remaining = {a.id: a.is_default for a in addresses(settings)}
+    assert remaining == {shanghai.id: False, shenzhen.id: True}  # edited last, not added last
+    record = f"shipping_address:{newest.id}"
+    removed = sorted(row for row in audit(settings) if row[2] == "removed")
+    assert removed == sorted((record, field, "removed") for field in ADDRESS)
+
+
+def test_deleting_another_address_keeps_the_default(signed_in, settings):
+    add(signed_in)
+    add(signed_in, **SHENZHEN)
+    first, second = addresses(settings)
+    post(signed_in, f"{LIST}/{second.id}/delete")
+    (left,) = addresses(settings)
+    assert left.id == first.id
+    assert left.is_default
+
+
+def test_deleting_the_last_address_leaves_none(signed_in, settings):
+    add(signed_in)
+    (only,) = addresses(settings)
+    assert post(signed_in, f"{LIST}/{only.id}/delete").status_code == 303
+    assert addresses(settings) == []
+
+
+# -- delete: a confirmation page without JavaScript, the list in place with htmx ------------
+
+
+def test_delete_without_javascript_asks_on_a_page_of_its_own(signed_in, settings):
+    add(signed_in)
+    (saved,) = addresses(settings)
+    listing = signed_in.get(LIST)
+    (delete_form,) = [f for f in parse(listing.text).forms if f.action.endswith("/delete")]
+    alone = signed_in.get(delete_form.action)
+    assert "your default address" not in alone.text  # nothing would take its place
+    add(signed_in, **SHENZHEN)
+    assert delete_form.method == "get"  # no JavaScript: to the question first
+    page = signed_in.get(delete_form.action)
+    assert page.status_code == 200
+    assert page.template.name == "profile/addresses/delete.html"
+    assert "王芳" in page.text
+    assert "your default address" in page.text
+    (confirm,) = [f for f in parse(page.text).forms if f.action == delete_form.action]
+    assert confirm.method == "post"
+    assert addresses(settings)[0] == saved  # asking deleted nothing
+
+
+def test_delete_and_make_default_with_htmx_return_the_list_alone(signed_in, settings):
+    add(signed_in)
+    add(signed_in, **SHENZHEN)
+    add(signed_in, recipient_name="赵磊")
+    first, second, third = addresses(settings)
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf_token(signed_in.get(LIST))}
+    listing = signed_in.get(LIST).text
+    assert f'hx-post="{LIST}/{first.id}/delete"' in listing
+    assert 'hx-confirm="Delete the address for 王芳?"' in listing
+
+    response = signed_in.post(f"{LIST}/{first.id}/delete", headers=headers)
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert response.text.count('id="addresses"') == 1
+    assert card_ids(response) == [third.id, second.id]  # the promoted default first
+    assert 'hx-swap-oob="innerHTML"' in response.text
+    assert "The address has been deleted." in response.text
+    assert "Vary" in response.headers
+    assert "HX-Request" in response.headers["Vary"]
+
+    response = signed_in.post(f"{LIST}/{second.id}/default", headers=headers)
+    assert response.status_code == 200
+    assert card_ids(response) == [second.id, third.id]
+    assert "The default address has been changed." in response.text
+
+
+# -- each field's checks ---------------------------------------------------------------------
+
+INVALID = [
+    pytest.param("recipient_name", "", "Enter the recipient's name.", id="recipient-empty"),
+    pytest.param("recipient_name", "   ", "Enter the recipient's name.", id="recipient-blank"),
+    pytest.param("recipient_name", "王" * 51, "Use at most 50 characters.", id="recipient-long"),
+    pytest.param("organization_name", "公" * 101, "Use at most 100 characters.", id="org-long"),
+    pytest.param("shipping_address", "", "Enter the street, building and room.", id="street-empty"),
+    pytest.param("shipping_address", "路" * 201, "Use at most 200 characters.", id="street-long"),
+    pytest.param("phone", "", "Enter the recipient's mobile number.", id="phone-empty"),
+    pytest.param("phone", "12345", "Enter a mobile number such as", id="phone-bad"),
+    pytest.param("phone", "021 6123 4567", "Enter a mobile number: we send", id="phone-landline"),
+    pytest.param("phone", "1" * 31, "Use at most 30 characters.", id="phone-long"),
+    pytest.param("postal_code", "", "Enter the six-digit postal code.", id="postal-empty"),
+    pytest.param("postal_code", "20120", "A postal code is six digits", id="postal-short"),
+    pytest.param("postal_code", "2012034", "A postal code is six digits", id="postal-long"),
+    pytest.param("postal_code", "20I2O3", "A postal code is six digits", id="postal-letters"),
+    pytest.param("postal_code", "٢٠١٢٠٣", "A postal code is six digits", id="postal-arabic"),
+    pytest.param("province", "", "Choose a province.", id="province-empty"),
+    pytest.param("province", "999999", "Choose a province from the list.", id="province-unknown"),
+    pytest.param("city", "", "Choose a city.", id="city-empty"),
+    pytest.param("city", "440300", "Choose a city of the province you chose.", id="city-elsewhere"),
+    pytest.param("city", "310199", "Choose a city of the province you chose.", id="city-unknown"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), INVALID)
+def test_an_invalid_field_is_explained_beside_it_and_nothing_is_saved(
+    signed_in, settings, field, value, message
+):
+    response = add(signed_in, **{field: value})
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {field}
+    error = re.search(rf'<p class="field__error" id="{field}-error">([^<]*)</p>', response.text)
+    assert error, f"no error beside {field}"
+    assert error[1].startswith(message.replace("'", "&#39;"))
+    assert re.search(rf'aria-describedby="[^"]*{field}-error"', response.text)
+    # What was typed comes back, as typed.
+    for name, typed in ADDRESS.items():
+        if name not in {field, "province", "city"}:
+            assert f'value="{typed}"' in response.text, name
+    assert addresses(settings) == []
+    assert audit(settings) == []
+
+
+def test_the_same_checks_apply_when_editing_and_the_address_stays_as_it_was(signed_in, settings):
+    add(signed_in)
+    (before,) = addresses(settings)
+    response = post(signed_in, f"{LIST}/{before.id}/edit", {**ADDRESS, "postal_code": "1234"})
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {"postal_code"}
+    assert 'value="1234"' in response.text
+    assert addresses(settings) == [before]
+
+
+def test_limits_are_counted_in_characters_not_bytes(signed_in, settings):
+    response = add(
+        signed_in,
+        recipient_name="王" * 50,
+        organization_name="公" * 100,
+        shipping_address="路" * 200,
+    )
+    assert response.status_code == 303
+    (saved,) = addresses(settings)
+    assert len(saved.shipping_address) == 200
+
+
+def test_postal_codes_typed_full_width_or_with_spaces_are_read_as_six_digits(signed_in, settings):
+    assert add(signed_in, postal_code=" ２０１ ２０３ ").status_code == 303
+    assert add(signed_in, postal_code="201\u3000203").status_code == 303  # ideographic space
+    assert [a.postal_code for a in addresses(settings)] == ["201203", "201203"]
+
+
+def test_the_whole_form_missing_or_absurd_is_a_400_never_a_500(signed_in, settings):
+    assert post(signed_in, NEW, {}).status_code == 400
+    junk = {name: "x\x00" * 10_000 for name in ADDRESS}
+    assert post(signed_in, NEW, junk).status_code == 400
+    repeated = [(name, value) for name, value in ADDRESS.items()] + [("city", "440300")]
+    token = csrf_token(signed_in.get("/account"))
+    response = signed_in.post(
+        NEW,
+        content="&".join(f"{k}={v}" for k, v in [*repeated, ("csrf_token", token)]).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert response.status_code in (303, 400)
+    assert len(addresses(settings)) <= 1
+
+
+def test_a_rejected_htmx_post_gets_422_and_the_form_alone(signed_in):
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf_token(signed_in.get(NEW))}
+    response = signed_in.post(NEW, data={**ADDRESS, "postal_code": ""}, headers=headers)
+    assert response.status_code == 422
+    assert "<html" not in response.text
+    assert 'id="address-form"' in response.text
+    assert 'id="postal_code-error"' in response.text
+
+
+# -- the city list follows the province, without JavaScript too ------------------------------
+
+
+def test_show_cities_redisplays_the_form_with_that_provinces_cities_saving_nothing(
+    signed_in, settings
+):
+    page = signed_in.get(NEW)
+    assert ("refresh_regions", "1") in next(
+        f for f in parse(page.text).forms if f.action == NEW
+    ).buttons
+    typed = {**ADDRESS, "province": "440000", "city": "", "refresh_regions": "1"}
+    response = post(signed_in, NEW, typed)
+    assert response.status_code == 200
+    assert '<option value="440300">Shenzhen</option>' in response.text
+    assert '<option value="310100"' not in response.text
+    assert 'value="王芳"' in response.text  # the rest is kept
+    assert "field__error" not in response.text  # nothing was checked yet
+    assert addresses(settings) == []
+    # ... and the same on the edit form.
+    add(signed_in)
+    (saved,) = addresses(settings)
+    response = post(signed_in, f"{LIST}/{saved.id}/edit", typed)
+    assert response.status_code == 200
+    assert '<option value="440300">Shenzhen</option>' in response.text
+    assert addresses(settings) == [saved]
+
+
+def test_the_htmx_city_list_is_the_regions_module(signed_in):
+    page = signed_in.get(NEW)
+    assert 'hx-get="/regions/cities"' in page.text
+    response = signed_in.get("/regions/cities?province=440000", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Shenzhen" in response.text
+
+
+# -- at most 20 ------------------------------------------------------------------------------
+
+
+def test_twenty_addresses_are_the_most_and_the_pages_say_so(signed_in, settings):
+    for number in range(MAX_ADDRESSES):
+        assert add(signed_in, recipient_name=f"收件人{number}").status_code == 303
+    listing = signed_in.get(LIST)
+    assert len(listing.context["cards"]) == MAX_ADDRESSES
+    assert "You have 20 addresses, the most you can keep." in listing.text
+    assert f'href="{NEW}"' not in listing.text
+    page = signed_in.get(NEW)
+    assert page.context["full"]
+    assert "the most you can keep" in page.text
+    response = add(signed_in, recipient_name="多一个")
+    assert response.status_code == 400
+    assert "the most you can keep" in response.text
+    assert len(addresses(settings)) == MAX_ADDRESSES
+    # One deleted, one can be added again.
+    post(signed_in, f"{LIST}/{addresses(settings)[-1].id}/delete")
+    assert add(signed_in, recipient_name="多一个").status_code == 303
+
+
+# -- only one's own addresses ----------------------------------------------------------------
+
+ROUTES = [
+    ("GET", "/account/addresses/{id}/edit"),
+    ("POST", "/account/addresses/{id}/edit"),
+    ("GET", "/account/addresses/{id}/delete"),
+    ("POST", "/account/addresses/{id}/delete"),
+    ("POST", "/account/addresses/{id}/default"),
+]
+
+
+def request(client: TestClient, method: str, url: str, **kwargs):
+    if method == "GET":
+        return client.get(url, follow_redirects=False, **kwargs)
+    return post(client, url, ADDRESS, **kwargs)
+
+
+@pytest.mark.parametrize(("method", "route"), ROUTES)
+def test_another_users_address_is_not_found_on_every_route(app, signed_in, settings, method, route):
+    add(signed_in, **SHENZHEN)  # not the default: make default and delete would change things
+    add(signed_in)
+    victims = addresses(settings)
+    intruder = TestClient(app)
+    with intruder:
+        register(intruder, email="intruder@example.cn", phone="137 0000 1111")
+        add(intruder, recipient_name="入侵者")
+        for victim in victims:
+            response = request(intruder, method, route.format(id=victim.id))
+            assert response.status_code == 404
+            assert "王芳" not in response.text
+            assert "陈刚" not in response.text
+            response = request(
+                intruder,
+                method,
+                route.format(id=victim.id),
+                headers={"HX-Request": "true"},
+            )
+            assert response.status_code == 404
+    assert addresses(settings)[:2] == victims
+    assert not [
+        row
+        for row in audit(settings)
+        if row[0] in {f"shipping_address:{v.id}" for v in victims} and row[2] != "added"
+    ]
+
+
+@pytest.mark.parametrize(("method", "route"), ROUTES)
+@pytest.mark.parametrize("address_id", [0, 2**31 - 1, 2**31, 2**63, 10**40])
+def test_ids_that_cannot_exist_are_not_found(signed_in, method, route, address_id):
+    add(signed_in)
+    assert request(signed_in, method, route.format(id=address_id)).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["-1", "abc", "1.5", "%00"])
+def test_ids_that_are_not_numbers_are_not_found(signed_in, path):
+    assert signed_in.get(f"{LIST}/{path}/edit").status_code == 404
+    assert post(signed_in, f"{LIST}/{path}/delete").status_code == 404
+
+
+@pytest.mark.parametrize(("method", "route"), [("GET", LIST), ("GET", NEW), ("POST", NEW), *ROUTES])
+def test_visitors_who_are_not_signed_in_are_asked_to_log_in(client, method, route):
+    response = request(client, method, route.format(id=1))
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=/account/addresses")
+
+
+def test_a_city_a_later_data_release_dropped_is_shown_and_asked_for_again(signed_in, settings):
+    add(signed_in)
+    (saved,) = addresses(settings)
+
+    async def drop_the_city() -> None:
+        engine = create_engine(settings.database_url)
+        async with engine.begin() as connection:
+            await connection.execute(
+                update(ShippingAddress).where(ShippingAddress.id == saved.id).values(city="310199")
+            )
+        await engine.dispose()
+
+    asyncio.run(drop_the_city())
+    (card,) = signed_in.get(LIST).context["cards"]
+    assert card.lines[1] == "Shanghai 310199"  # the code as stored, not an error page
+    page = signed_in.get(f"{LIST}/{saved.id}/edit")
+    assert page.status_code == 200
+    assert 'id="city-error">The list of places has changed' in page.text

@@ -1,0 +1,453 @@
+"""Invoice information (policy 1.5, 5.3 A(4)) as a customer meets it: corporate and personal
+details, the bank account under its separate consent (encrypted, masked, erased on withdrawal),
+each field's checks, and nobody else's invoices."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlencode
+
+import pytest
+from starlette.testclient import TestClient
+
+from portal.crypto import decrypt_field
+from portal.privacy.models import ConsentRecord
+from portal.profile.invoices import bank
+from portal.profile.invoices.services import MAX_INVOICES
+from portal.profile.models import AuditEntry, CorporateInvoice, PersonalInvoice
+from tests.accounts.test_registration import register, rows
+from tests.profile.test_invoices_tax_numbers import CODE, RIC, resident_id, wrong_last
+from tests.support.forms import csrf_token, post_form
+
+LIST = "/account/invoices"
+CORPORATE_NEW = f"{LIST}/corporate/new"
+PERSONAL_NEW = f"{LIST}/personal/new"
+WITHDRAW = f"{LIST}/bank-account/withdraw"
+ACCOUNT = "6222 0202 0011 2233 445"
+DIGITS = "6222020200112233445"
+CORPORATE = {
+    "company_name": "上海精密机械有限公司",
+    "tax_number": f"{CODE[:6]} {CODE[6:]}".lower(),
+    "province": "310000",
+    "city": "310100",
+    "invoicing_address": "浦东新区张江路 88 号 3 号楼 501 室",
+    "postal_code": "201203",
+    "bank_name": "中国工商银行上海张江支行",
+    "bank_account": "",
+    "invoice_email": "Finance@Example.cn",
+}
+PERSONAL = {
+    "name": "王芳",
+    "tax_number": RIC[:6] + " " + RIC[6:],
+    "province": "110000",
+    "city": "110100",
+    "invoicing_address": "东城区东长安街 1 号",
+    "postal_code": "100010",
+    "invoice_email": "wang.fang@example.cn",
+}
+
+
+def post(client: TestClient, url: str, data: dict | None = None, **kwargs):
+    return post_form(client, url, data or {}, token=csrf_token(client.get("/account")), **kwargs)
+
+
+def add_corporate(client: TestClient, **changes):
+    return post(client, CORPORATE_NEW, {**CORPORATE, **changes})
+
+
+def add_with_account(client: TestClient, **changes):
+    return add_corporate(
+        client, **{"bank_account": ACCOUNT, "consent_bank_account": "y", **changes}
+    )
+
+
+def corporate(settings) -> list[CorporateInvoice]:
+    return sorted(rows(settings, CorporateInvoice), key=lambda i: i.id)
+
+
+def personal(settings) -> list[PersonalInvoice]:
+    return sorted(rows(settings, PersonalInvoice), key=lambda i: i.id)
+
+
+def ledger(settings) -> list[tuple[str, str | None]]:
+    found = sorted(rows(settings, ConsentRecord), key=lambda r: r.id)
+    return [(r.kind, r.purpose) for r in found if r.purpose == bank.PURPOSE]
+
+
+def audit(settings, record: str) -> list[tuple[str, str]]:
+    found = sorted(rows(settings, AuditEntry), key=lambda e: e.id)
+    return [(e.field, e.action) for e in found if e.record == record]
+
+
+def decrypted(app, invoice: CorporateInvoice) -> str:
+    key = asyncio.run(app.state.data_keys.for_user(invoice.user_id, create=False))
+    return decrypt_field(
+        key, invoice.bank_account, context=bank.context(invoice.user_id, invoice.id)
+    )
+
+
+# -- corporate invoices and the bank account ---------------------------------------------------
+
+
+def test_corporate_details_are_saved_compact_and_listed(signed_in, settings):
+    response = add_corporate(signed_in)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{LIST}?done=corporate_added"
+    (saved,) = corporate(settings)
+    assert saved.tax_number == CODE  # spaces gone, upper case
+    assert saved.invoice_email == "Finance@example.cn"  # the domain normalized
+    assert saved.bank_account is None
+    page = signed_in.get(response.headers["location"])
+    assert page.template.name == "profile/invoices/list.html"
+    assert "The corporate invoice details have been added." in page.text
+    (card,) = page.context["corporate"]
+    assert (card.title, card.tax_number, card.place) == (
+        CORPORATE["company_name"],
+        CODE,
+        "Shanghai",
+    )
+    assert ledger(settings) == []  # no bank account, no consent asked
+    fields = {field for field, action in audit(settings, f"corporate_invoice:{saved.id}")}
+    assert fields == set(CORPORATE) - {"bank_account"}
+
+
+def test_a_bank_account_needs_the_separate_consent_and_is_not_saved_without_it(signed_in, settings):
+    form = signed_in.get(CORPORATE_NEW)
+    assert 'name="consent_bank_account"' in form.text
+    assert 'name="consent_bank_account" value="y" checked' not in form.text  # never pre-ticked
+    response = add_corporate(signed_in, bank_account=ACCOUNT)
+    assert response.status_code == 400
+    assert corporate(settings) == []
+    assert ledger(settings) == []
+    assert response.context["form"].consent_bank_account.errors == [str(bank.CONSENT_NEEDED)]
+    assert 'id="consent_bank_account-error"' in response.text
+    assert CORPORATE["company_name"] in response.text  # the rest is kept as typed
+
+
+def test_with_consent_the_account_is_saved_encrypted_and_the_consent_recorded(
+    app, signed_in, settings
+):
+    assert add_with_account(signed_in).status_code == 303
+    (saved,) = corporate(settings)
+    assert DIGITS not in saved.bank_account
+    assert DIGITS[-4:] not in saved.bank_account
+    assert saved.bank_account.startswith("v1.")
+    assert decrypted(app, saved) == DIGITS
+    (grant,) = [r for r in rows(settings, ConsentRecord) if r.purpose == bank.PURPOSE]
+    assert (grant.kind, grant.language, grant.channel) == ("consent_granted", "en", "website")
+    assert grant.policy_version == app.state.policy.in_force().version
+    assert ("bank_account", "added") in audit(settings, f"corporate_invoice:{saved.id}")
+    assert not [e for e in rows(settings, AuditEntry) if DIGITS in e.record + e.field]
+
+
+def test_a_ciphertext_moved_to_another_invoice_does_not_decrypt(app, signed_in, settings):
+    add_with_account(signed_in)
+    add_corporate(signed_in, company_name="深圳")
+    first, second = corporate(settings)
+    second.bank_account = first.bank_account
+    with pytest.raises(Exception, match="cannot decrypt"):
+        decrypted(app, second)
+
+
+def test_the_account_is_shown_masked_everywhere(signed_in, settings):
+    add_with_account(signed_in)
+    (saved,) = corporate(settings)
+    listed = signed_in.get(LIST)
+    assert "•••• •••• 3445" in listed.text
+    edit = signed_in.get(f"{LIST}/corporate/{saved.id}/edit")
+    confirm = signed_in.get(f"{LIST}/corporate/{saved.id}/delete")
+    for page in (listed, edit, confirm):
+        assert page.status_code == 200
+        assert DIGITS not in page.text
+        assert ACCOUNT not in page.text
+        assert DIGITS[:8] not in page.text
+    assert "Leave empty to keep the saved account ending 3445." in edit.text
+    assert edit.context["form"].bank_account.data in (None, "")
+    assert 'name="consent_bank_account"' not in edit.text  # the consent stands already
+
+
+def test_editing_without_touching_the_account_keeps_it(app, signed_in, settings):
+    add_with_account(signed_in)
+    (before,) = corporate(settings)
+    changed = {**CORPORATE, "postal_code": "201204"}
+    response = post(signed_in, f"{LIST}/corporate/{before.id}/edit", changed)
+    assert response.status_code == 303
+    (after,) = corporate(settings)
+    assert after.bank_account == before.bank_account  # the very same ciphertext
+    assert after.postal_code == "201204"
+    assert audit(settings, f"corporate_invoice:{before.id}")[-1] == ("postal_code", "changed")
+
+
+def test_a_new_account_replaces_the_old_and_removing_erases_it(app, signed_in, settings):
+    add_with_account(signed_in)
+    (saved,) = corporate(settings)
+    url = f"{LIST}/corporate/{saved.id}/edit"
+    assert post(signed_in, url, {**CORPORATE, "bank_account": "1234 5678 9012"}).status_code == 303
+    assert decrypted(app, corporate(settings)[0]) == "123456789012"
+    assert ledger(settings) == [("consent_granted", "bank_account")]  # asked once
+    assert post(signed_in, url, {**CORPORATE, "remove_bank_account": "y"}).status_code == 303
+    assert corporate(settings)[0].bank_account is None
+    assert audit(settings, f"corporate_invoice:{saved.id}")[-2:] == [
+        ("bank_account", "changed"),
+        ("bank_account", "removed"),
+    ]
+
+
+def test_withdrawing_the_consent_erases_every_account_and_is_recorded(app, signed_in, settings):
+    add_with_account(signed_in)
+    add_with_account(signed_in, company_name="深圳精工", bank_account="6217 0000 1111 2222")
+    add_corporate(signed_in, company_name="无账户公司", bank_name="")
+    listed = signed_in.get(LIST)
+    assert listed.context["consent_standing"]
+    assert f'action="{WITHDRAW}"' in listed.text
+    confirm = signed_in.get(WITHDRAW)
+    assert confirm.status_code == 200
+    assert "We will erase the 2 bank account numbers" in confirm.text
+    response = post(signed_in, WITHDRAW)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{LIST}?done=withdrawn"
+    assert [invoice.bank_account for invoice in corporate(settings)] == [None, None, None]
+    assert corporate(settings)[0].bank_name == CORPORATE["bank_name"]  # the rest stays
+    assert ledger(settings) == [
+        ("consent_granted", "bank_account"),
+        ("consent_withdrawn", "bank_account"),
+    ]
+    first, second, third = corporate(settings)
+    for invoice in (first, second):
+        assert audit(settings, f"corporate_invoice:{invoice.id}")[-1] == ("bank_account", "removed")
+    assert ("bank_account", "removed") not in audit(settings, f"corporate_invoice:{third.id}")
+    page = signed_in.get(response.headers["location"])
+    assert "every bank account number you saved has been erased" in page.text
+    assert not page.context["consent_standing"]
+    # A new account asks for the consent again.
+    url = f"{LIST}/corporate/{first.id}/edit"
+    assert post(signed_in, url, {**CORPORATE, "bank_account": ACCOUNT}).status_code == 400
+    assert corporate(settings)[0].bank_account is None
+
+
+def test_withdrawing_twice_records_one_withdrawal(signed_in, settings):
+    add_with_account(signed_in)
+    post(signed_in, WITHDRAW)
+    assert post(signed_in, WITHDRAW).status_code == 303
+    assert ledger(settings) == [
+        ("consent_granted", "bank_account"),
+        ("consent_withdrawn", "bank_account"),
+    ]
+
+
+def test_withdrawing_with_htmx_swaps_the_lists(signed_in, settings):
+    add_with_account(signed_in)
+    response = post(signed_in, WITHDRAW, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="invoice-status"')
+    assert "<html" not in response.text
+    assert corporate(settings)[0].bank_account is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"tax_number": CODE[:15]}, "tax_number", "this one has 15"),
+        ({"tax_number": CODE[:-1] + "Z"}, "tax_number", "never use (I, O, S, V, Z)"),
+        ({"tax_number": wrong_last(CODE, "0123456789")}, "tax_number", "match the rest"),
+        ({"postal_code": "20120"}, "postal_code", "six digits"),
+        ({"invoice_email": "finance@"}, "invoice_email", "name@example.com"),
+        ({"company_name": ""}, "company_name", "business licence"),
+        ({"bank_account": "12 34"}, "bank_account", "8 to 30"),
+        ({"bank_account": ACCOUNT, "bank_name": ""}, "bank_name", "shows both"),
+        ({"city": "440300"}, "city", "province you chose"),
+    ],
+)
+def test_bad_corporate_input_is_explained_beside_its_field_and_kept(
+    signed_in, settings, changes, field, message
+):
+    data = {**CORPORATE, **changes, "consent_bank_account": "y"}
+    response = post(signed_in, CORPORATE_NEW, data)
+    assert response.status_code == 400
+    errors = response.context["form"].first_errors()
+    assert message in errors[field]
+    assert f'id="{field}-error"' in response.text
+    assert CORPORATE["invoicing_address"] in response.text
+    assert corporate(settings) == []
+    assert ledger(settings) == []
+
+
+def test_a_rejected_form_over_htmx_is_its_block_with_422(signed_in):
+    response = post(
+        signed_in, CORPORATE_NEW, {**CORPORATE, "postal_code": "x"}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<div id="invoice-form">')
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {name: "x" * 10_000 for name in CORPORATE},
+        {name: "\x00" for name in CORPORATE},
+        {**CORPORATE, "bank_account": "6222\x000202\x000011", "consent_bank_account": "\x00"},
+        {**CORPORATE, "tax_number": "９１" + "\u200b" * 16},
+    ],
+)
+def test_no_input_is_a_server_error(signed_in, settings, data):
+    for url in (CORPORATE_NEW, PERSONAL_NEW):
+        assert post(signed_in, url, data).status_code == 400
+    assert corporate(settings) == []
+
+
+def test_repeated_fields_take_the_first(signed_in, settings):
+    token = csrf_token(signed_in.get("/account"))
+    body = [*CORPORATE.items(), ("postal_code", "999999"), ("csrf_token", token)]
+    response = signed_in.post(
+        CORPORATE_NEW,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        content=urlencode(body),
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert corporate(settings)[0].postal_code == "201203"
+
+
+def test_at_most_ten_of_each_kind(signed_in, settings):
+    for n in range(MAX_INVOICES):
+        assert add_corporate(signed_in, company_name=f"公司 {n}").status_code == 303
+    assert signed_in.get(LIST).context["corporate_full"]
+    response = add_corporate(signed_in, company_name="第十一")
+    assert response.status_code == 400
+    assert "the most you can keep" in response.text
+    assert len(corporate(settings)) == MAX_INVOICES
+    assert post(signed_in, PERSONAL_NEW, PERSONAL).status_code == 303  # the other kind is apart
+
+
+# -- personal invoices -------------------------------------------------------------------------
+
+
+def test_personal_details_are_saved_and_the_id_number_is_masked_in_lists(signed_in, settings):
+    response = post(signed_in, PERSONAL_NEW, PERSONAL)
+    assert response.status_code == 303
+    (saved,) = personal(settings)
+    assert saved.tax_number == RIC
+    listed = signed_in.get(LIST)
+    masked = RIC[:4] + "*" * 10 + RIC[-4:]
+    assert masked in listed.text
+    assert RIC not in listed.text
+    assert RIC not in signed_in.get(f"{LIST}/personal/{saved.id}/delete").text
+    edit = signed_in.get(f"{LIST}/personal/{saved.id}/edit")
+    assert f'value="{RIC}"' in edit.text  # in full only where it is edited
+
+
+@pytest.mark.parametrize(
+    ("tax_number", "message"),
+    [
+        (RIC[:17], "this one has 17"),
+        (resident_id("11010119900230123"), "(digits 7–14) is not a real date"),
+        (resident_id("99010119900307123"), "not a region code of China"),
+        (RIC[:-1] + ("1" if RIC[-1] != "1" else "2"), "does not match the rest"),
+        (RIC[:3] + "A" + RIC[4:], "the last is a digit or X"),
+    ],
+)
+def test_what_is_wrong_with_an_id_number_is_said_beside_it(
+    signed_in, settings, tax_number, message
+):
+    response = post(signed_in, PERSONAL_NEW, {**PERSONAL, "tax_number": tax_number})
+    assert response.status_code == 400
+    assert message in response.context["form"].first_errors()["tax_number"]
+    assert PERSONAL["invoicing_address"] in response.text
+    assert personal(settings) == []
+
+
+def test_personal_details_are_edited_and_deleted_with_audit_rows(signed_in, settings):
+    post(signed_in, PERSONAL_NEW, PERSONAL)
+    (saved,) = personal(settings)
+    record = f"personal_invoice:{saved.id}"
+    url = f"{LIST}/personal/{saved.id}"
+    assert post(signed_in, f"{url}/edit", {**PERSONAL, "name": "王芳芳"}).status_code == 303
+    assert personal(settings)[0].name == "王芳芳"
+    assert post(signed_in, f"{url}/delete").status_code == 303
+    assert personal(settings) == []
+    trail = audit(settings, record)
+    assert ("name", "changed") in trail
+    assert ("tax_number", "removed") in trail
+    assert not [e for e in rows(settings, AuditEntry) if RIC in e.record + e.field]
+
+
+def test_deleting_with_htmx_swaps_the_lists(signed_in, settings):
+    add_with_account(signed_in)
+    (saved,) = corporate(settings)
+    response = post(
+        signed_in, f"{LIST}/corporate/{saved.id}/delete", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert "The invoice details have been deleted." in response.text
+    assert corporate(settings) == []
+    assert ("bank_account", "removed") in audit(settings, f"corporate_invoice:{saved.id}")
+
+
+# -- nobody else's invoices --------------------------------------------------------------------
+
+ROUTES = [
+    ("GET", "/account/invoices/{kind}/{id}/edit"),
+    ("POST", "/account/invoices/{kind}/{id}/edit"),
+    ("GET", "/account/invoices/{kind}/{id}/delete"),
+    ("POST", "/account/invoices/{kind}/{id}/delete"),
+]
+
+
+def request(client: TestClient, method: str, url: str, data: dict, **kwargs):
+    if method == "GET":
+        return client.get(url, follow_redirects=False, **kwargs)
+    return post(client, url, data, **kwargs)
+
+
+@pytest.mark.parametrize(("method", "route"), ROUTES)
+def test_another_users_invoices_are_not_found_on_every_route(
+    app, signed_in, settings, method, route
+):
+    add_with_account(signed_in)
+    post(signed_in, PERSONAL_NEW, PERSONAL)
+    victims = {"corporate": corporate(settings)[0], "personal": personal(settings)[0]}
+    intruder = TestClient(app)
+    with intruder:
+        register(intruder, email="intruder@example.cn", phone="137 0000 1111")
+        for kind, victim in victims.items():
+            data = {**(CORPORATE if kind == "corporate" else PERSONAL), "name": "入侵者"}
+            for headers in ({}, {"HX-Request": "true"}):
+                url = route.format(kind=kind, id=victim.id)
+                response = request(intruder, method, url, data, headers=headers)
+                assert response.status_code == 404
+                assert CORPORATE["company_name"] not in response.text
+                assert PERSONAL["name"] not in response.text
+        assert post(intruder, WITHDRAW).status_code == 303  # withdraws the intruder's own: nothing
+    assert corporate(settings)[0].bank_account == victims["corporate"].bank_account
+    assert personal(settings)[0].name == PERSONAL["name"]
+
+
+@pytest.mark.parametrize(("method", "route"), ROUTES)
+@pytest.mark.parametrize("invoice_id", [0, 2**31 - 1, 2**31, 2**63, 10**40])
+def test_ids_that_cannot_exist_are_not_found(signed_in, method, route, invoice_id):
+    for kind in ("corporate", "personal"):
+        url = route.format(kind=kind, id=invoice_id)
+        assert request(signed_in, method, url, CORPORATE).status_code == 404
+
+
+def test_every_page_needs_a_signed_in_user(client):
+    for url in (LIST, CORPORATE_NEW, PERSONAL_NEW, WITHDRAW, f"{LIST}/corporate/1/edit"):
+        response = client.get(url, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
+
+
+def test_an_account_that_cannot_be_read_any_more_is_said_so_not_a_500(app, signed_in, settings):
+    add_with_account(signed_in)
+    (saved,) = corporate(settings)
+    asyncio.run(app.state.data_keys.erase(saved.user_id))  # as at deregistration
+    listed = signed_in.get(LIST)
+    assert listed.status_code == 200
+    assert "Account number unavailable" in listed.text
+    edit = signed_in.get(f"{LIST}/corporate/{saved.id}/edit")
+    assert edit.status_code == 200
+    assert "can no longer be read" in edit.text
+    url = f"{LIST}/corporate/{saved.id}/edit"
+    assert post(signed_in, url, {**CORPORATE, "bank_account": ACCOUNT}).status_code == 303
+    assert decrypted(app, corporate(settings)[0]) == DIGITS  # a new key, the account typed again

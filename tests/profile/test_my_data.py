@@ -1,0 +1,225 @@
+""" "What we hold on you" (/account/privacy/my-data): every value, masked where sensitive, the
+user's own only, in both languages, with a way to correct each."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from starlette.testclient import TestClient
+
+from portal.accounts.models import User
+from portal.db import create_engine, session_factory
+from portal.keystore import SQLiteKeyStore
+from portal.profile.audit import audit_record
+from portal.profile.my_data.records import NEWEST
+from tests.accounts.test_registration import GOOD, register
+from tests.support.forms import post_form
+from tests.support.html import parse
+from tests.test_inventory_complete import (
+    BANK_ACCOUNT,
+    FULL,
+    RESIDENT_ID,
+    URL,
+    fill_everything,
+    user_by_email,
+)
+
+
+def filled(client: TestClient, settings: Any) -> User:
+    user = user_by_email(settings)
+    fill_everything(settings, user.id)
+    return user
+
+
+def in_chinese(client: TestClient) -> None:
+    response = post_form(client, "/language", {"language": "zh_Hans", "next": URL}, page=URL)
+    assert response.status_code == 303
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client):
+    response = client.get(URL, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/account/privacy/my-data"
+
+
+def test_the_page_lists_every_value_of_a_user_who_filled_in_everything(signed_in, settings):
+    filled(signed_in, settings)
+    response = signed_in.get(URL)
+    assert response.status_code == 200
+    assert response.template.name == "profile/my_data/page.html"
+    assert response.headers["cache-control"] == "no-store"
+    text = response.text
+    for value in (
+        GOOD["name"],
+        "Li.Wei@example.cn",
+        "138 1234 5678",  # the registration phone, as people write it
+        "139 1234 5678",  # the shipping address's
+        "Company",  # the customer type in words
+        FULL["job_title"],
+        FULL["invoice_email"],
+        FULL["wechat_openid"],
+        FULL["organization_name"],
+        FULL["recipient_name"],
+        FULL["shipping_address"],
+        "Guangdong",  # province and city as names, not GB/T 2260 codes
+        "Shenzhen",
+        "518057",
+        FULL["company_name"],
+        FULL["uscc"],  # a company's tax number is not sensitive: shown whole
+        FULL["bank_name"],
+        "•••• •••• 3445",
+        FULL["personal_name"],
+        "New products",  # the subscription topic
+        FULL["ip_address"],
+        FULL["user_agent"],
+        "Safari on iPhone",
+        "Job title",  # the change history names the field
+        "Storing your bank account number",  # the consent record's purpose
+        "Your invoice",  # a mail sent to the invoice address
+    ):
+        assert value in text, value
+    assert "Not provided" not in text
+
+
+def test_sensitive_values_are_never_shown_whole(signed_in, settings):
+    filled(signed_in, settings)
+    response = signed_in.get(URL)
+    data = response.context["data"]
+    text = response.text
+    assert BANK_ACCOUNT not in text
+    assert BANK_ACCOUNT[:-4] not in text
+    assert RESIDENT_ID not in text
+    assert RESIDENT_ID[4:14] not in text  # the birth date and place inside the number
+    assert "1101**********002X" in text
+    sensitive = {item.key: item for item in data.items() if item.sensitive}
+    assert set(sensitive) == {"corporate_invoice.bank_account", "personal_invoice.tax_number"}
+    assert all(item.masked for item in sensitive.values())
+    assert BANK_ACCOUNT not in str(data.as_dict())  # nor in what the export will be made from
+
+
+def test_an_unreadable_bank_account_says_so_instead_of_failing(signed_in, settings):
+    user = filled(signed_in, settings)
+    asyncio.run(SQLiteKeyStore(settings.keystore_dir).delete(user.id))  # the key is gone
+    response = signed_in.get(URL)
+    assert response.status_code == 200
+    assert "cannot be shown right now" in response.text
+    assert BANK_ACCOUNT[-4:] not in response.text
+
+
+def test_another_users_data_never_appears(signed_in, settings, app):
+    filled(signed_in, settings)
+    with TestClient(app) as other:
+        assert register(other, email="zhang.min@example.cn", name="张敏").status_code == 303
+        page = other.get(URL).text
+        assert "张敏" in page
+        for value in (
+            GOOD["name"],
+            "Li.Wei@example.cn",
+            FULL["job_title"],
+            FULL["shipping_address"],
+            FULL["company_name"],
+            FULL["ip_address"],
+            FULL["invoice_email"],
+            "Your invoice",
+            "3445",
+        ):
+            assert value not in page, value
+    assert "张敏" not in signed_in.get(URL).text
+
+
+def test_an_empty_account_says_what_was_not_provided(signed_in):
+    response = signed_in.get(URL)
+    text = response.text
+    assert "Not provided" in text  # job title, invoice email, WeChat OpenID
+    assert "You have not saved a shipping address." in text
+    assert "You have not uploaded any drawings." in text
+    assert "You are not subscribed to any mail." in text
+    job = next(i for i in response.context["data"].items() if i.key.endswith(".job_title"))
+    assert job.value is None
+
+
+def test_every_record_links_to_where_it_is_corrected(signed_in, settings):
+    filled(signed_in, settings)
+    response = signed_in.get(URL)
+    links = set(parse(response.text).links)
+    data = response.context["data"]
+    ids = {
+        section.id: [r.correct_url for p in section.parts for r in p.records if r.correct_url]
+        for section in data.sections
+    }
+    assert ids["shipping_address"][0].startswith("/account/addresses/")
+    assert ids["shipping_address"][0].endswith("/edit")
+    assert ids["corporate_invoice"][0].startswith("/account/invoices/corporate/")
+    assert ids["personal_invoice"][0].startswith("/account/invoices/personal/")
+    expected = {
+        "/account/information",
+        "/account/password",
+        "/account/subscriptions",
+        "/account/consents",
+        "/account",
+        "/cookies",
+        *ids["shipping_address"],
+        *ids["corporate_invoice"],
+        *ids["personal_invoice"],
+    }
+    assert expected <= links
+
+
+def test_the_change_history_shows_the_newest_50_and_says_so(signed_in, settings):
+    user = user_by_email(settings)
+
+    async def many_changes() -> None:
+        engine = create_engine(settings.database_url)
+        async with session_factory(engine)() as session:
+            for n in range(NEWEST + 5):
+                audit_record(
+                    session,
+                    user_id=user.id,
+                    record="shipping_address:999",
+                    fields=["postal_code"],
+                    action="removed" if n % 2 else "added",
+                )
+            await session.commit()
+        await engine.dispose()
+
+    asyncio.run(many_changes())
+    response = signed_in.get(URL)
+    (history,) = [
+        part
+        for section in response.context["data"].sections
+        for part in section.parts
+        if part.title == "Changes to your information"
+    ]
+    assert len(history.records) == NEWEST
+    assert f"The newest {NEWEST} of {NEWEST + 5} changes." in response.text
+    assert "Shipping address (deleted)" in response.text
+    assert "Postal code" in response.text
+
+
+def test_in_chinese_the_inventory_speaks_chinese(signed_in, settings):
+    filled(signed_in, settings)
+    in_chinese(signed_in)
+    response = signed_in.get(URL)
+    assert parse(response.text).html_lang == "zh-Hans"
+    text = response.text
+    for words in (
+        "注册（网站）",  # a scenario's title from the inventory
+        "注册Xometry账户，并在登录时验证用户身份。",  # its purpose
+        "用户在网页上填写个人信息",  # its method
+        "账户安全与记录",  # the scenario this page's test added to the inventory
+        "广东省",  # province and city in Chinese
+        "深圳市",
+        "上海市",
+        "收件人姓名",  # a field's label
+    ):
+        assert words in text, words
+    data = response.context["data"]
+    assert data.locale == "zh_Hans"
+    assert data.sections[0].title == "注册（网站）"
+
+
+def test_the_page_stays_open_while_a_material_policy_change_waits_for_consent():
+    from portal.privacy.gate import is_open
+
+    assert is_open(URL)
