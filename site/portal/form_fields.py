@@ -100,19 +100,35 @@ def normalize_postal_code(value: object) -> object:
     return "".join(value.translate(_FULL_WIDTH_DIGITS).split())
 
 
-class _SixDigits:
+# GB/T 2260 lists Taiwan (71), Hong Kong (81) and Macao (82) with the mainland's provinces. Hong
+# Kong and Macao have no postal codes (mainland couriers' forms write 999077 and 999078, so six
+# digits are still accepted), and Taiwan's have three, five or six digits: outside the mainland
+# the code is optional, and must not be made up to get past the form.
+_POSTAL_CODE_LENGTHS_OUTSIDE_MAINLAND = {"71": (3, 5, 6), "81": (6,), "82": (6,)}
+
+
+class _PostalCode:
+    """Six digits, required, in the mainland; optional elsewhere (see above). The province is
+    the form's own ``province`` field, when it has one."""
+
     def __call__(self, form: Form, field: Field) -> None:
         value = field.data or ""
-        if len(value) != 6 or not all("0" <= ch <= "9" for ch in value):
+        province = form.data.get("province") if "province" in form else None
+        lengths = _POSTAL_CODE_LENGTHS_OUTSIDE_MAINLAND.get(str(province or "")[:2])
+        if lengths is None and not value:
+            raise ValidationError(_l("Enter the six-digit postal code."))
+        if not value:
+            return
+        if len(value) not in (lengths or (6,)) or not all("0" <= ch <= "9" for ch in value):
+            if lengths == (3, 5, 6):
+                raise ValidationError(_l("A postal code in Taiwan is three, five or six digits."))
             raise ValidationError(_l("A postal code is six digits, such as 200120."))
 
 
 def postal_code_field() -> StringField:
-    """A mainland postal code: six digits, full-width digits and spaces accepted."""
+    """A postal code: six digits in the mainland, full-width digits and spaces accepted."""
     return StringField(
-        _l("Postal code"),
-        filters=[normalize_postal_code],
-        validators=[DataRequired(_l("Enter the six-digit postal code.")), _SixDigits()],
+        _l("Postal code"), filters=[normalize_postal_code], validators=[_PostalCode()]
     )
 
 

@@ -322,6 +322,52 @@ INVALID = [
 ]
 
 
+# Hong Kong and Macao have no postal codes; Taiwan's have three, five or six digits. A customer
+# there must not have to invent one to save the address.
+OUTSIDE_THE_MAINLAND = [
+    pytest.param("810000", "", "", id="hong-kong-none"),
+    pytest.param("810000", "999077", "999077", id="hong-kong-courier-code"),
+    pytest.param("820000", "", "", id="macao-none"),
+    pytest.param("710000", "", "", id="taiwan-none"),
+    pytest.param("710000", "１００ ", "100", id="taiwan-three"),
+    pytest.param("710000", "10058", "10058", id="taiwan-five"),
+    pytest.param("710000", "100008", "100008", id="taiwan-six"),
+]
+
+
+@pytest.mark.parametrize(("province", "typed", "stored"), OUTSIDE_THE_MAINLAND)
+def test_outside_the_mainland_the_postal_code_is_optional(
+    signed_in, settings, province, typed, stored
+):
+    response = add(
+        signed_in, province=province, city=province, postal_code=typed, phone="+852 5123 4567"
+    )
+    assert response.status_code == 303, response.text
+    (saved,) = addresses(settings)
+    assert saved.postal_code == stored
+    listed = signed_in.get(LIST).text
+    assert ("Postal code" in listed) == bool(stored)
+
+
+@pytest.mark.parametrize(
+    ("province", "typed", "message"),
+    [
+        pytest.param("810000", "1234", "A postal code is six digits", id="hong-kong"),
+        pytest.param(
+            "710000", "1234", "A postal code in Taiwan is three, five or six", id="taiwan"
+        ),
+        pytest.param("710000", "10O", "A postal code in Taiwan is three, five or six", id="letter"),
+    ],
+)
+def test_a_postal_code_given_outside_the_mainland_is_still_checked(
+    signed_in, settings, province, typed, message
+):
+    response = add(signed_in, province=province, city=province, postal_code=typed)
+    assert response.status_code == 400
+    assert message in response.text
+    assert addresses(settings) == []
+
+
 @pytest.mark.parametrize(("field", "value", "message"), INVALID)
 def test_an_invalid_field_is_explained_beside_it_and_nothing_is_saved(
     signed_in, settings, field, value, message
