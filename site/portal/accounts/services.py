@@ -39,6 +39,24 @@ def email_key(email: str) -> str:
     return email.strip().lower()
 
 
+async def lock_user(session: AsyncSession, user: User) -> None:
+    """Hold the user's row until this transaction ends, so that changes to what the user owns
+    (the default address, the tenth invoice, a bank account and its consent) queue up.
+
+    PostgreSQL locks the row (``SELECT ... FOR UPDATE``). SQLite has no row locks: an UPDATE
+    that changes nothing takes the database's write lock, which it holds until the commit.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    else:
+        await session.execute(
+            update(User)
+            .where(User.id == user.id)  # type: ignore[arg-type]
+            .values(id=User.id)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="portal.verify-email")
 

@@ -9,8 +9,8 @@
 
 Two requests of the same user (two tabs, a double click, the website and the Mini Program at
 once) must not both see "no default yet" or "19 addresses": every change that depends on the
-user's other addresses first takes a lock on the user's row (:func:`_lock_address_book`), so they
-run one after the other. Each service commits its own transaction.
+user's other addresses first takes a lock on the user's row
+(:func:`portal.accounts.services.lock_user`), so they run one after the other. Each service commits its own transaction.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
+from portal.accounts.services import lock_user
 from portal.db import utcnow
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.models import ShippingAddress
@@ -62,23 +63,6 @@ def _owned(user: User, address_id: int) -> Select[tuple[ShippingAddress]]:
         ShippingAddress.id == address_id,
         ShippingAddress.user_id == user.id,
     )
-
-
-async def _lock_address_book(session: AsyncSession, user: User) -> None:
-    """Hold the user's row until this transaction ends, so changes to their addresses queue up.
-
-    PostgreSQL locks the row (``SELECT ... FOR UPDATE``). SQLite has no row locks: an UPDATE
-    that changes nothing takes the database's write lock, which it holds until the commit.
-    """
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(select(User.id).where(User.id == user.id).with_for_update())
-    else:
-        await session.execute(
-            update(User)
-            .where(User.id == user.id)  # type: ignore[arg-type]
-            .values(id=User.id)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _audit_default(
@@ -122,7 +106,7 @@ async def add_shipping_address(
     The user's first address becomes the default. Raises :class:`AddressBookFull` (saving
     nothing) when the user already has :data:`MAX_ADDRESSES`.
     """
-    await _lock_address_book(session, user)
+    await lock_user(session, user)
     count = await session.scalar(
         select(func.count()).select_from(ShippingAddress).where(ShippingAddress.user_id == user.id)
     )
@@ -186,7 +170,7 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
     """
     if not 0 < address_id <= MAX_ID:
         return False
-    await _lock_address_book(session, user)
+    await lock_user(session, user)
     found = await session.execute(
         _owned(user, address_id).execution_options(populate_existing=True)
     )
@@ -226,7 +210,7 @@ async def make_default_address(*, session: AsyncSession, user: User, address_id:
     """
     if not 0 < address_id <= MAX_ID:
         return False
-    await _lock_address_book(session, user)
+    await lock_user(session, user)
     rows = await session.execute(
         select(ShippingAddress)
         .where(

@@ -7,9 +7,9 @@
   user's standing separate consent, which the same transaction grants (ledger row first) when
   the user ticks the box; otherwise :class:`ConsentNeeded` and nothing is saved.
 
-Changes that depend on the user's other rows (the count, the consent) first lock the user's row
-(:func:`_lock_user`), so two tabs cannot both add the tenth invoice, and a withdrawal of the
-consent cannot interleave with a save that relies on it. Each service commits.
+Changes that depend on the user's other rows (the count, the consent) first lock the user's
+row (:func:`portal.accounts.services.lock_user`), so two tabs cannot both add the tenth invoice,
+and a withdrawal of the consent cannot interleave with a save that relies on it. Each service commits.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
+from portal.accounts.services import lock_user
 from portal.crypto import DataKeys
 from portal.db import utcnow
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
@@ -94,23 +95,6 @@ def fields_of(model: type[Invoice]) -> tuple[str, ...]:
     return CORPORATE_FIELDS if model is CorporateInvoice else PERSONAL_FIELDS
 
 
-async def _lock_user(session: AsyncSession, user: User) -> None:
-    """Hold the user's row until the transaction ends (as addresses/services.py does).
-
-    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite has no row locks: an UPDATE that changes
-    nothing takes the database's write lock until the commit.
-    """
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(select(User.id).where(User.id == user.id).with_for_update())
-    else:
-        await session.execute(
-            update(User)
-            .where(User.id == user.id)  # type: ignore[arg-type]
-            .values(id=User.id)
-            .execution_options(synchronize_session=False)
-        )
-
-
 async def list_invoices(*, session: AsyncSession, user: User, model: type[Invoice]) -> list[Any]:
     """The user's invoice details of one kind, the newest first."""
     rows = await session.execute(
@@ -179,7 +163,7 @@ async def add_invoice(
 
     Raises :class:`InvoiceListFull` or :class:`ConsentNeeded`, saving nothing.
     """
-    await _lock_user(session, user)
+    await lock_user(session, user)
     count = await session.scalar(
         select(func.count()).select_from(model).where(model.user_id == user.id)  # type: ignore[arg-type]
     )
@@ -232,7 +216,7 @@ async def update_invoice(
     Only changed fields get an audit row; a bank account left empty is kept as it is. Raises
     :class:`ConsentNeeded` (saving nothing) for a new bank account without consent.
     """
-    await _lock_user(session, user)
+    await lock_user(session, user)
     invoice = await get_invoice(session=session, user=user, model=model, invoice_id=invoice_id)
     if invoice is None:
         await session.rollback()
@@ -312,7 +296,7 @@ async def withdraw_bank_account_consent(
 
     Returns how many accounts were erased.
     """
-    await _lock_user(session, user)
+    await lock_user(session, user)
     return await bank.withdraw_consent(
         session,
         user=user,
