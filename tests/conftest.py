@@ -61,6 +61,7 @@ from tests.support.databases import (
     DatabaseUnavailable,
     PostgresServer,
     copy_sqlite,
+    database_backends,
     migrate_to_head,
     sqlite_url,
 )
@@ -127,13 +128,6 @@ def client(app: Starlette) -> Iterator[TestClient]:
 # -- databases -------------------------------------------------------------------------------
 
 
-def _database_backends() -> list[Any]:
-    backends = [pytest.param("sqlite", id="sqlite")]
-    if env.POSTGRES_URL or env.CI:
-        backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
-    return backends
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> PostgresServer:
     if not env.POSTGRES_URL:
@@ -175,7 +169,7 @@ def postgres_template(
         postgres_server.drop(name)
 
 
-@pytest.fixture(params=_database_backends())
+@pytest.fixture(params=database_backends())
 def database_backend(request: pytest.FixtureRequest) -> str:
     return request.param
 

@@ -16,6 +16,7 @@ from portal.privacy import services
 from portal.privacy.models import ConsentRecord
 from tests.privacy.conftest import run, signed_in
 from tests.privacy.test_policy_updates import acknowledge
+from tests.support.databases import database_backends
 from tests.support.html import parse
 
 
@@ -153,9 +154,9 @@ def test_the_database_refuses_to_change_a_ledger_row(ledger_row, statement):
         assert connection.execute(sa.text("SELECT count(*) FROM consent_records")).scalar() == 1
 
 
-def test_postgresql_refuses_truncate_too(ledger_row, database_backend):
-    if database_backend != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
+# SQLite has no TRUNCATE: this one runs on PostgreSQL alone.
+@pytest.mark.parametrize("database_backend", database_backends("postgresql"), indirect=True)
+def test_postgresql_refuses_truncate_too(ledger_row):
     engine, _ = ledger_row
     with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
         connection.execute(sa.text("TRUNCATE consent_records"))

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import psycopg
+import pytest
 from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from portal import migrate
+from tests.support import environment as env
 from tests.support.site import make_settings
 
 T = TypeVar("T")
@@ -29,6 +31,19 @@ _NAME = re.compile(rf"^{PREFIX}(\d+)_[0-9a-f]+(_template)?$")
 
 class DatabaseUnavailable(RuntimeError):
     pass
+
+
+def database_backends(*names: str) -> list[Any]:
+    """The backends a database test runs on (all by default, or only ``names``): SQLite always,
+    PostgreSQL when PORTAL_TEST_DATABASE_URL is set, and always in CI (which fails without it).
+
+    ``@pytest.mark.parametrize("database_backend", database_backends("postgresql"),
+    indirect=True)`` limits a test to PostgreSQL; it is left out, not skipped, without it.
+    """
+    backends = [pytest.param("sqlite", id="sqlite")]
+    if env.POSTGRES_URL or env.CI:
+        backends.append(pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres))
+    return [backend for backend in backends if not names or backend.values[0] in names]
 
 
 def in_thread(function: Callable[..., T], *args: Any) -> T:
