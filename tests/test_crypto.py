@@ -33,7 +33,7 @@ from tests.support.site import TEST_MASTER_KEY, make_settings
 BANK_ACCOUNT = "6222 0202 0011 2233 445"
 ALICE, BOB = 41, 42
 # Real CAD files (trimesh's models, MIT licence: see LICENSE-trimesh-models.md beside them).
-DRAWINGS = ROOT.parent / "shared" / "samples" / "drawings"
+DRAWINGS = ROOT / "tests" / "data" / "drawings"  # real CAD files (trimesh, MIT): README.md
 STRONG_SECRET = "k" * 32
 
 
@@ -60,10 +60,7 @@ def mode(path: Path) -> int:
 
 
 def drawing(name: str = "featuretype.STEP") -> bytes:
-    path = DRAWINGS / name
-    if not path.exists():
-        pytest.skip(f"sample drawing {path} is not on this machine")
-    return path.read_bytes()
+    return (DRAWINGS / name).read_bytes()
 
 
 # -- fields ----------------------------------------------------------------------------------
