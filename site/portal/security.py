@@ -273,12 +273,21 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def read_form(request: Request, **limits: int) -> FormData:
+async def read_form(request: Request, *, files: bool = False, **limits: int) -> FormData:
     """Read the request's form; for multipart bodies, check the CSRF token the middleware left.
 
     Every route reads its form through here, so no unsafe request reaches a service unchecked.
+    Unless the route takes ``files``, a file part is left out (and its upload closed): a field
+    then reads as missing, never as an ``UploadFile`` that a text validator cannot handle.
     """
     form = await request.form(**limits)  # type: ignore[arg-type]
+    if not files and any(not isinstance(value, str) for _, value in form.multi_items()):
+        for _, value in form.multi_items():
+            if not isinstance(value, str):
+                await value.close()
+        form = FormData(
+            [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
+        )
     if not request.scope.get("csrf_verified"):
         supplied = form.get(CSRF_FIELD)
         expected = request.scope.get("csrf_token", "")

@@ -139,8 +139,12 @@ def test_random_forms_never_cause_a_server_error(site: Site, path: str) -> None:
         signed_in=st.booleans(),
         htmx=st.booleans(),
         session_id=st.one_of(st.just(OWN_SESSION), st.integers(min_value=0, max_value=2**70)),
+        # A multipart body with file parts where text fields belong (no form here takes a file).
+        file_fields=st.lists(
+            st.sampled_from([*FORMS[path], "csrf_token"]), max_size=3, unique=True
+        ),
     )
-    def check(data, with_token, signed_in, htmx, session_id):
+    def check(data, with_token, signed_in, htmx, session_id, file_fields):
         cookie, own_id, reset_token = site.prepare()
         site.client.cookies.delete(SESSION_COOKIE)
         if signed_in:
@@ -155,10 +159,16 @@ def test_random_forms_never_cause_a_server_error(site: Site, path: str) -> None:
             payload["csrf_token"] = site.token
         url = path.replace("{id}", str(own_id if session_id == OWN_SESSION else session_id))
         headers = {"HX-Request": "true"} if htmx else {}
-        response = site.client.post(url, data=payload, headers=headers, follow_redirects=False)
-        assert response.status_code < 500, (url, payload, response.text[:500])
-        if not with_token and "csrf_token" not in payload:
-            assert response.status_code == 403  # nothing changes without the token
+        files = {name: (f"{name}.txt", b"\x00\xff not text") for name in file_fields}
+        response = site.client.post(
+            url, data=payload, files=files or None, headers=headers, follow_redirects=False
+        )
+        assert response.status_code < 500, (url, payload, files, response.text[:500])
+        # Nothing changes without the token. A multipart body's token is checked when the route
+        # reads the form (security.read_form); a route that answers without reading it (a
+        # signed-in visitor sent from /register to /account) changes nothing either.
+        if not with_token and "csrf_token" not in payload and not files:
+            assert response.status_code == 403
 
     check()
 
