@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal import i18n
 from portal.db import create_engine, session_factory, utcnow
 from portal.mail.models import OutboxMessage
-from portal.mail.outbox import queue_mail
+from portal.mail.outbox import queue_mail, render_mail
 from portal.mail.sender import MAX_ATTEMPTS, MailConfig, backoff, send_due
 from portal.templating import create_environment
 
@@ -66,6 +66,15 @@ async def test_mail_is_delivered_over_smtp_in_the_recipients_language(sessions, 
     assert CONTEXT["link"] in text
     assert 'lang="zh-Hans"' in html
     assert CONTEXT["link"] in html
+
+
+def test_the_text_part_and_subject_are_not_html_escaped(env):
+    context = {**CONTEXT, "name": "O'Neil & Co <R&D>"}
+    _, text, html = render_mail(env, "verify_email", "en", context)
+    assert "Hello O'Neil & Co <R&D>," in text
+    assert "&amp;" not in text
+    assert "&#39;" not in text
+    assert "O&#39;Neil &amp; Co &lt;R&amp;D&gt;" in html  # the HTML part stays escaped
 
 
 async def test_extra_headers_reach_the_recipient(sessions, env, smtp_server):

@@ -7,6 +7,7 @@ password changed), so it is sent if and only if that change was saved.
 from __future__ import annotations
 
 import json
+import weakref
 
 import jinja2
 from jinja2_fragments import render_block
@@ -25,11 +26,30 @@ def render_mail(
     translator sees all three together.
     """
     name = f"mail/{template}.html"
+    plain = _plain_environment(env)
     with i18n.use_locale(locale):
-        subject = " ".join(render_block(env, name, "subject", context).split())
-        text = render_block(env, name, "text", context).strip() + "\n"
+        subject = " ".join(render_block(plain, name, "subject", context).split())
+        text = render_block(plain, name, "text", context).strip() + "\n"
         html = env.get_template(name).render(context)
     return subject, text, html
+
+
+_PLAIN: weakref.WeakKeyDictionary[jinja2.Environment, jinja2.Environment] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _plain_environment(env: jinja2.Environment) -> jinja2.Environment:
+    """``env`` without autoescaping, for the subject and the plain-text part.
+
+    The templates are ``.html`` files, so ``env`` escapes them: rendered with it, a customer
+    named "O'Neil & Co" would read "O&#39;Neil &amp; Co" in the text part. The overlay shares
+    the loader, filters and globals, and keeps its own compiled templates.
+    """
+    plain = _PLAIN.get(env)
+    if plain is None:
+        plain = _PLAIN[env] = env.overlay(autoescape=False)
+    return plain
 
 
 def queue_mail(
