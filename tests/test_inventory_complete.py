@@ -182,6 +182,7 @@ async def _fill(settings: Any, user_id: int) -> None:
             session.add(PolicyAnnouncement(user_id=user_id, version="1.2"))
             session.add(
                 OutboxMessage(
+                    user_id=user_id,
                     recipient=FULL["invoice_email"],
                     subject="Your invoice",
                     text_body="text",

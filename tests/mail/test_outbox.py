@@ -44,6 +44,7 @@ async def queue(sessions, env, locale="zh_Hans", **headers) -> int:
         message = queue_mail(
             session,
             env,
+            user_id=None,
             recipient="li.wei@example.cn",
             template="verify_email",
             locale=locale,
@@ -100,6 +101,7 @@ async def test_a_rolled_back_change_sends_nothing(sessions, env, smtp_server):
         queue_mail(
             session,
             env,
+            user_id=None,
             recipient="a@example.cn",
             template="verify_email",
             locale="en",

@@ -128,6 +128,25 @@ def test_another_users_data_never_appears(signed_in, settings, app):
     assert "张敏" not in signed_in.get(URL).text
 
 
+def test_mails_are_listed_by_account_not_by_an_address_someone_typed(signed_in, app):
+    """An invoice email is typed, never verified: typing another customer's address must not
+    show their later mails (here, their password-reset mail) among one's own."""
+    with TestClient(app) as other:
+        assert register(other, email="zhang.min@example.cn", name="张敏").status_code == 303
+        information = {
+            "name": "张敏",
+            "job_title": "",
+            "customer_type": "business",
+            "invoice_email": GOOD["email"],
+            "preferred_language": "en",
+        }
+        saved = post_form(other, "/account/information", information, page="/account/information")
+        assert saved.status_code == 303
+        assert post_form(signed_in, "/password/forgot", {"email": GOOD["email"]}).status_code < 400
+        assert "Choose a new password" in signed_in.get(URL).text  # the owner sees their mail
+        assert "Choose a new password" not in other.get(URL).text
+
+
 def test_an_empty_account_says_what_was_not_provided(signed_in):
     response = signed_in.get(URL)
     text = response.text

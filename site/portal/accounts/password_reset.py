@@ -65,6 +65,7 @@ async def request_reset(
     queue_mail(
         session,
         env,
+        user_id=user.id,
         recipient=user.email,
         template="password_reset",
         locale=user.preferred_language,
@@ -136,6 +137,7 @@ async def reset_password(
         queue_mail(
             session,
             env,
+            user_id=user.id,
             recipient=user.email,
             template="password_changed",
             locale=user.preferred_language,

@@ -111,6 +111,7 @@ async def register(
     queue_mail(
         session,
         env,
+        user_id=user.id,
         recipient=data.email,
         template="verify_email",
         locale=locale,
@@ -133,6 +134,7 @@ async def resend_verification(
     queue_mail(
         session,
         env,
+        user_id=user.id,
         recipient=user.email,
         template="verify_email",
         locale=user.preferred_language,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Text
+from sqlalchemy import Column, ForeignKey, Integer, Text
 from sqlmodel import Field, SQLModel
 
 from portal.db import UTCDateTime, utcnow
@@ -16,6 +16,13 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "mail_outbox"
 
     id: int | None = Field(default=None, primary_key=True)
+    # Whose mail it is: "What we hold on you" lists a customer's mails by this, never by the
+    # address (an invoice email anyone can type must not show them another account's mail),
+    # and deleting the account deletes its mails. None for mail to no account.
+    user_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True),
+    )
     recipient: str = Field(max_length=254)
     subject: str = Field(max_length=200)
     text_body: str = Field(sa_type=Text)

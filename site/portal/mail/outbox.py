@@ -56,15 +56,21 @@ def queue_mail(
     session: AsyncSession,
     env: jinja2.Environment,
     *,
+    user_id: int | None,
     recipient: str,
     template: str,
     locale: str,
     context: dict,
     headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
-    """Add a mail to the outbox; the caller's commit makes it real."""
+    """Add a mail to the outbox; the caller's commit makes it real.
+
+    ``user_id`` is the account the mail is for (``None`` only for mail to no account): the
+    customer sees it among what we hold on them, and it goes when the account goes.
+    """
     subject, text, html = render_mail(env, template, locale, context)
     message = OutboxMessage(
+        user_id=user_id,
         recipient=recipient,
         subject=subject,
         text_body=text,

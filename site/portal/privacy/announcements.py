@@ -138,6 +138,7 @@ async def _announce(
     queue_mail(
         session,
         env,
+        user_id=user.id,
         recipient=user.email or "",
         template="policy_update",
         locale=locale,

@@ -145,6 +145,7 @@ async def change_password(
         queue_mail(
             session,
             env,
+            user_id=user.id,
             recipient=user.email,
             template="password_set",
             locale=user.preferred_language,

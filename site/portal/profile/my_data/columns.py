@@ -139,6 +139,7 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("policy_announcements", "id"): _ROW_ID,
     ("policy_announcements", "user_id"): _OWNER,
     ("mail_outbox", "id"): _ROW_ID,
+    ("mail_outbox", "user_id"): _OWNER,
     ("mail_outbox", "attempts"): "the sender's count of delivery attempts",
     ("mail_outbox", "next_attempt_at"): "when the sender tries again",
     ("mail_outbox", "claimed_until"): "the sender's lock on the row",

@@ -88,20 +88,17 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
         audit=await audit_trail(session, user_id=uid, limit=NEWEST),
     )
     held.audit_total = await _count(session, select(func.count()).where(AuditEntry.user_id == uid))  # type: ignore[arg-type]
-    addresses = _mail_addresses(user, held)
-    if addresses:
-        mine = (
-            func.lower(OutboxMessage.recipient).in_(addresses)  # type: ignore[arg-type]
-            & (OutboxMessage.created_at >= user.created_at)  # type: ignore[operator]
-        )
-        result = await session.execute(
-            select(OutboxMessage)
-            .where(mine)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[attr-defined,union-attr]
-            .limit(NEWEST)
-        )
-        held.mails = list(result.scalars())
-        held.mails_total = await _count(session, select(func.count()).where(mine))
+    # By account, never by address: an invoice email is typed, not verified, and must not show
+    # anyone the mails of the account whose address they typed.
+    mine = OutboxMessage.user_id == uid  # type: ignore[arg-type]
+    result = await session.execute(
+        select(OutboxMessage)
+        .where(mine)
+        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[attr-defined,union-attr]
+        .limit(NEWEST)
+    )
+    held.mails = list(result.scalars())
+    held.mails_total = await _count(session, select(func.count()).where(mine))
     for invoice in held.corporate:
         held.bank_accounts[invoice.id or 0] = await _bank_account(data_keys, invoice)
     held.titles = _titles(held)
@@ -128,14 +125,6 @@ def _titles(held: Held) -> dict[str, str]:
 
 async def _count(session: AsyncSession, query: Any) -> int:
     return int((await session.execute(query)).scalar_one())
-
-
-def _mail_addresses(user: User, held: Held) -> list[str]:
-    found = {user.email, user.invoice_email}
-    found.update(s.email for s in held.subscriptions)
-    found.update(i.invoice_email for i in held.corporate)
-    found.update(i.invoice_email for i in held.personal)
-    return sorted(a.lower() for a in found if a)
 
 
 async def _bank_account(data_keys: DataKeys, invoice: CorporateInvoice) -> str | None:

@@ -91,6 +91,7 @@ async def queue_topic_mail(
             message = queue_mail(
                 session,
                 env,
+                user_id=user.id,
                 recipient=subscription.email,
                 template=template,
                 locale=mail_locale(user),

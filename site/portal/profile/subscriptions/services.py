@@ -217,6 +217,7 @@ def _queue_confirmation(
     queue_mail(
         session,
         env,
+        user_id=user.id,
         recipient=user.email,
         template="subscription_confirm",
         locale=mail_locale(user),
