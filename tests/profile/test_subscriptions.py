@@ -26,6 +26,7 @@ from portal.privacy.services import subscribed_to_policy_notices
 from portal.profile.models import AuditEntry, EmailSubscription
 from portal.profile.subscriptions.mailing import queue_topic_mail
 from portal.profile.subscriptions.tokens import CONFIRM_DAYS, CONFIRM_SALT
+from portal.security import address_tag
 from portal.templating import create_environment
 from tests.accounts.test_registration import GOOD, rows
 from tests.support.forms import post_form
@@ -186,7 +187,18 @@ def _expired_token(settings, user_id: int, email: str, topics: list[str]) -> str
             return super().get_timestamp() - (CONFIRM_DAYS * 24 + 1) * 3600
 
     serializer = URLSafeTimedSerializer(settings.secret_key, salt=CONFIRM_SALT, signer=EightDaysAgo)
-    return serializer.dumps({"user": user_id, "email": email.lower(), "topics": topics})
+    return serializer.dumps(
+        {"user": user_id, "address": address_tag(settings.secret_key, email), "topics": topics}
+    )
+
+
+def test_the_confirmation_link_does_not_carry_the_address(signed_in, settings):
+    """Links end up in access logs; the token is signed, not encrypted, so anyone can read it."""
+    choose(signed_in, "consent_subscription_updates")
+    token = _token(link_in(mails(settings)[0], "/subscriptions/confirm"))
+    payload = URLSafeTimedSerializer(settings.secret_key, salt=CONFIRM_SALT).loads(token)
+    assert "li.wei" not in json.dumps(payload).lower()
+    assert payload["address"] == address_tag(settings.secret_key, GOOD["email"])
 
 
 def test_an_expired_or_tampered_link_says_so_and_changes_nothing(signed_in, settings):

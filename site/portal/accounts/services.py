@@ -18,6 +18,7 @@ from portal.db import utcnow
 from portal.mail.outbox import queue_mail
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
+from portal.security import address_tag
 
 VERIFY_HOURS = 48
 
@@ -62,7 +63,8 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
 
 
 def verification_link(*, secret_key: str, base_url: str, user: User) -> str:
-    token = _serializer(secret_key).dumps({"user": user.id, "email": user.email_key})
+    address = address_tag(secret_key, user.email_key or "")
+    token = _serializer(secret_key).dumps({"user": user.id, "address": address})
     return f"{base_url}/verify-email?token={token}"
 
 
@@ -160,7 +162,7 @@ async def verify_email(session: AsyncSession, *, secret_key: str, token: str) ->
     if not isinstance(payload, dict):
         return None
     user = await session.get(User, payload.get("user"))
-    if user is None or user.email_key != payload.get("email"):
+    if user is None or address_tag(secret_key, user.email_key or "") != payload.get("address"):
         return None
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()

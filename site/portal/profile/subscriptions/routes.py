@@ -105,7 +105,10 @@ async def confirm(request: Request) -> Response:
     session = request_session(request)
     if form_data is not None:
         await services.confirm_topics(
-            session, confirmation=confirmation, language=i18n.current_locale()
+            session,
+            confirmation=confirmation,
+            language=i18n.current_locale(),
+            secret_key=request.app.state.settings.secret_key,
         )
         return RedirectResponse(
             f"/subscriptions/confirm?token={quote(token, safe='')}", status_code=303

@@ -16,13 +16,14 @@ Mail to a topic's subscribers (with the RFC 8058 headers): ``mailing.queue_topic
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
 import jinja2
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +42,7 @@ from portal.profile.subscriptions.tokens import (
     confirmation_token,
 )
 from portal.profile.subscriptions.topics import HINTS, LABELS, TOPICS, field_name, purpose_for
+from portal.security import address_tag
 
 RECORD = "subscription"
 WEBSITE = "website"
@@ -240,19 +242,29 @@ async def confirmation_states(
 
 
 async def confirm_topics(
-    session: AsyncSession, *, confirmation: Confirmation, language: str
+    session: AsyncSession, *, confirmation: Confirmation, language: str, secret_key: str
 ) -> tuple[str, ...]:
     """Confirm the topics of the link that are still pending for the address it was sent to.
 
     Records ``consent_granted`` for each; returns the topics confirmed now (empty for a second
     press, or when the user unsubscribed meanwhile). Needs no signed-in user: the signed link
-    names the user.
+    names the user, and the tag of the address (never the address itself, see
+    :func:`portal.security.address_tag`) which pending rows must still carry.
     """
-    confirmed = await session.execute(
-        update(EmailSubscription)
+    pending = await session.execute(
+        select(EmailSubscription.id, EmailSubscription.email)
         .where(EmailSubscription.user_id == confirmation.user_id)  # type: ignore[arg-type]
         .where(EmailSubscription.topic.in_(confirmation.topics))  # type: ignore[attr-defined]
-        .where(func.lower(EmailSubscription.email) == confirmation.email_key)
+        .where(EmailSubscription.confirmed_at.is_(None))  # type: ignore[union-attr]
+    )
+    ids = [
+        row_id
+        for row_id, email in pending
+        if hmac.compare_digest(address_tag(secret_key, email), confirmation.address)
+    ]
+    confirmed = await session.execute(
+        update(EmailSubscription)
+        .where(EmailSubscription.id.in_(ids))  # type: ignore[union-attr]
         .where(EmailSubscription.confirmed_at.is_(None))  # type: ignore[union-attr]
         .values(confirmed_at=utcnow())
         .returning(EmailSubscription.topic)

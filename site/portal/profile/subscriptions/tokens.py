@@ -18,6 +18,7 @@ from datetime import datetime
 from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
 from portal.profile.subscriptions.topics import TOPICS
+from portal.security import address_tag
 
 CONFIRM_SALT = "portal.subscriptions.confirm"
 UNSUBSCRIBE_SALT = "portal.subscriptions.unsubscribe"
@@ -31,7 +32,7 @@ class LinkExpired(Exception):
 @dataclass(frozen=True)
 class Confirmation:
     user_id: int
-    email_key: str  # the address the mail was sent to, lower-cased
+    address: str  # portal.security.address_tag of the address the mail was sent to
     topics: tuple[str, ...]
 
 
@@ -58,7 +59,8 @@ def confirmation_token(
     secret_key: str, *, user_id: int, email: str, topics: list[str] | tuple[str, ...]
 ) -> str:
     serializer = URLSafeTimedSerializer(secret_key, salt=CONFIRM_SALT)
-    return serializer.dumps({"user": user_id, "email": email.lower(), "topics": list(topics)})
+    address = address_tag(secret_key, email)
+    return serializer.dumps({"user": user_id, "address": address, "topics": list(topics)})
 
 
 def read_confirmation(secret_key: str, token: str) -> Confirmation | None:
@@ -72,14 +74,14 @@ def read_confirmation(secret_key: str, token: str) -> Confirmation | None:
         return None
     if not isinstance(payload, dict):
         return None
-    user_id, email, topics = (
+    user_id, address, topics = (
         _user_id(payload.get("user")),
-        payload.get("email"),
+        payload.get("address"),
         _topics(payload.get("topics")),
     )
-    if user_id is None or not isinstance(email, str) or topics is None:
+    if user_id is None or not isinstance(address, str) or topics is None:
         return None
-    return Confirmation(user_id, email, topics)
+    return Confirmation(user_id, address, topics)
 
 
 def unsubscribe_token(
