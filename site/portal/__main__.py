@@ -131,6 +131,7 @@ def policy_notify() -> None:
                 library=library,
                 env=create_environment(settings),
                 base_url=settings.base_url,
+                secret_key=settings.secret_key,
             )
         finally:
             await engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -29,6 +30,7 @@ def notify(site):
                 library=site.app.state.policy,
                 env=site.app.state.templates.env,
                 base_url=BASE,
+                secret_key=site.settings.secret_key,
             )
         finally:
             await engine.dispose()
@@ -107,6 +109,13 @@ def test_a_plain_version_goes_only_to_users_subscribed_to_policy_notices(open_si
     assert mail.recipient == subscribed.email
     assert "You do not need to do anything." in mail.text_body
     assert "asked to be told about updates" in mail.text_body
+    # A subscription mail: its unsubscribe link, visible and for one-click (RFC 8058).
+    headers = json.loads(mail.headers)
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = headers["List-Unsubscribe"].strip("<>")
+    assert link.startswith(f"{BASE}/subscriptions/unsubscribe?token=")
+    assert link in mail.text_body
+    assert f'href="{link}"' in mail.html_body
     # Subscribing later: the next run mails that user only.
     add_record(site, changed_mind, services.CONSENT_GRANTED, purpose=services.POLICY_NOTICES)
     assert [a.queued for a in notify(site)] == [1]

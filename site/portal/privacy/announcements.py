@@ -34,6 +34,7 @@ from portal.mail.outbox import queue_mail
 from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import services
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
+from portal.profile.subscriptions.mailing import unsubscribe_headers, unsubscribe_link
 
 BATCH = 200
 
@@ -53,9 +54,15 @@ async def announce_upcoming(
     library: PolicyLibrary,
     env: jinja2.Environment,
     base_url: str,
+    secret_key: str,
     today: date | None = None,
 ) -> list[Announcement]:
-    """Queue the announcement of every upcoming version to every user who should get it."""
+    """Queue the announcement of every upcoming version to every user who should get it.
+
+    A material version is a notice to every user. Any other goes only to the subscribers of
+    policy notices, so it is a subscription mail: it carries their unsubscribe link, visible
+    and in the RFC 8058 headers, like every mail of profile/subscriptions/mailing.py.
+    """
     report = []
     for info in library.upcoming(today):
         queued = 0
@@ -68,7 +75,9 @@ async def announce_upcoming(
                 on_record = await _versions_on_record(session, [user.id for user in users])
                 for user in users:
                     since = services.standing_for(library, on_record.get(user.id, ())).acknowledged
-                    queued += await _announce(session, env, base_url, info, user, since, library)
+                    queued += await _announce(
+                        session, env, base_url, secret_key, info, user, since, library
+                    )
                 await session.commit()
                 after = users[-1].id
         report.append(Announcement(info.version, info.material, queued))
@@ -122,6 +131,7 @@ async def _announce(
     session: AsyncSession,
     env: jinja2.Environment,
     base_url: str,
+    secret_key: str,
     info: VersionInfo,
     user: User,
     since: VersionInfo | None,
@@ -135,6 +145,11 @@ async def _announce(
         return 0
     locale = user.preferred_language if user.preferred_language in KNOWN_LOCALES else None
     locale = locale or DEFAULT_LOCALE
+    unsubscribe = None
+    if not info.material:
+        unsubscribe = unsubscribe_link(
+            secret_key=secret_key, base_url=base_url, user=user, topics=[services.POLICY_NOTICES]
+        )
     queue_mail(
         session,
         env,
@@ -142,7 +157,9 @@ async def _announce(
         recipient=user.email or "",
         template="policy_update",
         locale=locale,
+        headers=unsubscribe_headers(unsubscribe) if unsubscribe else None,
         context={
+            "unsubscribe_link": unsubscribe,
             "name": user.name,
             "version": info.version,
             "effective": info.effective,
