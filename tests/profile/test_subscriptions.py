@@ -25,6 +25,7 @@ from portal.privacy.models import ConsentRecord
 from portal.privacy.services import subscribed_to_policy_notices
 from portal.profile.models import AuditEntry, EmailSubscription
 from portal.profile.subscriptions.mailing import queue_topic_mail
+from portal.profile.subscriptions.services import RESEND_AFTER
 from portal.profile.subscriptions.tokens import CONFIRM_DAYS, CONFIRM_SALT
 from portal.security import address_tag
 from portal.templating import create_environment
@@ -190,6 +191,30 @@ def _expired_token(settings, user_id: int, email: str, topics: list[str]) -> str
     return serializer.dumps(
         {"user": user_id, "address": address_tag(settings.secret_key, email), "topics": topics}
     )
+
+
+def test_saving_again_resends_a_lost_confirmation_but_not_on_a_double_click(
+    signed_in, app, settings
+):
+    choose(signed_in, "consent_subscription_updates")
+    choose(signed_in, "consent_subscription_updates")  # at once: a double click
+    assert len(mails(settings)) == 1
+
+    async def five_minutes_ago(session):
+        (row,) = await session.scalars(select(EmailSubscription))
+        row.requested_at -= RESEND_AFTER
+        await session.commit()
+
+    run(settings, five_minutes_ago)
+    response = choose(signed_in, "consent_subscription_updates")
+    assert response.headers["location"].endswith("requested=1")
+    _, second = mails(settings)
+    assert "Updates on our services" in second.text_body
+    with TestClient(app) as stranger:
+        link = link_in(second, "/subscriptions/confirm")
+        post_form(stranger, "/subscriptions/confirm", {"token": _token(link)}, page=link)
+    assert subscriptions(settings) == {"updates": True}
+    assert ledger(settings) == [("consent_granted", "subscription_updates", "email")]
 
 
 def test_the_confirmation_link_does_not_carry_the_address(signed_in, settings):

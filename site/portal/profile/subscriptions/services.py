@@ -19,7 +19,7 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -45,6 +45,9 @@ from portal.profile.subscriptions.topics import HINTS, LABELS, TOPICS, field_nam
 from portal.security import address_tag
 
 RECORD = "subscription"
+#: A topic still waiting for confirmation gets a new mail when the form is saved again, but not
+#: sooner than this after the last one: a double click or a quick second save sends one mail.
+RESEND_AFTER = timedelta(minutes=5)
 WEBSITE = "website"
 EMAIL = "email"
 _BEIJING = ZoneInfo("Asia/Shanghai")
@@ -167,7 +170,9 @@ async def choose_topics(
 
     A topic unticked is unsubscribed at once. A topic newly ticked becomes pending, and one
     confirmation mail (in the user's preferred language) names every pending topic of the
-    account's address. Raises :class:`NoEmailAddress` when a topic is asked for without one.
+    account's address. Saving again with a topic still pending sends that mail again (a lost
+    or expired link), at most once per :data:`RESEND_AFTER`. Raises :class:`NoEmailAddress`
+    when a topic is asked for without an address.
     """
     assert user.id is not None
     rows = await _rows(session, user.id)
@@ -179,20 +184,27 @@ async def choose_topics(
     removed = await _remove(
         session, user_id=user.id, topics=gone, language=language, channel=channel
     )
-    if new:
+    now = utcnow()
+    key = (user.email or "").lower()
+    pending = [
+        row
+        for topic, row in rows.items()
+        if topic in wanted and row.confirmed_at is None and row.email.lower() == key
+    ]
+    resend = bool(pending) and all(now - row.requested_at >= RESEND_AFTER for row in pending)
+    if new or resend:
         assert user.email is not None
-        now = utcnow()
         for topic in new:
             session.add(
                 EmailSubscription(user_id=user.id, topic=topic, email=user.email, requested_at=now)
             )
-        audit_record(
-            session, user_id=user.id, record=RECORD, fields=new, action=ADDED, channel=channel
-        )
-        key = user.email.lower()
-        pending = [t for t, row in rows.items() if t not in gone and row.confirmed_at is None]
-        pending = [t for t in pending if rows[t].email.lower() == key]
-        asked = [topic for topic in TOPICS if topic in new or topic in pending]
+        for row in pending:
+            row.requested_at = now
+        if new:
+            audit_record(
+                session, user_id=user.id, record=RECORD, fields=new, action=ADDED, channel=channel
+            )
+        asked = [topic for topic in TOPICS if topic in new or topic in {r.topic for r in pending}]
         _queue_confirmation(
             session, env, user=user, topics=asked, secret_key=secret_key, base_url=base_url
         )
@@ -201,7 +213,8 @@ async def choose_topics(
     except IntegrityError:  # the same form sent twice at once: the other request saved it
         await session.rollback()
         return Choice()
-    return Choice(requested=tuple(new), removed=removed)
+    requested = new + [row.topic for row in pending] if (new or resend) else []
+    return Choice(requested=tuple(t for t in TOPICS if t in requested), removed=removed)
 
 
 def _queue_confirmation(
