@@ -157,6 +157,33 @@ def test_the_verification_link_in_the_mail_verifies_the_address(client, settings
     assert "cannot request quotes" not in client.get("/account").text
 
 
+def test_until_the_address_is_confirmed_every_page_says_so(client, settings):
+    register(client)
+    for path in ("/", "/policy", "/account/information", "/account/addresses"):
+        page = client.get(path).text
+        assert "Until then you cannot request quotes." in page, path
+        assert 'action="/verify-email/resend"' in page, path
+    # /account shows the notice once, in full, rather than the strip as well.
+    assert client.get("/account").text.count("Until then you cannot request quotes.") == 1
+
+    async def confirm(session):
+        (user,) = await session.scalars(select(User))
+        user.email_verified_at = user.created_at
+        await session.commit()
+
+    asyncio.run(_in_session(settings, confirm))
+    assert "Until then you cannot request quotes." not in client.get("/").text
+
+
+async def _in_session(settings, work):
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            await work(session)
+    finally:
+        await engine.dispose()
+
+
 def test_a_tampered_verification_link_does_not_work(client, settings):
     register(client)
     response = client.get("/verify-email?token=eyJ1c2VyIjoxfQ.forged.signature")

@@ -57,6 +57,10 @@ def test_register_verify_log_out_log_in_and_switch_language(
     arrive(page, site.url("/account?welcome=1"))
     expect(page.locator(".notice--warning")).to_be_visible()  # not verified yet
     check(page, f"accounts-welcome-{language}")
+    # Every other page reminds them too, until the link is followed.
+    page.goto(site.url("/account/information"))
+    expect(page.locator("aside.banner--warning")).to_be_visible()
+    check(page, f"accounts-unconfirmed-{language}")
 
     # The verification mail, in the language of the page the user registered on.
     path = link_in(smtp_server, 1, r"https?://\S+/verify-email\?token=\S+")
@@ -65,6 +69,8 @@ def test_register_verify_log_out_log_in_and_switch_language(
     page.goto(site.url(path))
     expect(page.locator("a.button[href='/account']")).to_be_visible()
     check(page, f"accounts-verified-{language}")
+    page.goto(site.url("/account/information"))
+    expect(page.locator("aside.banner--warning")).to_have_count(0)
     page.goto(site.url("/account"))
     expect(page.locator(".notice--warning")).to_have_count(0)
 
