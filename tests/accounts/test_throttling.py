@@ -157,6 +157,43 @@ async def test_concurrent_failures_are_all_counted(database_url):
     assert sum(d.allowed for d in decisions) == 5
 
 
+async def test_parallel_logins_from_one_address_check_no_more_passwords_than_its_limit(
+    database_url, monkeypatch
+):
+    """Sixty guesses at sixty accounts, all at once from one address: the address's count is
+    taken before each password check, so no more than its limit of 30 are ever checked."""
+    from portal.accounts import services
+
+    checked = 0
+
+    async def slow_wrong_password(session, *, email, password):
+        nonlocal checked
+        checked += 1
+        await asyncio.sleep(0.05)  # as argon2 takes time: the others arrive meanwhile
+        return None
+
+    monkeypatch.setattr(services, "authenticate", slow_wrong_password)
+    engine = create_engine(database_url)
+    factory = session_factory(engine)
+
+    async def one_guess(number: int):
+        async with factory() as session:
+            return await services.log_in(
+                session,
+                email=f"user{number}@example.cn",
+                password="guess-1234567",
+                client="203.0.113.9",
+                secret_key=KEY,
+            )
+
+    try:
+        outcomes = await asyncio.gather(*(one_guess(n) for n in range(60)))
+    finally:
+        await engine.dispose()
+    assert checked == throttling.LOGIN_CLIENT.limit
+    assert all(outcome.user is None for outcome in outcomes)
+
+
 # -- logging in ------------------------------------------------------------------------------
 
 

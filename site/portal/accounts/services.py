@@ -200,30 +200,32 @@ async def log_in(
 ) -> LoginOutcome:
     """Check ``password`` unless the account or the client address must wait (throttling.py).
 
-    The attempt is counted against the account *before* the password is checked, so a burst of
-    parallel guesses cannot all slip in under the limit; a success clears the account's count.
-    A failure also counts against the client address. The outcome is the same whether or not
-    the address has an account.
+    The attempt is counted against the client address and the account *before* the password is
+    checked, so a burst of parallel guesses cannot all slip in under either limit. A success
+    takes the address's count back (the address limit is on failures: an office or a carrier's
+    shared address logs many customers in) and clears the account's. An attempt the account's
+    lock stops checks nothing, so it is taken back from the address too. The outcome is the
+    same whether or not the address has an account.
     """
     client = throttling.client_subject(client)
     account = email_key(email)
-    address = await throttling.status(
-        session, throttling.LOGIN_CLIENT, client, secret_key=secret_key
-    )
+    address = await throttling.hit(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
     if not address.allowed:
         return LoginOutcome(None, address.wait)
     reserved = await throttling.hit(
         session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key
     )
     if not reserved.allowed:
+        await throttling.take_back(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
+        await session.commit()
         return LoginOutcome(None, reserved.wait)
     user = await authenticate(session, email=email, password=password)
     if user is not None:
         await throttling.clear(session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key)
+        await throttling.take_back(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
         await session.commit()
         return LoginOutcome(user)
-    failed = await throttling.hit(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
-    return LoginOutcome(None, max(reserved.wait, failed.wait))
+    return LoginOutcome(None, max(reserved.wait, address.wait))
 
 
 async def request_password_reset(

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -199,6 +199,19 @@ async def clear(session: AsyncSession, policy: Policy, subject: str, *, secret_k
     """Forget ``subject``'s hits and lockouts (a successful login); the caller commits."""
     await session.execute(
         delete(Throttle).where(Throttle.key == throttle_key(policy, subject, secret_key=secret_key))
+    )
+
+
+async def take_back(
+    session: AsyncSession, policy: Policy, subject: str, *, secret_key: str
+) -> None:
+    """Uncount one hit that :func:`hit` counted ahead of an outcome that turned out not to
+    count (a login that succeeded); the caller commits. A lockout already started stays."""
+    await session.execute(
+        update(Throttle)
+        .where(Throttle.key == throttle_key(policy, subject, secret_key=secret_key))
+        .where(Throttle.hits > 0)  # type: ignore[operator]
+        .values(hits=Throttle.hits - 1)
     )
 
 
