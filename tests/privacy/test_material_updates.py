@@ -77,10 +77,34 @@ def test_the_open_paths():
             "/account/consents",
             "/subscriptions/unsubscribe",
             "/subscriptions/confirm",
+            "/verify-email",
+            # Policy 5.5: withdrawing consent by deleting information or changing settings.
+            "/account/subscriptions",
+            "/account/addresses",
+            "/account/addresses/7/delete",
+            "/account/invoices",
+            "/account/invoices/corporate/7/delete",
+            "/account/invoices/personal/7/delete",
+            "/account/invoices/bank-account/withdraw",
         )
     )
     assert not any(
-        is_open(path) for path in ("/", "/account", "/policyx", "/cookiesx", "/account/sessions")
+        is_open(path)
+        for path in (
+            "/",
+            "/account",
+            "/policyx",
+            "/cookiesx",
+            "/account/sessions",
+            "/account/information",
+            "/account/addresses/new",
+            "/account/addresses/7/edit",
+            "/account/addresses/7/default",
+            "/account/addresses/7/delete/x",
+            "/account/invoices/corporate/new",
+            "/account/invoices/personal/7/edit",
+            "/account/password",
+        )
     )
 
 

@@ -15,6 +15,7 @@ standing outlives it; nor does one outlive a newly published version.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import quote
 
@@ -28,8 +29,9 @@ from portal.privacy.services import UP_TO_DATE, PolicyStanding
 
 #: Never blocked: the policy (with the consent and acknowledgment routes), the cookie page,
 #: logging out, the language switch, static files, the health check, the user's own ledger,
-#: the links of subscription mails (nobody must agree to anything to stop receiving mail), and
-#: the rights pages (``/account/privacy…``: what we hold on you, and the rights issue's pages).
+#: the links of subscription mails (nobody must agree to anything to stop receiving mail),
+#: confirming one's address, and the rights pages (``/account/privacy…``: what we hold on you,
+#: and the rights issue's pages).
 OPEN_PATHS = (
     "/policy",
     "/cookies",
@@ -38,14 +40,26 @@ OPEN_PATHS = (
     "/healthz",
     "/account/consents",
     "/subscriptions",
+    "/account/subscriptions",
+    "/verify-email",
 )
 OPEN_PREFIXES = ("/static/", "/account/privacy")
+#: Policy 5.5: consent is withdrawn by deleting information or changing settings. A customer
+#: who does not agree to a change must still be able to do that without agreeing first: see
+#: their addresses and invoice details, delete them, and withdraw the bank-account consent
+#: (adding and editing stay behind the gate).
+OPEN_TO_WITHDRAW = re.compile(
+    r"/account/(addresses|invoices)"
+    r"|/account/addresses/\d+/delete"
+    r"|/account/invoices/(corporate|personal)/\d+/delete"
+    r"|/account/invoices/bank-account/withdraw"
+)
 _CACHE_LIMIT = 50_000
 
 
 def is_open(path: str) -> bool:
     """Whether ``path`` stays reachable while the user has a material change to consent to."""
-    if path.startswith(OPEN_PREFIXES):
+    if path.startswith(OPEN_PREFIXES) or OPEN_TO_WITHDRAW.fullmatch(path):
         return True
     return any(path == open_path or path.startswith(open_path + "/") for open_path in OPEN_PATHS)
 
