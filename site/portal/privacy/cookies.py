@@ -39,9 +39,11 @@ def site_cookies() -> list[CookieDescription]:
             ),
             i18n.ngettext(
                 "Until you close your browser (we end a session after %(hours)s idle hours), "
-                "or %(num)s day if you tick “Remember me”. Logging out ends it at once.",
+                "or %(num)s day if you tick “Keep me signed in” when you log in. Logging out ends "
+                "it at once.",
                 "Until you close your browser (we end a session after %(hours)s idle hours), "
-                "or %(num)s days if you tick “Remember me”. Logging out ends it at once.",
+                "or %(num)s days if you tick “Keep me signed in” when you log in. Logging out ends "
+                "it at once.",
                 remember_days,
                 hours=idle_hours,
             ),
