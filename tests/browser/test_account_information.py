@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.support.browser import assert_no_console_errors, screenshot
-from tests.support.journeys import arrive, check, sign_up
+from tests.support.journeys import arrive, check, htmx_settled, sign_up
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -39,6 +39,7 @@ def test_edit_in_place_with_htmx(new_page, site: LiveServer, language, locale, h
     expect(page.locator("section#account-information")).to_be_visible()
 
     page.click("#account-information a.button")
+    htmx_settled(page)
     page.fill("#job_title", "Purchasing manager")
     page.fill("#invoice_email", "invoices@example.cn")
     page.check("input[name='customer_type'][value='education']")
@@ -53,6 +54,7 @@ def test_edit_in_place_with_htmx(new_page, site: LiveServer, language, locale, h
     # A new language reloads the whole page in it.
     other = "en" if language == "zh_Hans" else "zh_Hans"
     page.click("#account-information a.button")
+    htmx_settled(page)
     page.check(f"input[name='preferred_language'][value='{other}']")
     page.click("form#account-information button[type='submit']")
     arrive(page, site.url("/account/information?saved=1"))
@@ -68,6 +70,7 @@ def test_errors_show_in_place_with_htmx(new_page, site: LiveServer) -> None:
     page.goto(site.url("/account/information"))
     page.click("#account-information a.button")
     expect(page.locator("form#account-information")).to_be_visible()
+    htmx_settled(page)
     page.fill("#name", "")
     page.click("form#account-information button[type='submit']")
     expect(page.locator("#name-error")).to_be_visible()

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import assert_no_console_errors, screenshot
-from tests.support.journeys import arrive, check, sign_up
+from tests.support.journeys import arrive, check, htmx_settled, sign_up
 from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -69,6 +69,7 @@ def test_a_customer_keeps_addresses_on_a_phone(
     # Province, then the city list follows it (htmx).
     page.select_option("#province", "440000")
     expect(page.locator("#city option[value='440300']")).to_have_text(shenzhen)
+    htmx_settled(page)
     page.select_option("#city", "440300")
     page.fill("#postal_code", "518057")
     page.click("form.form button.button[type='submit']")
