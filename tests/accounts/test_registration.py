@@ -152,6 +152,7 @@ def test_the_verification_link_in_the_mail_verifies_the_address(client, settings
     response = client.get(link.split("/verify-email", 1)[1].join(["/verify-email", ""]))
     assert response.status_code == 200
     assert response.context["verified"] is True
+    assert "Until then you cannot request quotes." not in response.text  # no stale reminder
     (user,) = rows(settings, User)
     assert user.email_verified_at is not None
     assert "cannot request quotes" not in client.get("/account").text

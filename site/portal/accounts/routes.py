@@ -137,6 +137,11 @@ async def verify_email(request: Request) -> Response:
         secret_key=state.settings.secret_key,
         token=request.query_params.get("token", ""),
     )
+    signed_in = current_user(request)
+    if user is not None and signed_in is not None and signed_in.id == user.id:
+        # The request's copy of the user was loaded before the change: the page drawn from it
+        # must not remind them to confirm the address they just confirmed.
+        signed_in.email_verified_at = user.email_verified_at
     return state.templates.render(
         request,
         "accounts/verified.html",
