@@ -285,6 +285,23 @@ def test_thirty_failures_from_one_address_lock_every_account_from_it(client, set
     assert response.status_code == 429
 
 
+def test_a_success_that_would_be_the_thirtieth_hit_locks_nobody(client, settings):
+    """The address's count is reserved before the check; a login that succeeds takes it back,
+    and with it the lockout its reservation would have started."""
+    register(client)
+    client.cookies.clear()
+    run(
+        settings,
+        lambda session: hits(session, 29, policy=throttling.LOGIN_CLIENT, subject="testclient"),
+    )
+    assert log_in(client, GOOD["email"], GOOD["password"]).status_code == 303
+    client.cookies.clear()
+    assert log_in(client, GOOD["email"], GOOD["password"]).status_code == 303
+    client.cookies.clear()
+    # Still one short of the limit: the next failure is the thirtieth and locks the address.
+    assert log_in(client, "someone@example.cn", "wrong-password-1").status_code == 429
+
+
 def test_the_throttle_table_holds_no_addresses(client, settings):
     register(client)
     log_in(client, "nobody@example.cn", "wrong-password-1")

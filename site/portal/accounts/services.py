@@ -216,13 +216,17 @@ async def log_in(
         session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key
     )
     if not reserved.allowed:
-        await throttling.take_back(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
+        await throttling.take_back(
+            session, throttling.LOGIN_CLIENT, client, address, secret_key=secret_key
+        )
         await session.commit()
         return LoginOutcome(None, reserved.wait)
     user = await authenticate(session, email=email, password=password)
     if user is not None:
         await throttling.clear(session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key)
-        await throttling.take_back(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
+        await throttling.take_back(
+            session, throttling.LOGIN_CLIENT, client, address, secret_key=secret_key
+        )
         await session.commit()
         return LoginOutcome(user)
     return LoginOutcome(None, max(reserved.wait, address.wait))

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -203,13 +203,29 @@ async def clear(session: AsyncSession, policy: Policy, subject: str, *, secret_k
 
 
 async def take_back(
-    session: AsyncSession, policy: Policy, subject: str, *, secret_key: str
+    session: AsyncSession, policy: Policy, subject: str, counted: Decision, *, secret_key: str
 ) -> None:
-    """Uncount one hit that :func:`hit` counted ahead of an outcome that turned out not to
-    count (a login that succeeded); the caller commits. A lockout already started stays."""
+    """Uncount the hit that :func:`hit` answered with ``counted``, ahead of an outcome that
+    turned out not to count (a login that succeeded); the caller commits.
+
+    If that hit was the one that reached the limit, the lockout it started is lifted as well:
+    the key is back one short of the limit, with its earlier lockouts.
+    """
+    key = throttle_key(policy, subject, secret_key=secret_key)
+    if counted.wait > timedelta(0):
+        await session.execute(
+            update(Throttle)
+            .where(Throttle.key == key)  # type: ignore[arg-type]
+            .values(
+                locked_until=None,
+                hits=policy.limit - 1,
+                lockouts=case((Throttle.lockouts > 0, Throttle.lockouts - 1), else_=0),
+            )
+        )
+        return
     await session.execute(
         update(Throttle)
-        .where(Throttle.key == throttle_key(policy, subject, secret_key=secret_key))
+        .where(Throttle.key == key)  # type: ignore[arg-type]
         .where(Throttle.hits > 0)  # type: ignore[operator]
         .values(hits=Throttle.hits - 1)
     )
