@@ -5,14 +5,22 @@ switch, their consent records and the rights pages."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from portal.db import utcnow
+from portal.mail.models import OutboxMessage
 from portal.privacy.gate import is_open
-from tests.privacy.conftest import signed_in
+from portal.profile.models import EmailSubscription
+from tests.privacy.conftest import run, signed_in
 from tests.privacy.test_policy_updates import acknowledge, ledger, standing
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
 
 CONSENT = "/policy/1.2/consent"
+
+
+async def outbox(session) -> list[OutboxMessage]:
+    return list(await session.scalars(select(OutboxMessage)))
 
 
 @pytest.mark.parametrize("path", ["/account", "/", "/account?sent=1", "/nope"])
@@ -106,6 +114,39 @@ def test_the_open_paths():
             "/account/password",
         )
     )
+
+
+def test_subscriptions_can_be_ended_but_not_started_before_deciding(open_site, material_update):
+    """Policy 5.5: withdrawing consent stays possible; giving a new one waits for the decision."""
+    site = open_site(material_update)
+    user = signed_in(site, consented_to="1.1")
+
+    async def subscribe(session):
+        session.add(
+            EmailSubscription(
+                user_id=user.id, topic="products", email=user.email, confirmed_at=utcnow()
+            )
+        )
+        await session.commit()
+
+    run(site.settings, subscribe)
+    page = site.client.get("/account/subscriptions")
+    assert page.status_code == 200
+    assert "you can only unsubscribe here" in page.text
+    # Tick a new topic and untick the confirmed one: only the unticking happens.
+    response = post_form(
+        site.client,
+        "/account/subscriptions",
+        {"consent_subscription_updates": "y"},
+        page="/account/subscriptions",
+    )
+    assert response.status_code == 303
+
+    async def topics(session):
+        return list(await session.scalars(select(EmailSubscription.topic)))
+
+    assert run(site.settings, topics) == []
+    assert not [m for m in run(site.settings, outbox) if "subscription" in m.subject.lower()]
 
 
 def test_logging_out_and_switching_language_still_work(open_site, material_update):

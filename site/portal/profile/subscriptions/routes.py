@@ -52,6 +52,10 @@ async def subscriptions_page(request: Request) -> Response:
         "no_email": False,
         "days": CONFIRM_DAYS,
     }
+    # While a material policy change waits for the customer's decision, this page stays open
+    # so that they can unsubscribe (policy 5.5), but it takes no new consent (privacy/gate.py).
+    standing = request.scope.get("policy_standing")
+    context["unsubscribe_only"] = only = standing is not None and standing.blocking
     status = 200
     if form_data is not None:
         form = SubscriptionsForm.from_form(form_data)
@@ -60,6 +64,7 @@ async def subscriptions_page(request: Request) -> Response:
                 session,
                 user=user,
                 topics=form.chosen_topics(),  # type: ignore[attr-defined]
+                may_subscribe=not only,
                 env=state.templates.env,
                 secret_key=state.settings.secret_key,
                 base_url=state.settings.base_url,

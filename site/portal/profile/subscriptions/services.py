@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
+from portal.accounts.services import lock_user
 from portal.db import utcnow
 from portal.i18n import LazyString
 from portal.mail.outbox import queue_mail
@@ -165,6 +166,7 @@ async def choose_topics(
     base_url: str,
     language: str,
     channel: str = WEBSITE,
+    may_subscribe: bool = True,
 ) -> Choice:
     """Make ``topics`` the user's subscriptions (the Personal Center's form).
 
@@ -172,11 +174,18 @@ async def choose_topics(
     confirmation mail (in the user's preferred language) names every pending topic of the
     account's address. Saving again with a topic still pending sends that mail again (a lost
     or expired link), at most once per :data:`RESEND_AFTER`. Raises :class:`NoEmailAddress`
-    when a topic is asked for without an address.
+    when a topic is asked for without an address. With ``may_subscribe`` false (a material
+    policy change awaits the user's decision) nothing is subscribed or confirmed: unticking is
+    all the form can do.
+
+    The user's row is locked first, so two saves at once cannot both resend the mail.
     """
     assert user.id is not None
+    await lock_user(session, user)
     rows = await _rows(session, user.id)
     wanted = set(topics)
+    if not may_subscribe:
+        wanted &= set(rows)
     new = [topic for topic in TOPICS if topic in wanted and topic not in rows]
     gone = [topic for topic in TOPICS if topic in rows and topic not in wanted]
     if new and not user.email:
@@ -191,7 +200,11 @@ async def choose_topics(
         for topic, row in rows.items()
         if topic in wanted and row.confirmed_at is None and row.email.lower() == key
     ]
-    resend = bool(pending) and all(now - row.requested_at >= RESEND_AFTER for row in pending)
+    resend = (
+        may_subscribe
+        and bool(pending)
+        and all(now - row.requested_at >= RESEND_AFTER for row in pending)
+    )
     if new or resend:
         assert user.email is not None
         for topic in new:
