@@ -71,6 +71,37 @@ def test_every_migration_steps_down_and_up(empty_database_url: str, tmp_path: Pa
         migrate.upgrade(settings, revision)
 
 
+def test_revision_0006_gives_old_mails_to_the_account_of_their_login_address(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path, database_url=empty_database_url)
+    migrate.upgrade(settings, "0005")
+    now = datetime.now(UTC)
+    with connect(empty_database_url) as connection, connection.begin():
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, name, email, email_key, preferred_language, created_at) "
+                "VALUES (1, 'Li Wei', 'Li.Wei@Example.cn', 'li.wei@example.cn', 'en', :now)"
+            ),
+            {"now": now},
+        )
+        for recipient in ("Li.Wei@Example.cn", "invoices@example.cn"):
+            connection.execute(
+                sa.text(
+                    "INSERT INTO mail_outbox (recipient, subject, text_body, html_body, headers, "
+                    "created_at, attempts, next_attempt_at) "
+                    "VALUES (:to, 's', 't', 'h', '{}', :now, 0, :now)"
+                ),
+                {"to": recipient, "now": now},
+            )
+    migrate.upgrade(settings)
+    with connect(empty_database_url) as connection:
+        rows = connection.execute(
+            sa.text("SELECT recipient, user_id FROM mail_outbox ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [("Li.Wei@Example.cn", 1), ("invoices@example.cn", None)]
+
+
 def test_the_models_match_the_migrations(database_url: str) -> None:
     """Fails when a model changed without a migration: run ``python -m portal makemigration``."""
     differences = schema_differences(database_url)

@@ -6,7 +6,7 @@ Create Date: 2026-11-24 20:23:59.117206
 
 Each mail in the outbox names the account it was sent for, so that "What we hold on you" lists
 a customer's mails by account rather than by address, and deleting an account deletes its mails.
-Mails queued before this revision keep no account (NULL).
+Mails queued before this revision are given the account whose login address they went to.
 """
 
 from __future__ import annotations
@@ -32,6 +32,13 @@ def upgrade() -> None:
         batch_op.create_foreign_key('fk_mail_outbox_user_id_users', 'users', ['user_id'], ['id'], ondelete='CASCADE')
 
     # ### end Alembic commands ###
+    # Mails queued before this revision: those to an account's own (unique) login address are
+    # that account's. Mails to any other address (an invoice email) stay without an account.
+    op.execute(
+        "UPDATE mail_outbox SET user_id = "
+        "(SELECT users.id FROM users WHERE users.email_key = lower(mail_outbox.recipient)) "
+        "WHERE user_id IS NULL"
+    )
 
 
 def downgrade() -> None:
