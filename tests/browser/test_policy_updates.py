@@ -27,12 +27,11 @@ from tests.privacy.conftest import (
     run,
 )
 from tests.support.browser import (
-    WIDTHS,
-    assert_accessible,
     assert_no_console_errors,
     screenshot,
 )
 from tests.support.databases import copy_sqlite, in_thread
+from tests.support.journeys import arrive, check
 from tests.support.servers import LiveServer, serve
 from tests.support.site import make_settings
 
@@ -83,22 +82,6 @@ def serve_policy(tmp_path: Path, sqlite_template: str) -> Iterator:
     yield start
     for server in with_servers:
         server.__exit__(None, None, None)
-
-
-def arrive(page: Page, url: str) -> None:
-    page.wait_for_url(url)
-    page.wait_for_load_state("networkidle")
-
-
-def check(page: Page, name: str) -> None:
-    """Axe-clean and no wider than the screen at both widths; then the screenshots."""
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 800})
-        assert_accessible(page)
-        fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-        assert fits, f"{page.url} is wider than {width} px"
-    screenshot(page, name)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def sign_in(page: Page, site: LiveServer, language: str, consented_to: str) -> None:
