@@ -26,7 +26,7 @@ from portal.crypto import (
     field_token_length,
     user_context,
 )
-from portal.keystore import SQLiteKeyStore
+from portal.crypto.keystore import SQLiteKeyStore
 from portal.settings import ROOT, Settings, SettingsError
 from tests.support.site import TEST_MASTER_KEY, make_settings
 
@@ -231,7 +231,7 @@ CREATE_IN_ANOTHER_PROCESS = textwrap.dedent(
     import asyncio, sys, time
     from pathlib import Path
     from portal.crypto import MASTER_KEY_ID, DataKeys
-    from portal.keystore import SQLiteKeyStore
+    from portal.crypto.keystore import SQLiteKeyStore
     from tests.support.site import TEST_MASTER_KEY
 
     async def main():

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from portal import i18n, regions
 from portal.forms import PortalForm
-from portal.region_fields import RegionMixin, region_fields, wants_city_refresh
+from portal.forms.regions import RegionMixin, region_fields, wants_city_refresh
 
 
 class AddressForm(RegionMixin, PortalForm):

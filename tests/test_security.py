@@ -209,7 +209,7 @@ def test_every_unsafe_route_refuses_requests_without_a_token(app: Starlette) -> 
     """Walks the app's routes, so the routes of later issues are covered without a new test.
 
     Multipart bodies pass the middleware (uploads are not buffered twice) and are checked by
-    ``portal.security.read_form``: a route that handles an unsafe method must read its form
+    ``portal.web.csrf.read_form``: a route that handles an unsafe method must read its form
     through it before it does anything else.
     """
     assert ("POST", "/language") in set(unsafe_routes(app.routes))
@@ -241,7 +241,7 @@ def test_one_click_unsubscribe_is_the_one_exemption(client: TestClient) -> None:
 
 def test_the_route_walk_catches_a_route_that_skips_read_form(app: Starlette) -> None:
     async def careless(request: Request) -> Response:
-        await request.form()  # not portal.security.read_form
+        await request.form()  # not portal.web.csrf.read_form
         return RedirectResponse("/", status_code=303)
 
     app.router.routes.append(

@@ -11,10 +11,9 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.routing import Mount
 
-from portal import errors, i18n, regions_routes
+from portal import errors, i18n
 from portal.accounts import routes as accounts
 from portal.accounts.sessions import SessionMiddleware
-from portal.compression import GZipMiddleware
 from portal.crypto import DataKeys
 from portal.db import DatabaseMiddleware, create_engine, session_factory
 from portal.pages import routes as pages
@@ -23,10 +22,13 @@ from portal.policy.library import PolicyLibrary
 from portal.privacy import routes as privacy
 from portal.privacy.gate import PolicyGateMiddleware
 from portal.profile import routes as profile
-from portal.security import CSRFError, CSRFMiddleware, SecurityHeadersMiddleware
+from portal.regions import routes as regions_routes
 from portal.settings import Settings
-from portal.static import CachedStaticFiles
 from portal.templating import Templates, create_environment
+from portal.web.compression import GZipMiddleware
+from portal.web.csrf import CSRFError, CSRFMiddleware
+from portal.web.headers import SecurityHeadersMiddleware
+from portal.web.static import CachedStaticFiles
 from portal.worker import run_worker
 
 

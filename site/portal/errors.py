@@ -10,7 +10,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from portal import i18n
-from portal.security import security_headers
+from portal.web.headers import security_headers
 
 logger = logging.getLogger("portal")
 

@@ -212,7 +212,7 @@ def choose_locale(scope, default: str = DEFAULT_LOCALE) -> str:
     preferred = scope.get("preferred_language")
     if preferred in KNOWN_LOCALES:
         return preferred
-    from portal.security import _cookie, _header  # local: security imports nothing of ours
+    from portal.web.csrf import _cookie, _header  # local: security imports nothing of ours
 
     cookie = _cookie(scope, LANGUAGE_COOKIE)
     if cookie in KNOWN_LOCALES:

@@ -9,8 +9,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from portal.accounts.models import User
+from portal.crypto.keystore import SQLiteKeyStore
 from portal.db import create_engine, session_factory
-from portal.keystore import SQLiteKeyStore
 from portal.profile.audit import audit_record
 from portal.profile.my_data.records import NEWEST
 from tests.accounts.test_registration import GOOD, register

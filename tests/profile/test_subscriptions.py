@@ -18,6 +18,7 @@ from starlette.testclient import TestClient
 
 from portal import i18n
 from portal.accounts.models import User
+from portal.crypto import address_tag
 from portal.db import create_engine, session_factory
 from portal.mail.models import OutboxMessage
 from portal.mail.sender import MailConfig, mail_config, send_due
@@ -27,7 +28,6 @@ from portal.profile.models import AuditEntry, EmailSubscription
 from portal.profile.subscriptions.mailing import queue_topic_mail
 from portal.profile.subscriptions.services import RESEND_AFTER
 from portal.profile.subscriptions.tokens import CONFIRM_DAYS, CONFIRM_SALT
-from portal.security import address_tag
 from portal.templating import create_environment
 from tests.accounts.test_registration import GOOD, rows
 from tests.support.forms import post_form

@@ -10,8 +10,8 @@ from wtforms.fields import Field, RadioField
 from wtforms.validators import DataRequired
 
 from portal.accounts.passwords import password_problem
-from portal.form_fields import email_field, mobile_field, name_field, radio_field
 from portal.forms import PortalForm, strip
+from portal.forms.fields import email_field, mobile_field, name_field, radio_field
 from portal.i18n import LazyString
 from portal.i18n import lazy_gettext as _l
 

@@ -10,8 +10,8 @@ from portal.accounts import password_reset, services
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
-from portal.security import read_form
 from portal.web import is_htmx
+from portal.web.csrf import read_form
 
 
 async def forgot_password(request: Request) -> Response:

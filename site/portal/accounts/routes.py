@@ -17,8 +17,9 @@ from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions
 from portal.db import request_session
-from portal.security import read_form, safe_next
 from portal.web import current_user, is_htmx, login_redirect
+from portal.web.csrf import read_form
+from portal.web.redirects import safe_next
 
 
 async def register(request: Request) -> Response:

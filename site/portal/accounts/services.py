@@ -14,11 +14,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.accounts import password_reset, throttling
 from portal.accounts.models import User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
+from portal.crypto import address_tag
 from portal.db import utcnow
 from portal.mail.outbox import queue_mail
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
-from portal.security import address_tag
 
 VERIFY_HOURS = 48
 

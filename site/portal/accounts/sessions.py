@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from portal.accounts.models import LoginSession, User
 from portal.db import request_session, utcnow
 from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
-from portal.security import _cookie
+from portal.web.csrf import _cookie
 
 SESSION_COOKIE = "portal_session"
 IDLE_LIFETIME = timedelta(hours=12)

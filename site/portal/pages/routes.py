@@ -8,7 +8,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.security import read_form, safe_next
+from portal.web.csrf import read_form
+from portal.web.redirects import safe_next
 
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 

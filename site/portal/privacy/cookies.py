@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from portal import i18n
 from portal.accounts.sessions import IDLE_LIFETIME, REMEMBER_LIFETIME, SESSION_COOKIE
 from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
-from portal.security import CSRF_COOKIE
+from portal.web.csrf import CSRF_COOKIE
 
 #: Every cookie is HttpOnly and SameSite=Lax, and Secure where the site is served over HTTPS.
 FLAGS = ("HttpOnly", "SameSite=Lax", "Secure")

@@ -24,7 +24,8 @@ from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import services
 from portal.privacy.cookies import site_cookies
 from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
-from portal.security import read_form, safe_next
+from portal.web.csrf import read_form
+from portal.web.redirects import safe_next
 
 CHANNEL = "website"
 #: Where the user deregisters (the policy's section; a later issue builds the page).

@@ -7,8 +7,8 @@ from typing import Any
 from wtforms import PasswordField, ValidationError
 
 from portal.accounts.forms import CUSTOMER_TYPES, customer_type_field, new_password_field
-from portal.form_fields import email_field, name_field, radio_field, text_field
 from portal.forms import PortalForm
+from portal.forms.fields import email_field, name_field, radio_field, text_field
 from portal.i18n import LANGUAGES
 from portal.i18n import lazy_gettext as _l
 

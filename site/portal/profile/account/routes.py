@@ -29,8 +29,8 @@ from portal.profile.account.forms import (
     customer_type_label,
 )
 from portal.profile.account.services import ACCOUNT_FIELDS
-from portal.security import read_form
 from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web.csrf import read_form
 
 INFORMATION = "profile/account/information.html"
 INFORMATION_BLOCK = "information"

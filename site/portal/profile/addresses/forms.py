@@ -1,19 +1,19 @@
 """The shipping address form: the fields of policy 1.4, under DESIGN.md's form field names.
 
-Province and city are GB/T 2260 codes chosen from the picker of :mod:`portal.region_fields`.
+Province and city are GB/T 2260 codes chosen from the picker of :mod:`portal.forms.regions`.
 The phone is checked as at registration (``portal.forms.Phone``) and stored in E.164 form; the
-postal code as on the invoice forms (``portal.form_fields.postal_code_field``).
+postal code as on the invoice forms (``portal.forms.fields.postal_code_field``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from portal.form_fields import mobile_field, postal_code_field, street_address_field, text_field
 from portal.forms import PortalForm, display_phone
+from portal.forms.fields import mobile_field, postal_code_field, street_address_field, text_field
+from portal.forms.regions import RegionMixin
 from portal.i18n import lazy_gettext as _l
 from portal.profile.addresses.services import FIELDS
-from portal.region_fields import RegionMixin
 
 
 class ShippingAddressForm(RegionMixin, PortalForm):

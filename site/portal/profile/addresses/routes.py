@@ -23,14 +23,14 @@ from starlette.routing import Route
 from portal import i18n, regions
 from portal.accounts.models import User
 from portal.db import request_session
+from portal.forms.regions import wants_city_refresh
 from portal.i18n import lazy_gettext as _l
 from portal.profile.addresses import services
 from portal.profile.addresses.forms import ShippingAddressForm
 from portal.profile.addresses.views import address_card
 from portal.profile.models import ShippingAddress
-from portal.region_fields import wants_city_refresh
-from portal.security import read_form
 from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web.csrf import read_form
 
 LIST_URL = "/account/addresses"
 LIST_TEMPLATE = "profile/addresses/list.html"

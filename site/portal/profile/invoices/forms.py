@@ -1,7 +1,7 @@
 """The corporate and personal invoice forms: the fields of policy 1.5, under DESIGN.md's names.
 
 Tax numbers are checked by tax_numbers.py, whose messages say which part is wrong; the stored
-form is compact (no spaces, upper case). Province and city come from portal.region_fields.
+form is compact (no spaces, upper case). Province and city come from portal.forms.regions.
 The corporate form also carries the bank account (bank.py says what is accepted), the separate
 consent box ``consent_bank_account`` and, when editing, ``remove_bank_account``.
 """
@@ -12,18 +12,18 @@ from typing import Any
 
 from wtforms import BooleanField, StringField, ValidationError
 
-from portal.form_fields import (
+from portal.forms import PortalForm
+from portal.forms.fields import (
     email_field,
     name_field,
     postal_code_field,
     street_address_field,
     text_field,
 )
-from portal.forms import PortalForm
+from portal.forms.regions import RegionMixin
 from portal.i18n import lazy_gettext as _l
 from portal.profile.invoices import bank, tax_numbers
 from portal.profile.invoices.services import CORPORATE_FIELDS, PERSONAL_FIELDS
-from portal.region_fields import RegionMixin
 
 
 class _InvoiceForm(RegionMixin, PortalForm):

@@ -27,6 +27,7 @@ from starlette.routing import Route
 
 from portal.accounts.models import User
 from portal.db import request_session
+from portal.forms.regions import wants_city_refresh
 from portal.profile.invoices import bank, services
 from portal.profile.invoices.pages import (
     FORM_TEMPLATE,
@@ -37,9 +38,8 @@ from portal.profile.invoices.pages import (
     render_list,
 )
 from portal.profile.models import CorporateInvoice
-from portal.region_fields import wants_city_refresh
-from portal.security import read_form
 from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web.csrf import read_form
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 

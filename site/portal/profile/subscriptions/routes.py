@@ -30,8 +30,8 @@ from portal.profile.subscriptions.tokens import (
     read_confirmation,
     read_unsubscription,
 )
-from portal.security import ONE_CLICK_SCOPE_KEY, read_form
 from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web.csrf import ONE_CLICK_SCOPE_KEY, read_form
 
 PAGE = "profile/subscriptions/subscriptions.html"
 NO_STORE = {"Cache-Control": "no-store"}

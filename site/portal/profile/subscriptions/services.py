@@ -29,6 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
+from portal.crypto import address_tag
 from portal.db import utcnow
 from portal.i18n import LazyString
 from portal.mail.outbox import queue_mail
@@ -43,7 +44,6 @@ from portal.profile.subscriptions.tokens import (
     confirmation_token,
 )
 from portal.profile.subscriptions.topics import HINTS, LABELS, TOPICS, field_name, purpose_for
-from portal.security import address_tag
 
 RECORD = "subscription"
 #: A topic still waiting for confirmation gets a new mail when the form is saved again, but not
@@ -275,7 +275,7 @@ async def confirm_topics(
     Records ``consent_granted`` for each; returns the topics confirmed now (empty for a second
     press, or when the user unsubscribed meanwhile). Needs no signed-in user: the signed link
     names the user, and the tag of the address (never the address itself, see
-    :func:`portal.security.address_tag`) which pending rows must still carry.
+    :func:`portal.crypto.address_tag`) which pending rows must still carry.
     """
     pending = await session.execute(
         select(EmailSubscription.id, EmailSubscription.email)

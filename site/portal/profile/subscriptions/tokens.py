@@ -17,8 +17,8 @@ from datetime import datetime
 
 from itsdangerous import BadData, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
 
+from portal.crypto import address_tag
 from portal.profile.subscriptions.topics import TOPICS
-from portal.security import address_tag
 
 CONFIRM_SALT = "portal.subscriptions.confirm"
 UNSUBSCRIBE_SALT = "portal.subscriptions.unsubscribe"
@@ -32,7 +32,7 @@ class LinkExpired(Exception):
 @dataclass(frozen=True)
 class Confirmation:
     user_id: int
-    address: str  # portal.security.address_tag of the address the mail was sent to
+    address: str  # portal.crypto.address_tag of the address the mail was sent to
     topics: tuple[str, ...]
 
 

@@ -1,7 +1,7 @@
 """Encryption at rest: drawings and bank account numbers, under per-user data keys (AES-256-GCM).
 
 Each user has a random 256-bit data key. The master key (``PORTAL_MASTER_KEY``) wraps it, and
-the wrapped key lives in the key store (``portal.keystore``), apart from the database and its
+the wrapped key lives in the key store (``portal.crypto.keystore``), apart from the database and its
 backups, so :meth:`DataKeys.erase` makes every copy of the user's encrypted data unreadable.
 
 How an area uses it (``request.app.state.data_keys`` is the app's :class:`DataKeys`)::
@@ -37,7 +37,7 @@ from collections.abc import Iterable, Iterator
 
 from cryptography.exceptions import InvalidTag
 
-from portal.keystore import (
+from portal.crypto.keystore import (
     KEY_SIZE,
     MASTER_KEY_ID,
     DataKeyMissing,

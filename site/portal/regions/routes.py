@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal.forms import PortalForm
-from portal.region_fields import RegionMixin
+from portal.forms.regions import RegionMixin
 
 
 class _PickerForm(RegionMixin, PortalForm):

@@ -1,4 +1,4 @@
-"""Security middleware: response headers, CSRF protection, and safe redirects.
+"""CSRF protection, and reading a form only once it is proven to come from our own pages.
 
 CSRF uses the signed double-submit pattern: a random value in an HttpOnly cookie, and in every
 form (``csrf_token``) or htmx request (``X-CSRF-Token``) an HMAC of that value under the secret
@@ -39,63 +39,9 @@ ONE_CLICK_MAX_BYTES = 16 * 1024
 #: ``scope[ONE_CLICK_SCOPE_KEY]`` is true for a request let through as a one-click unsubscribe.
 ONE_CLICK_SCOPE_KEY = "one_click_unsubscribe"
 
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
-
-SECURITY_HEADERS = (
-    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"strict-origin-when-cross-origin"),
-    (b"x-frame-options", b"DENY"),
-    (b"permissions-policy", b"camera=(), microphone=(), geolocation=(), payment=()"),
-    (b"cross-origin-opener-policy", b"same-origin"),
-)
-
-
-HSTS = (b"strict-transport-security", b"max-age=31536000")
-
-
-def security_headers(*, hsts: bool) -> list[tuple[bytes, bytes]]:
-    """The headers every response carries (HSTS only where the site is served over HTTPS)."""
-    return [*SECURITY_HEADERS, HSTS] if hsts else list(SECURITY_HEADERS)
-
 
 class CSRFError(Exception):
     """The request did not prove that it came from one of our own pages."""
-
-
-class SecurityHeadersMiddleware:
-    """Adds the security headers to every response that does not set its own."""
-
-    def __init__(self, app: ASGIApp, *, hsts: bool = False) -> None:
-        self.app = app
-        self.headers = security_headers(hsts=hsts)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in self.headers if n not in present]
-                message["headers"] = list(message.get("headers", [])) + extra
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def csrf_token_for(secret_key: str, cookie_value: str) -> str:
@@ -297,27 +243,3 @@ async def read_form(request: Request, *, files: bool = False, **limits: int) -> 
             raise CSRFError
         request.scope["csrf_verified"] = True
     return form
-
-
-def address_tag(secret_key: str, address: str) -> str:
-    """A keyed digest of a mail address, for signed links that must name it without showing it.
-
-    Links travel in query strings, which proxies and access logs record: a signed token (which
-    itsdangerous encodes, not encrypts) holds this tag rather than the address. Case-blind.
-    """
-    digest = hmac.new(
-        secret_key.encode(), b"portal.address:" + address.lower().encode(), hashlib.sha256
-    )
-    return digest.hexdigest()[:32]
-
-
-def safe_next(value: object, default: str = "/") -> str:
-    """Return ``value`` if it is a path on this site, else ``default`` (no open redirects)."""
-    if not isinstance(value, str) or not value.startswith("/") or value.startswith("//"):
-        return default
-    if any(ch in value for ch in "\\\r\n\t") or any(ord(ch) < 32 for ch in value):
-        return default
-    parts = urlsplit(value)
-    if parts.scheme or parts.netloc:
-        return default
-    return value

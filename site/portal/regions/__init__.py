@@ -27,7 +27,7 @@ from pathlib import Path
 
 from portal import i18n
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "regions.json"
+DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "regions.json"
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ that province's cities ("Choose a city of the province you chose."). While the p
 wrong the city gets no message of its own: the province's says what to do first.
 
 Choosing a province fills the city list. With htmx the province ``<select>`` fetches
-``GET /regions/cities?province=<code>`` (:mod:`portal.regions_routes`) and swaps the city field.
+``GET /regions/cities?province=<code>`` (:mod:`portal.regions.routes`) and swaps the city field.
 Without JavaScript the picker has a "Show cities" button (``name="refresh_regions"``) that
 submits the owning form; its POST handler must then re-render the form, saving nothing::
 
