@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import smtplib
 from email.message import EmailMessage
+from pathlib import Path
 
 import httpx2
 from sqlalchemy import text
@@ -52,3 +54,38 @@ async def test_database_url_is_migrated_and_private_to_the_test(db_session, data
     assert {"users", "alembic_version"} <= names
     count = (await db_session.execute(text("SELECT count(*) FROM users"))).scalar_one()
     assert count == 0
+
+
+def imports_of_other_tests(path: Path, tests_dir: Path) -> list[str]:
+    """The modules of ``tests/`` outside ``tests/support`` that the file at ``path`` imports."""
+    package = path.relative_to(tests_dir.parent).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: resolved against the file's own package
+                parent = package[: len(package) - node.level + 1]
+                base = ".".join([*parent, base] if base else parent)
+            names = [base] if node.module else [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        found += [
+            name
+            for name in names
+            if name.split(".")[0] == "tests" and name.split(".")[:2] != ["tests", "support"]
+        ]
+    return found
+
+
+def test_no_test_module_imports_from_another_test_module() -> None:
+    """Shared helpers live in tests/support, so a test file can move or go without breaking
+    others (and pytest never collects a test twice through an import)."""
+    tests_dir = Path(__file__).parent
+    offenders = {
+        path.relative_to(tests_dir).as_posix(): found
+        for path in sorted(tests_dir.rglob("*.py"))
+        if (found := imports_of_other_tests(path, tests_dir))
+    }
+    assert offenders == {}, "move what they import to tests/support/"

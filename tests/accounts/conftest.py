@@ -2,11 +2,4 @@
 
 from __future__ import annotations
 
-import pytest
-
-
-@pytest.fixture
-def settings(request, tmp_path, built_policy, database_url):
-    from tests.support.site import make_settings
-
-    return make_settings(tmp_path, public_dir=built_policy, database_url=database_url)
+from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (the fixture)

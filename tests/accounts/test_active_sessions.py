@@ -6,10 +6,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from portal.accounts.models import LoginSession, User
-from tests.accounts.test_registration import GOOD, register, rows
-from tests.accounts.test_throttling import log_in
+from tests.support.accounts import GOOD, log_in, register
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
+from tests.support.records import rows
 
 CHROME_ON_WINDOWS = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/120.0 Safari/537.36"
 

@@ -13,10 +13,10 @@ from portal.accounts.models import LoginSession, PasswordResetToken
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import utcnow
 from portal.mail.models import OutboxMessage
-from tests.accounts.test_registration import GOOD, register, rows
-from tests.accounts.test_throttling import log_in
+from tests.support.accounts import GOOD, log_in, register
 from tests.support.forms import post_form
 from tests.support.html import parse
+from tests.support.records import rows
 
 NEW_PASSWORD = "lathe-and-anvil-77"
 

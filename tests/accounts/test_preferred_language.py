@@ -7,9 +7,10 @@ from starlette.testclient import TestClient
 
 from portal.accounts.models import User
 from portal.mail.models import OutboxMessage
-from tests.accounts.test_registration import GOOD, register, rows
+from tests.support.accounts import GOOD, register
 from tests.support.forms import post_form
 from tests.support.html import parse
+from tests.support.records import rows
 
 
 def switch(client, language: str, next: str = "/account"):

@@ -13,8 +13,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 from starlette.testclient import TestClient
@@ -23,8 +22,9 @@ from portal.accounts.models import LoginSession, PasswordResetToken, Throttle, U
 from portal.accounts.password_reset import _digest
 from portal.accounts.sessions import SESSION_COOKIE, start_session
 from portal.db import create_engine, session_factory, utcnow
-from tests.accounts.test_registration import GOOD
+from tests.support.accounts import GOOD
 from tests.support.forms import csrf_token, post_form
+from tests.support.random_input import examples, file_fields, form_data, post_random, values
 
 LIVE_TOKEN = "\x00live-reset-token\x00"  # replaced by a real, unused reset token
 OWN_SESSION = -1  # in a path: replaced by the id of the signed-in session
@@ -40,34 +40,19 @@ FORMS = {
     "/account/sessions/end-others": [],
 }
 
-VALUES = st.one_of(
-    st.text(max_size=40),
-    st.text(min_size=300, max_size=3000),
-    st.sampled_from(
-        [
-            GOOD["email"],
-            "LI.WEI@example.cn",
-            GOOD["password"],
-            "another-good-password-7",
-            GOOD["phone"],
-            "+852 6123 4567",
-            "business",
-            "y",
-            "",
-            " ",
-            "\x00",
-            "\ud7ff\ufffd",
-            "名" * 129,
-            "x" * 200_000,
-            LIVE_TOKEN,
-        ]
-    ),
+VALUES = values(
+    GOOD["email"],
+    "LI.WEI@example.cn",
+    GOOD["password"],
+    "another-good-password-7",
+    GOOD["phone"],
+    "+852 6123 4567",
+    "business",
+    "y",
+    "名" * 129,
+    "x" * 200_000,
+    LIVE_TOKEN,
 )
-
-
-def form_data(fields: list[str]) -> st.SearchStrategy[dict]:
-    keys = st.one_of(st.sampled_from([*fields, "csrf_token", "next"]), st.text(max_size=20))
-    return st.dictionaries(keys, st.one_of(VALUES, st.lists(VALUES, max_size=3)), max_size=8)
 
 
 class Site:
@@ -128,23 +113,16 @@ def site(app, settings) -> Iterator[Site]:
 
 @pytest.mark.parametrize("path", list(FORMS))
 def test_random_forms_never_cause_a_server_error(site: Site, path: str) -> None:
-    @hypothesis_settings(
-        max_examples=40,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @examples(40)
     @given(
-        data=form_data(FORMS[path]),
+        data=form_data(FORMS[path], VALUES, max_size=8),
         with_token=st.booleans(),
         signed_in=st.booleans(),
         htmx=st.booleans(),
         session_id=st.one_of(st.just(OWN_SESSION), st.integers(min_value=0, max_value=2**70)),
-        # A multipart body with file parts where text fields belong (no form here takes a file).
-        file_fields=st.lists(
-            st.sampled_from([*FORMS[path], "csrf_token"]), max_size=3, unique=True
-        ),
+        files=file_fields(FORMS[path]),
     )
-    def check(data, with_token, signed_in, htmx, session_id, file_fields):
+    def check(data, with_token, signed_in, htmx, session_id, files):
         cookie, own_id, reset_token = site.prepare()
         site.client.cookies.delete(SESSION_COOKIE)
         if signed_in:
@@ -158,11 +136,7 @@ def test_random_forms_never_cause_a_server_error(site: Site, path: str) -> None:
         if with_token:
             payload["csrf_token"] = site.token
         url = path.replace("{id}", str(own_id if session_id == OWN_SESSION else session_id))
-        headers = {"HX-Request": "true"} if htmx else {}
-        files = {name: (f"{name}.txt", b"\x00\xff not text") for name in file_fields}
-        response = site.client.post(
-            url, data=payload, files=files or None, headers=headers, follow_redirects=False
-        )
+        response = post_random(site.client, url, payload, htmx=htmx, files=files)
         assert response.status_code < 500, (url, payload, files, response.text[:500])
         # Nothing changes without the token. A multipart body's token is checked when the route
         # reads the form (security.read_form); a route that answers without reading it (a
@@ -193,7 +167,8 @@ def test_an_overlong_value_is_explained_beside_its_field(client, path, field, da
 
 def test_a_nul_character_never_reaches_the_database(client, settings):
     """PostgreSQL's text cannot hold NUL; the forms drop it (a 500 on /login before)."""
-    from tests.accounts.test_registration import register, rows
+    from tests.support.accounts import register
+    from tests.support.records import rows
 
     response = post_form(client, "/login", {"email": "\x00", "password": "0"}, page="/login")
     assert response.status_code == 400

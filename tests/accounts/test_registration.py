@@ -14,34 +14,9 @@ from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import create_engine, session_factory
 from portal.mail.models import OutboxMessage
 from portal.privacy.models import ConsentRecord
+from tests.support.accounts import GOOD, register
 from tests.support.forms import post_form
-
-GOOD = {
-    "name": "李伟",
-    "email": "Li.Wei@Example.cn",
-    "phone": "138 1234 5678",
-    "customer_type": "business",
-    "password": "milling-spindle-42",
-    "policy_consent": "y",
-}
-
-
-def rows(settings, model):
-    async def fetch():
-        engine = create_engine(settings.database_url)
-        async with session_factory(engine)() as session:
-            result = list((await session.execute(select(model))).scalars())
-        await engine.dispose()
-        return result
-
-    return asyncio.run(fetch())
-
-
-def register(client, **changes):
-    data = {**GOOD, **changes}
-    return post_form(
-        client, "/register", {k: v for k, v in data.items() if v is not None}, page="/register"
-    )
+from tests.support.records import rows, run
 
 
 def test_registration_creates_the_account_signs_in_and_records_consent(client, settings):
@@ -172,17 +147,8 @@ def test_until_the_address_is_confirmed_every_page_says_so(client, settings):
         user.email_verified_at = user.created_at
         await session.commit()
 
-    asyncio.run(_in_session(settings, confirm))
+    run(settings, confirm)
     assert "Until then you cannot request quotes." not in client.get("/").text
-
-
-async def _in_session(settings, work):
-    engine = create_engine(settings.database_url)
-    try:
-        async with session_factory(engine)() as session:
-            await work(session)
-    finally:
-        await engine.dispose()
 
 
 def test_a_tampered_verification_link_does_not_work(client, settings):

@@ -12,27 +12,14 @@ from portal.accounts import throttling
 from portal.accounts.models import Throttle
 from portal.db import create_engine, session_factory, utcnow
 from portal.mail.models import OutboxMessage
-from tests.accounts.test_registration import GOOD, register, rows
+from tests.support.accounts import GOOD, log_in, register
 from tests.support.forms import post_form
+from tests.support.records import rows, run
 from tests.support.site import TEST_SECRET_KEY
 
 KEY = TEST_SECRET_KEY
 MINUTE = timedelta(minutes=1)
 ACCOUNT = throttling.LOGIN_ACCOUNT
-
-
-def run(settings, action):
-    """Run ``action(session)`` on the test's database (from a sync test)."""
-
-    async def go():
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await action(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 class Clock:
@@ -195,10 +182,6 @@ async def test_parallel_logins_from_one_address_check_no_more_passwords_than_its
 
 
 # -- logging in ------------------------------------------------------------------------------
-
-
-def log_in(client, email, password):
-    return post_form(client, "/login", {"email": email, "password": password}, page="/login")
 
 
 @pytest.mark.parametrize("email", [GOOD["email"], "nobody@example.cn"], ids=["account", "unknown"])

@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.accounts.test_registration import GOOD
+from tests.support.accounts import GOOD
 from tests.support.browser import (
     assert_no_console_errors,
 )

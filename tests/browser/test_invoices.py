@@ -11,8 +11,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.profile.test_invoices_tax_numbers import CODE, RIC
 from tests.support.browser import assert_no_console_errors, screenshot
+from tests.support.invoices import CODE, RIC
 from tests.support.journeys import arrive, check, sign_up
 from tests.support.servers import LiveServer
 

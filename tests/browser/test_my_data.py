@@ -8,9 +8,9 @@ from playwright.sync_api import Page, expect
 
 from tests.support.browser import assert_no_console_errors, screenshot
 from tests.support.databases import in_thread
+from tests.support.inventory import BANK_ACCOUNT, FULL, URL, fill_everything, user_by_email
 from tests.support.journeys import arrive, check, sign_up
 from tests.support.servers import LiveServer
-from tests.test_inventory_complete import BANK_ACCOUNT, FULL, URL, fill_everything, user_by_email
 
 pytestmark = pytest.mark.browser
 

@@ -18,20 +18,14 @@ from sqlalchemy import select
 
 from portal.app import create_app
 from portal.privacy.models import ConsentRecord
-from tests.privacy.conftest import (
-    PASSWORD,
-    PolicySite,
-    create_user,
-    days,
-    make_policy,
-    run,
-)
 from tests.support.browser import (
     assert_no_console_errors,
     screenshot,
 )
 from tests.support.databases import copy_sqlite, in_thread
 from tests.support.journeys import arrive, check
+from tests.support.policy_updates import PASSWORD, PolicySite, create_user, days, make_policy
+from tests.support.records import run
 from tests.support.servers import LiveServer, serve
 from tests.support.site import make_settings
 

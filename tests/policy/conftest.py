@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -25,72 +23,7 @@ from portal.policy.generator import BuildReport
 from portal.policy.generator import build as run_build
 from portal.settings import ROOT, Settings
 from portal.templating import create_environment
-
-LOCALES = ("en", "zh_Hans")
-
-
-def files_under(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
-
-
-CONTENT = ROOT / "content"
-# Published versions never change, so tests may rely on their words; newer versions are added
-# over time, so tests derive what they expect of the whole policy from the versions present.
-
-
-def versions_in(content_dir: Path) -> list[str]:
-    """The version folders of ``content_dir``, oldest first (their dates follow their numbers)."""
-    folders = [p.name for p in (content_dir / "policy").iterdir() if p.is_dir()]
-    return sorted(folders, key=lambda name: tuple(int(part) for part in name.split(".")))
-
-
-PUBLISHED = tuple(versions_in(CONTENT))
-
-
-def expected_files(versions: list[str]) -> set[str]:
-    """What a build of ``versions`` writes into ``policy/``."""
-    files = {"changes.en.html", "changes.zh_Hans.html", "manifest.json"}
-    for index, version in enumerate(versions):
-        files |= {f"{version}/en.html", f"{version}/zh_Hans.html"}
-        if index:  # the first version has nothing to compare with
-            files |= {f"{version}/changes.en.html", f"{version}/changes.zh_Hans.html"}
-    return files
-
-
-@dataclass
-class ContentCopy:
-    """A copy of ``content/`` that a test may break, one file at a time."""
-
-    root: Path
-
-    def path(self, relative: str) -> Path:
-        return self.root / relative
-
-    def read(self, relative: str) -> str:
-        return self.path(relative).read_text(encoding="utf-8")
-
-    def write(self, relative: str, text: str) -> None:
-        self.path(relative).write_text(text, encoding="utf-8")
-
-    def replace(self, relative: str, old: str, new: str, count: int = 1) -> None:
-        """Replace ``old`` (which must be there, ``count`` times) by ``new``."""
-        text = self.read(relative)
-        assert text.count(old) == count, f"{old!r} is {text.count(old)} times in {relative}"
-        self.write(relative, text.replace(old, new))
-
-    def line_of(self, relative: str, needle: str, occurrence: int = 1) -> int:
-        """The number of the line holding ``needle`` (its ``occurrence``-th appearance)."""
-        found = [
-            number
-            for number, line in enumerate(self.read(relative).splitlines(), 1)
-            if needle in line
-        ]
-        assert len(found) >= occurrence, f"{needle!r} is not in {relative} {occurrence} time(s)"
-        return found[occurrence - 1]
+from tests.support.policy_build import CONTENT, Build, Built, ContentCopy, Problems
 
 
 @pytest.fixture
@@ -130,9 +63,6 @@ def cache_salt_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pat
     return root / "templates", root / "locales"
 
 
-Build = Callable[..., BuildReport]
-
-
 @pytest.fixture
 def build(
     tmp_path: Path,
@@ -159,15 +89,6 @@ def build(
     return run
 
 
-@dataclass(frozen=True)
-class Built:
-    public: Path  # the ``policy`` folder
-    report: BuildReport
-
-    def read(self, relative: str) -> str:
-        return (self.public / relative).read_text(encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
 def built(
     tmp_path_factory: pytest.TempPathFactory,
@@ -186,9 +107,6 @@ def built(
         cache_path=None,
     )
     return Built(public / "policy", report)
-
-
-Problems = Callable[[Path], list[tuple[str, int, str]]]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from bench import Figure, write_json
 from bench.policy import generate_content
 from portal.policy.check import check_content
 from portal.policy.diff import blocks, diff_blocks
-from tests.policy.conftest import CONTENT
+from tests.support.policy_build import CONTENT
 
 # DESIGN.md, "Benchmark output".
 LINE = re.compile(r"^bench: (\S+) (\S+) (\S+) target (\S+) (\S+) (PASS|FAIL|INFO)$")

@@ -12,7 +12,8 @@ import pytest
 from portal.policy.check import check_content
 from portal.policy.content import load_inventory
 from portal.policy.model import Policy
-from tests.policy.conftest import (
+from tests.support.fragments import Element, parse
+from tests.support.policy_build import (
     CONTENT,
     LOCALES,
     PUBLISHED,
@@ -23,7 +24,6 @@ from tests.policy.conftest import (
     files_under,
     versions_in,
 )
-from tests.policy.html import Element, parse
 
 
 @pytest.fixture(scope="module")

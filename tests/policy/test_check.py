@@ -17,7 +17,7 @@ import pytest
 
 from portal.policy.content import HEADER_FIELDS
 from portal.settings import ROOT
-from tests.policy.conftest import CONTENT, ContentCopy, Problems, versions_in
+from tests.support.policy_build import CONTENT, ContentCopy, Problems, versions_in
 
 # The mistakes are made in a published version, whose words never change.
 EN = "policy/1.1/en.md"

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from portal.policy.diff import blocks, diff_blocks, word_diff
 from portal.policy.model import Inventory, PolicyDocument, PolicyVersion
 from portal.policy.render import Renderer
-from tests.policy.conftest import Built
-from tests.policy.html import parse
+from tests.support.fragments import parse
+from tests.support.policy_build import Built
 
 
 def marked(parts: list[tuple[str, str]], op: str) -> list[str]:

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from portal.policy import library as library_module
 from portal.policy.library import PolicyLibrary
-from tests.policy.conftest import Built
+from tests.support.policy_build import Built
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from portal.policy.model import ContentError
 from portal.policy.render import Renderer
 from portal.policy.writer import DuplicatePathError, Writer
 from portal.settings import ROOT
-from tests.policy.conftest import (
+from tests.support.policy_build import (
     LOCALES,
     Build,
     ContentCopy,

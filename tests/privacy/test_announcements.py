@@ -15,7 +15,8 @@ from portal.mail.models import OutboxMessage
 from portal.privacy import services
 from portal.privacy.announcements import announce_upcoming
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
-from tests.privacy.conftest import create_user, run
+from tests.support.policy_updates import create_user
+from tests.support.records import run
 from tests.support.site import TEST_SECRET_KEY
 
 BASE = "https://www.xometry.asia"

@@ -12,9 +12,9 @@ from portal.accounts.sessions import REMEMBER_LIFETIME
 from portal.app import create_app
 from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
 from portal.privacy.cookies import site_cookies
-from tests.privacy.conftest import PASSWORD, create_user
 from tests.support.forms import post_form
 from tests.support.html import parse
+from tests.support.policy_updates import PASSWORD, create_user
 from tests.support.site import make_settings
 
 ZH = "zh-CN,zh;q=0.9"

@@ -14,10 +14,10 @@ from sqlalchemy.exc import DBAPIError
 from portal.accounts.models import User
 from portal.privacy import services
 from portal.privacy.models import ConsentRecord
-from tests.privacy.conftest import run, signed_in
-from tests.privacy.test_policy_updates import acknowledge
 from tests.support.databases import database_backends
 from tests.support.html import parse
+from tests.support.policy_updates import acknowledge, signed_in
+from tests.support.records import run
 
 
 def test_the_personal_center_links_to_the_ledger(open_site, minor_update):

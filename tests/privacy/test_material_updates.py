@@ -11,10 +11,10 @@ from portal.db import utcnow
 from portal.mail.models import OutboxMessage
 from portal.privacy.gate import is_open
 from portal.profile.models import EmailSubscription
-from tests.privacy.conftest import run, signed_in
-from tests.privacy.test_policy_updates import acknowledge, ledger, standing
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
+from tests.support.policy_updates import acknowledge, ledger, signed_in, standing
+from tests.support.records import run
 
 CONSENT = "/policy/1.2/consent"
 

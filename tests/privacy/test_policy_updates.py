@@ -3,36 +3,18 @@ plain form), the combined diff for a reader who skipped versions, and announced 
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from portal.policy.library import PolicyLibrary
 from portal.privacy.models import ConsentRecord
-from tests.privacy.conftest import log_in, run, signed_in
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
+from tests.support.policy_updates import acknowledge, ledger, log_in, signed_in, standing
+from tests.support.records import run
 
 HTMX = {"HX-Request": "true"}
 
 
-def ledger(site) -> list[ConsentRecord]:
-    async def work(session):
-        return list(await session.scalars(select(ConsentRecord).order_by(ConsentRecord.id)))
-
-    return run(site.settings, work)
-
-
-def standing(response):
-    return response.context["policy_standing"]
-
-
 def banner_forms(response) -> list:
     return [f for f in parse(response.text).forms if f.action.endswith("/acknowledge")]
-
-
-def acknowledge(client, version: str, *, next: str = "/account", **kwargs):
-    return post_form(
-        client, f"/policy/{version}/acknowledge", {"next": next}, page="/account", **kwargs
-    )
 
 
 def htmx_acknowledge(client, version: str):

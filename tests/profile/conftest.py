@@ -1,6 +1,6 @@
 """Personal Center tests run against a migrated database (SQLite, and PostgreSQL when configured).
 
-signed_in   the ``client``, registered as ``tests.accounts.test_registration.GOOD`` and
+signed_in   the ``client``, registered as ``tests.support.accounts.GOOD`` and
             signed in (returns the same client)
 """
 
@@ -9,14 +9,8 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from tests.accounts.test_registration import register
-
-
-@pytest.fixture
-def settings(request, tmp_path, built_policy, database_url):
-    from tests.support.site import make_settings
-
-    return make_settings(tmp_path, public_dir=built_policy, database_url=database_url)
+from tests.support.accounts import register
+from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (the fixture)
 
 
 @pytest.fixture

@@ -17,9 +17,10 @@ from portal.db import create_engine, session_factory
 from portal.mail.models import OutboxMessage
 from portal.profile.account.services import update_account_information
 from portal.profile.models import AuditEntry
-from tests.accounts.test_registration import GOOD, register, rows
+from tests.support.accounts import GOOD, register
 from tests.support.forms import post_form
 from tests.support.html import parse
+from tests.support.records import rows
 
 URL = "/account/information"
 HTMX = {"HX-Request": "true"}

@@ -14,21 +14,12 @@ from starlette.testclient import TestClient
 from portal.db import create_engine
 from portal.profile.addresses.services import MAX_ADDRESSES
 from portal.profile.models import AuditEntry, ShippingAddress
-from tests.accounts.test_registration import register, rows
-from tests.support.forms import csrf_token, post_form
+from tests.support.accounts import register
+from tests.support.addresses import ADDRESS, LIST, NEW, add, addresses, audit
+from tests.support.forms import csrf_token, post
 from tests.support.html import parse
+from tests.support.records import rows
 
-LIST = "/account/addresses"
-NEW = "/account/addresses/new"
-ADDRESS = {
-    "recipient_name": "王芳",
-    "phone": "139 1234 5678",
-    "organization_name": "上海精密机械有限公司",
-    "province": "310000",
-    "city": "310100",
-    "shipping_address": "浦东新区张江路 88 号 3 号楼 501 室",
-    "postal_code": "201203",
-}
 SHENZHEN = {
     **ADDRESS,
     "recipient_name": "陈刚",
@@ -39,22 +30,6 @@ SHENZHEN = {
     "shipping_address": "南山区科技园南区 12 栋",
     "postal_code": "518057",
 }
-
-
-def post(client: TestClient, url: str, data: dict | None = None, **kwargs):
-    return post_form(client, url, data or {}, token=csrf_token(client.get("/account")), **kwargs)
-
-
-def add(client: TestClient, **changes):
-    return post(client, NEW, {**ADDRESS, **changes})
-
-
-def addresses(settings) -> list[ShippingAddress]:
-    return sorted(rows(settings, ShippingAddress), key=lambda a: a.id)
-
-
-def audit(settings) -> list[tuple[str, str, str]]:
-    return [(e.record, e.field, e.action) for e in rows(settings, AuditEntry)]
 
 
 def card_ids(page) -> list[int]:

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from tests.profile.test_addresses import ADDRESS, LIST, NEW, add, addresses, audit, post
-from tests.support.forms import csrf_token
+from tests.support.addresses import ADDRESS, LIST, NEW, add, addresses, audit
+from tests.support.forms import csrf_token, post
 
 # -- each field's checks ---------------------------------------------------------------------
 

@@ -15,9 +15,10 @@ from portal.privacy.models import ConsentRecord
 from portal.profile.invoices import bank
 from portal.profile.invoices.services import MAX_INVOICES
 from portal.profile.models import AuditEntry, CorporateInvoice, PersonalInvoice
-from tests.accounts.test_registration import register, rows
-from tests.profile.test_invoices_tax_numbers import CODE, RIC, resident_id, wrong_last
-from tests.support.forms import csrf_token, post_form
+from tests.support.accounts import register
+from tests.support.forms import csrf_token, post
+from tests.support.invoices import CODE, CORPORATE, PERSONAL, RIC, resident_id, wrong_last
+from tests.support.records import rows
 
 LIST = "/account/invoices"
 CORPORATE_NEW = f"{LIST}/corporate/new"
@@ -25,30 +26,6 @@ PERSONAL_NEW = f"{LIST}/personal/new"
 WITHDRAW = f"{LIST}/bank-account/withdraw"
 ACCOUNT = "6222 0202 0011 2233 445"
 DIGITS = "6222020200112233445"
-CORPORATE = {
-    "company_name": "上海精密机械有限公司",
-    "tax_number": f"{CODE[:6]} {CODE[6:]}".lower(),
-    "province": "310000",
-    "city": "310100",
-    "invoicing_address": "浦东新区张江路 88 号 3 号楼 501 室",
-    "postal_code": "201203",
-    "bank_name": "中国工商银行上海张江支行",
-    "bank_account": "",
-    "invoice_email": "Finance@Example.cn",
-}
-PERSONAL = {
-    "name": "王芳",
-    "tax_number": RIC[:6] + " " + RIC[6:],
-    "province": "110000",
-    "city": "110100",
-    "invoicing_address": "东城区东长安街 1 号",
-    "postal_code": "100010",
-    "invoice_email": "wang.fang@example.cn",
-}
-
-
-def post(client: TestClient, url: str, data: dict | None = None, **kwargs):
-    return post_form(client, url, data or {}, token=csrf_token(client.get("/account")), **kwargs)
 
 
 def add_corporate(client: TestClient, **changes):

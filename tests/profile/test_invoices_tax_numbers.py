@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric
 
 from portal.profile.invoices import bank
 from portal.profile.invoices.tax_numbers import (
@@ -17,24 +17,7 @@ from portal.profile.invoices.tax_numbers import (
     check_resident_id,
     mask_resident_id,
 )
-
-
-def credit_code(first17: str = "91310000MA1FL4XQ2") -> str:
-    """A unified social credit code with its correct check character."""
-    return first17 + uscc.calc_check_digit(first17)
-
-
-def resident_id(first17: str = "11010119900307123") -> str:
-    """A resident ID number with its correct check character (stdnum wants a placeholder last)."""
-    return first17 + ric.calc_check_digit(first17 + "0")
-
-
-def wrong_last(number: str, alphabet: str) -> str:
-    return number[:-1] + next(ch for ch in alphabet if ch != number[-1])
-
-
-CODE = credit_code()
-RIC = resident_id()
+from tests.support.invoices import CODE, RIC, resident_id, wrong_last
 
 
 def test_valid_numbers_are_stored_compact_and_upper_case() -> None:

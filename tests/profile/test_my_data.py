@@ -13,10 +13,10 @@ from portal.crypto.keystore import SQLiteKeyStore
 from portal.db import create_engine, session_factory
 from portal.profile.audit import audit_record
 from portal.profile.my_data.records import NEWEST
-from tests.accounts.test_registration import GOOD, register
+from tests.support.accounts import GOOD, register
 from tests.support.forms import post_form
 from tests.support.html import parse
-from tests.test_inventory_complete import (
+from tests.support.inventory import (
     BANK_ACCOUNT,
     FULL,
     RESIDENT_ID,

@@ -15,10 +15,11 @@ from starlette.testclient import TestClient
 
 from portal.profile.models import CorporateInvoice, PersonalInvoice, ShippingAddress
 from portal.profile.routes import routes
-from tests.accounts.test_registration import GOOD, register, rows
-from tests.profile.test_addresses import ADDRESS
-from tests.profile.test_invoices import CORPORATE, PERSONAL
+from tests.support.accounts import GOOD, register
+from tests.support.addresses import ADDRESS
 from tests.support.forms import csrf_token, post_form
+from tests.support.invoices import CORPORATE, PERSONAL
+from tests.support.records import rows
 
 # Which record an id in a path names, by the path's start.
 RECORDS = {

@@ -17,10 +17,10 @@ from portal.db import create_engine, session_factory
 from portal.mail.models import OutboxMessage
 from portal.privacy.models import ConsentRecord
 from portal.profile.models import AuditEntry
-from tests.accounts.test_registration import GOOD, register, rows
-from tests.accounts.test_throttling import log_in
+from tests.support.accounts import GOOD, log_in, register
 from tests.support.forms import post_form
 from tests.support.html import parse
+from tests.support.records import rows
 
 URL = "/account/password"
 NEW = "tapping-and-reaming-9"

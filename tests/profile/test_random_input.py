@@ -12,8 +12,7 @@ import re
 from urllib.parse import quote
 
 import pytest
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import given
 from hypothesis import strategies as st
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -21,10 +20,12 @@ from starlette.testclient import TestClient
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.profile.models import PersonalInvoice, ShippingAddress
 from portal.profile.routes import routes
-from tests.accounts.test_registration import GOOD, register, rows
-from tests.profile.test_addresses import ADDRESS
-from tests.profile.test_invoices import CORPORATE, PERSONAL
+from tests.support.accounts import GOOD, register
+from tests.support.addresses import ADDRESS
 from tests.support.forms import csrf_token, post_form
+from tests.support.invoices import CORPORATE, PERSONAL
+from tests.support.random_input import examples, file_fields, form_data, post_random, values
+from tests.support.records import rows
 
 ADDRESS_FIELDS = list(ADDRESS)
 CORPORATE_FIELDS = [*CORPORATE, "consent_bank_account"]
@@ -65,40 +66,25 @@ FORMS = {
 }
 OWN = -1  # in a path: replaced by the id of the user's own record
 
-VALUES = st.one_of(
-    st.text(max_size=40),
-    st.text(min_size=300, max_size=3000),
-    st.sampled_from(
-        [
-            *ADDRESS.values(),
-            *CORPORATE.values(),
-            *PERSONAL.values(),
-            GOOD["password"],
-            "6222 0202 0011 2233 445",
-            "y",
-            "on",
-            "en",
-            "zh_Hans",
-            "business",
-            "One-Click",
-            "",
-            " ",
-            "\x00",
-            "\ud7ff\ufffd",
-            "１００００１",  # full-width digits
-            "名" * 201,
-            "x" * 100_000,
-            "440000",
-            "440300",
-            "999999",
-        ]
-    ),
+VALUES = values(
+    *ADDRESS.values(),
+    *CORPORATE.values(),
+    *PERSONAL.values(),
+    GOOD["password"],
+    "6222 0202 0011 2233 445",
+    "y",
+    "on",
+    "en",
+    "zh_Hans",
+    "business",
+    "One-Click",
+    "１００００１",  # full-width digits
+    "名" * 201,
+    "x" * 100_000,
+    "440000",
+    "440300",
+    "999999",
 )
-
-
-def form_data(fields: list[str]) -> st.SearchStrategy[dict]:
-    keys = st.one_of(st.sampled_from([*fields, "csrf_token", "next"]), st.text(max_size=20))
-    return st.dictionaries(keys, st.one_of(VALUES, st.lists(VALUES, max_size=3)), max_size=10)
 
 
 def post_routes() -> list[str]:
@@ -135,24 +121,17 @@ def site(app, settings):
 def test_random_forms_never_cause_a_server_error(site, path: str) -> None:
     client, token, ids, cookie = site
 
-    @hypothesis_settings(
-        max_examples=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
+    @examples(25)
     @given(
-        data=form_data(FORMS[path]),
+        data=form_data(FORMS[path], VALUES, max_size=10),
         with_token=st.booleans(),
         signed_in=st.booleans(),
         htmx=st.booleans(),
         record_id=st.one_of(st.just(OWN), st.integers(min_value=-5, max_value=2**70)),
         query=st.one_of(st.just(""), st.text(max_size=30).map(lambda t: f"?token={quote(t)}")),
-        # A multipart body with file parts where text fields belong (no form here takes a file).
-        file_fields=st.lists(
-            st.sampled_from([*FORMS[path], "csrf_token"]), max_size=3, unique=True
-        ),
+        files=file_fields(FORMS[path]),
     )
-    def check(data, with_token, signed_in, htmx, record_id, query, file_fields):
+    def check(data, with_token, signed_in, htmx, record_id, query, files):
         client.cookies.delete(SESSION_COOKIE)
         if signed_in:
             client.cookies.set(SESSION_COOKIE, cookie)
@@ -163,11 +142,7 @@ def test_random_forms_never_cause_a_server_error(site, path: str) -> None:
         for name, own in ids.items():
             value = own if record_id == OWN else record_id
             url = re.sub(r"\{" + name + r"(:int)?\}", str(value), url)
-        headers = {"HX-Request": "true"} if htmx else {}
-        files = {name: (f"{name}.txt", b"\x00\xff not text") for name in file_fields}
-        response = client.post(
-            url + query, data=payload, files=files or None, headers=headers, follow_redirects=False
-        )
+        response = post_random(client, url + query, payload, htmx=htmx, files=files)
         assert response.status_code < 500, (url, payload, response.text[:500])
 
     check()

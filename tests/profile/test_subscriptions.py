@@ -3,7 +3,6 @@ unsubscribe from a mail provider that has no cookies and no CSRF token."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from dataclasses import replace
@@ -29,8 +28,9 @@ from portal.profile.subscriptions.mailing import queue_topic_mail
 from portal.profile.subscriptions.services import RESEND_AFTER
 from portal.profile.subscriptions.tokens import CONFIRM_DAYS, CONFIRM_SALT
 from portal.templating import create_environment
-from tests.accounts.test_registration import GOOD, rows
+from tests.support.accounts import GOOD
 from tests.support.forms import post_form
+from tests.support.records import rows, run
 
 PAGE = "/account/subscriptions"
 NEWS = {
@@ -62,18 +62,6 @@ def link_in(mail: OutboxMessage, path: str) -> str:
     assert found[0] in mail.html_body
     parts = urlsplit(found[0])
     return f"{parts.path}?{parts.query}"
-
-
-def run(settings, work):
-    async def go():
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(go())
 
 
 def subscribe_and_confirm(client, app, settings, *fields: str) -> None:

@@ -48,3 +48,8 @@ def post_form(
     if token:
         payload.setdefault("csrf_token", token)
     return client.post(url, data=payload, follow_redirects=follow_redirects, **kwargs)
+
+
+def post(client: TestClient, url: str, data: Mapping[str, Any] | None = None, **kwargs: Any) -> Any:
+    """POST ``data`` to ``url`` with the token of the signed-in user's /account page."""
+    return post_form(client, url, data or {}, token=csrf_token(client.get("/account")), **kwargs)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
-from tests.accounts.test_registration import GOOD
+from tests.support.accounts import GOOD
 from tests.support.browser import WIDTHS, assert_accessible, screenshot
 from tests.support.servers import LiveServer, SMTPServer
 

@@ -1,0 +1,179 @@
+"""A user who filled in everything: a row in every table, a value in every column."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.accounts.models import LoginSession, PasswordResetToken, User
+from portal.crypto import DataKeys, encrypt_field
+from portal.db import create_engine, session_factory, utcnow
+from portal.mail.models import OutboxMessage
+from portal.privacy.models import ConsentRecord, PolicyAnnouncement
+from portal.profile.audit import audit_changes
+from portal.profile.invoices import bank
+from portal.profile.models import (
+    CorporateInvoice,
+    EmailSubscription,
+    PersonalInvoice,
+    ShippingAddress,
+)
+from tests.support.accounts import GOOD
+
+URL = "/account/privacy/my-data"
+
+#: What a user who filled in everything has, as stored and as the page must show it.
+BANK_ACCOUNT = "6222020200112233445"
+RESIDENT_ID = "11010519491231002X"
+FULL = {
+    "job_title": "采购经理",
+    "invoice_email": "invoices@example.cn",
+    "wechat_openid": "oXyz-openid-0001",
+    "organization_name": "深圳精密制造有限公司",
+    "recipient_name": "王芳",
+    "shipping_address": "南山区科技园南区深南大道10000号",
+    "company_name": "上海零件科技有限公司",
+    "uscc": "91310000MA1FL8L97C",
+    "bank_name": "中国工商银行上海分行",
+    "personal_name": "李伟个人",
+    "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
+    "ip_address": "203.0.113.7",
+}
+
+
+def user_by_email(settings: Any, email: str = GOOD["email"]) -> User:
+    async def find() -> User:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                result = await session.execute(select(User).where(User.email_key == email.lower()))
+                return result.scalar_one()
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(find())
+
+
+def fill_everything(settings: Any, user_id: int) -> None:
+    """Give the user a row in every table and a value in every column (through the models)."""
+    asyncio.run(_fill(settings, user_id))
+
+
+async def _fill(settings: Any, user_id: int) -> None:
+    now = utcnow()
+    data_keys = DataKeys.from_settings(settings)
+    engine = create_engine(settings.database_url)
+    try:
+        async with session_factory(engine)() as session:
+            user = await session.get(User, user_id)
+            assert user is not None
+            before = {"job_title": user.job_title, "invoice_email": user.invoice_email}
+            user.job_title = FULL["job_title"]
+            user.invoice_email = FULL["invoice_email"]
+            user.wechat_openid = FULL["wechat_openid"]
+            user.email_verified_at = now
+            session.add(user)
+            audit_changes(
+                session,
+                user_id=user_id,
+                record="account",
+                before=before,
+                after={"job_title": user.job_title, "invoice_email": user.invoice_email},
+            )
+            common = {"province": "440000", "city": "440300", "postal_code": "518057"}
+            session.add(
+                ShippingAddress(
+                    user_id=user_id,
+                    organization_name=FULL["organization_name"],
+                    recipient_name=FULL["recipient_name"],
+                    shipping_address=FULL["shipping_address"],
+                    phone="+8613912345678",
+                    is_default=True,
+                    **common,
+                )
+            )
+            corporate = CorporateInvoice(
+                user_id=user_id,
+                company_name=FULL["company_name"],
+                tax_number=FULL["uscc"],
+                province="310000",
+                city="310100",
+                invoicing_address="浦东新区世纪大道100号",
+                postal_code="200120",
+                bank_name=FULL["bank_name"],
+                invoice_email="ap@example.cn",
+            )
+            session.add(corporate)
+            await session.flush()
+            key = await data_keys.for_user(user_id)
+            assert corporate.id is not None
+            corporate.bank_account = encrypt_field(
+                key, BANK_ACCOUNT, context=bank.context(user_id, corporate.id)
+            )
+            session.add(
+                PersonalInvoice(
+                    user_id=user_id,
+                    name=FULL["personal_name"],
+                    tax_number=RESIDENT_ID,
+                    invoicing_address="朝阳区建国路1号",
+                    invoice_email="me@example.cn",
+                    **common,
+                )
+            )
+            session.add(
+                EmailSubscription(
+                    user_id=user_id,
+                    topic="products",
+                    email=GOOD["email"],
+                    requested_at=now,
+                    confirmed_at=now,
+                )
+            )
+            session.add(
+                LoginSession(
+                    token_hash="f" * 64,
+                    user_id=user_id,
+                    remember=True,
+                    user_agent=FULL["user_agent"],
+                    ip_address=FULL["ip_address"],
+                    expires_at=now + timedelta(days=30),
+                    revoked_at=now,
+                )
+            )
+            session.add(
+                PasswordResetToken(
+                    token_hash="e" * 64,
+                    user_id=user_id,
+                    expires_at=now + timedelta(hours=1),
+                    used_at=now,
+                )
+            )
+            session.add(
+                ConsentRecord(
+                    user_id=user_id,
+                    kind="consent_granted",
+                    purpose="bank_account",
+                    policy_version="1.2",
+                    language="zh_Hans",
+                    channel="website",
+                )
+            )
+            session.add(PolicyAnnouncement(user_id=user_id, version="1.2"))
+            session.add(
+                OutboxMessage(
+                    user_id=user_id,
+                    recipient=FULL["invoice_email"],
+                    subject="Your invoice",
+                    text_body="text",
+                    html_body="<p>html</p>",
+                    headers='{"X-Test": "1"}',
+                    sent_at=now,
+                    last_error="421 try later",
+                )
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
