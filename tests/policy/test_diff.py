@@ -163,8 +163,8 @@ def test_version_1_1_corrects_the_mail_address(built: Built, locale: str) -> Non
     changes = parse(built.read(f"1.1/changes.{locale}.html"))
     inserted = [ins.text for ins in changes.iter("ins") if not ins.attrs]
     deleted = [d.text for d in changes.iter("del") if not d.attrs]
-    inserted = [text for text in inserted if text not in ("added text", "新增内容")]
-    deleted = [text for text in deleted if text not in ("removed text", "删除内容")]
+    inserted = [text for text in inserted if text not in ("added text", "添加的内容")]
+    deleted = [text for text in deleted if text not in ("removed text", "删除的内容")]
 
     assert "info@xometry.asia" in inserted
     assert "info@xomery.asia" in deleted
