@@ -21,7 +21,7 @@ from portal.accounts.models import User
 from portal.db import request_session
 from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo
-from portal.privacy import services
+from portal.privacy import purposes, services
 from portal.privacy.cookies import site_cookies
 from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
 from portal.web.csrf import read_form
@@ -160,8 +160,9 @@ async def consents(request: Request) -> Response:
         return _login(request.url.path)
     session = request_session(request)
     entries = await services.ledger(session, user_id=user.id)
+    words = {"kinds": purposes.KINDS, "purposes": purposes.PURPOSES, "channels": purposes.CHANNELS}
     return request.app.state.templates.render(
-        request, "privacy/consents.html", {"entries": entries}
+        request, "privacy/consents.html", {"entries": entries, **words}
     )
 
 

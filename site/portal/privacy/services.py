@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
+from portal.privacy import purposes
 from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 
 POLICY_CONSENT = "policy_consent"
@@ -41,7 +42,7 @@ CONTACT_EMAIL = "info@xometry.asia"
 #: The purpose of a ``consent_granted`` / ``consent_withdrawn`` row that subscribes a user to mails
 #: about non-material policy updates (material ones go to every user). The email-subscription
 #: issue adds the page that grants and withdraws it; ``policy notify`` already honours it.
-POLICY_NOTICES = "policy_notices"
+POLICY_NOTICES = purposes.POLICY_NOTICES
 
 
 @dataclass(frozen=True)
@@ -140,12 +141,11 @@ def _append(
     language: str,
     channel: str,
     policy_version: str | None = None,
-    purpose: str | None = None,
 ) -> ConsentRecord:
+    """A policy row (no purpose: purposes go through :func:`record_consent`)."""
     record = ConsentRecord(
         user_id=user.id,
         kind=kind,
-        purpose=purpose,
         policy_version=policy_version,
         language=language,
         channel=channel,
@@ -260,7 +260,13 @@ def record_consent(
     channel: str,
 ) -> ConsentRecord:
     """Append a ``consent_granted`` (or, ``granted=False``, ``consent_withdrawn``) row for
-    ``purpose`` (at most 40 characters); the caller commits, with the change it records."""
+    ``purpose``; the caller commits, with the change it records.
+
+    ``purpose`` must be named in :data:`portal.privacy.purposes.PURPOSES` (else ``ValueError``),
+    so every page that lists the ledger can say it in words.
+    """
+    if not purposes.is_known(purpose):
+        raise ValueError(f"no name for the consent purpose {purpose!r}: add it to PURPOSES")
     record = ConsentRecord(
         user_id=user_id,
         kind=CONSENT_GRANTED if granted else CONSENT_WITHDRAWN,

@@ -26,13 +26,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.accounts.models import User
 from portal.crypto import DataKeys, DecryptionError, decrypt_field, encrypt_field, user_context
 from portal.i18n import lazy_gettext as _l
+from portal.privacy import purposes
 from portal.privacy.models import ConsentRecord
 from portal.privacy.services import CONSENT_GRANTED, CONSENT_WITHDRAWN, record_consent
 from portal.profile.audit import REMOVED, audit_record
 from portal.profile.models import CorporateInvoice
 
 #: The ledger's purpose for this consent (DESIGN.md: its checkbox is ``consent_bank_account``).
-PURPOSE = "bank_account"
+PURPOSE = purposes.BANK_ACCOUNT
 MIN_DIGITS, MAX_DIGITS = 8, 30
 CONSENT_NEEDED = _l(
     "We can save a bank account number only with your separate consent: tick the box to give "

@@ -66,10 +66,10 @@ class CorporateInvoiceForm(_InvoiceForm):
     bank_account = text_field(_l("Bank account number (optional)"))
     consent_bank_account = BooleanField(
         _l(
-            "I consent to Xometry Asia storing this bank account number to issue special VAT "
-            "invoices to my company. It is stored encrypted and shown only as its last four "
-            "digits. I can withdraw this consent at any time on this page, which erases every "
-            "bank account number I saved."
+            "I consent to Xometry (Shanghai) Technology Co., Ltd. storing this bank account "
+            "number to issue special VAT invoices to my company. It is stored encrypted and shown "
+            "only as its last four digits. I can withdraw this consent at any time on the page "
+            "Invoice information, which erases every bank account number I saved."
         )
     )
     remove_bank_account = BooleanField(_l("Remove the saved bank account number"))

@@ -14,6 +14,7 @@ from portal import i18n, regions
 from portal.forms import display_phone
 from portal.i18n import lazy_gettext as _l
 from portal.policy.model import Scenario
+from portal.privacy import purposes as ledger_words
 from portal.profile.my_data.model import Item
 from portal.profile.subscriptions.topics import LABELS as TOPICS
 
@@ -24,24 +25,10 @@ CUSTOMER_TYPES = {
     "individual": _l("Individual"),
     "education": _l("University or research institute"),
 }
-# The ledger's words, as templates/privacy/consents.html says them.
-CONSENT_KINDS = {
-    "policy_consent": _l("Agreed to the Data Protection Policy (registration)"),
-    "policy_acknowledgment": _l("Read an update of the Data Protection Policy"),
-    "policy_material_consent": _l("Agreed to a change of the Data Protection Policy"),
-    "consent_granted": _l("Gave consent"),
-    "consent_withdrawn": _l("Withdrew consent"),
-}
-CONSENT_PURPOSES = {
-    "policy_notices": _l("Mails about updates of the Data Protection Policy"),
-    "email_subscription": _l("Email subscription"),
-    "bank_account": _l("Storing your bank account number"),
-}
-CHANNELS = {
-    "website": _l("Website"),
-    "mini_program": _l("WeChat Mini Program"),
-    "email": _l("Email"),
-}
+# The ledger's words, as /account/consents says them.
+CONSENT_KINDS = ledger_words.KINDS
+CONSENT_PURPOSES = ledger_words.PURPOSES
+CHANNELS = ledger_words.CHANNELS
 AUDIT_ACTIONS = {"added": _l("Added"), "changed": _l("Changed"), "removed": _l("Removed")}
 # The record kinds of the audit trail (profile/audit.py) and their scenarios in the inventory.
 AUDIT_RECORDS = {

@@ -114,8 +114,6 @@ _RESET_LINKS = Table(
 
 
 def _purpose(purpose: str | None) -> str | None:
-    if purpose and purpose.startswith("subscription_"):
-        return fmt.topic_name(purpose.removeprefix("subscription_"))
     return fmt.word(fmt.CONSENT_PURPOSES, purpose)
 
 
