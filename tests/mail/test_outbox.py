@@ -176,3 +176,25 @@ async def test_concurrent_senders_send_each_message_once(sessions, env, smtp_ser
     async with sessions() as session:
         rows = (await session.execute(select(OutboxMessage))).scalars().all()
         assert all(row.sent_at is not None for row in rows)
+
+
+async def test_list_unsubscribe_reaches_the_server_as_literal_ascii(sessions, env, smtp_server):
+    """RFC 2369 and 8058: mail clients offer one-click unsubscribe only for a literal ``<https://…>``;
+    an RFC 2047 encoded word (``=?utf-8?q?=3Chttps…``) is not a URL to them. A long link may sit
+    on a folded line of its own, but is never encoded or broken."""
+    link = "https://www.xometry.asia/subscriptions/unsubscribe?token=" + "Ab1-_x" * 30
+    await queue(
+        sessions,
+        env,
+        locale="zh_Hans",
+        **{"List-Unsubscribe": f"<{link}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+    await send_due(sessions, smtp_config(smtp_server))
+    smtp_server.wait_for(1)
+    raw = smtp_server.received[0].raw
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 998 for line in head.split(b"\r\n"))
+    unfolded = head.replace(b"\r\n ", b" ").replace(b"\r\n\t", b"\t")
+    fields = dict(line.split(b":", 1) for line in unfolded.split(b"\r\n"))
+    assert fields[b"List-Unsubscribe"].strip() == b"<" + link.encode() + b">"
+    assert fields[b"List-Unsubscribe-Post"] == b" List-Unsubscribe=One-Click"

@@ -31,6 +31,39 @@ def test_valid_numbers_are_stored_compact_and_upper_case() -> None:
     assert check_resident_id(f"{RIC[:6]} {RIC[6:14]} {RIC[14:]}".lower()) == RIC
 
 
+# GB 32100-2015 table 1 (with its amendments): the registering authority (first character) and
+# the kinds of organisation it registers (second). Letter-first codes are as valid as the rest.
+@pytest.mark.parametrize(
+    "first17",
+    [
+        "11100000000013127",  # 1 机构编制, 1 机关 (a government office)
+        "12440300455755845",  # 1 机构编制, 2 事业单位 (a public institution)
+        "21110000MA0000001",  # 2 外交, 1 外国常驻新闻机构
+        "31440000MD0000002",  # 3 司法行政, 1 律师执业机构 (a law firm)
+        "35440300MD0000003",  # 3 司法行政, 5 仲裁委员会
+        "41110000MD0000004",  # 4 文化, 1 外国在华文化中心
+        "51440300MJ0000005",  # 5 民政, 1 社会团体
+        "53100000500021676",  # 5 民政, 3 基金会
+        "62110000MC0000006",  # 6 旅游, 2 港澳台地区旅游部门常驻代表机构
+        "71440300MD0000007",  # 7 宗教, 1 宗教活动场所
+        "81440300MC0000008",  # 8 工会, 1 基层工会
+        "92440300MA5F00009",  # 9 工商, 2 个体工商户
+        "93440300MA5F0000A",  # 9 工商, 3 农民专业合作社
+        "A1100000MB0000001",  # A 中央军委改革和编制办公室, 1 军队事业单位
+        "A9440300MB0000002",  # A, 9 其他
+        "N1440300MF0000003",  # N 农业, 1 组级集体经济组织
+        "N2440300MF0000004",  # N 农业, 2 村级集体经济组织 (a village collective)
+        "N3440300MF0000005",  # N 农业, 3 乡镇级集体经济组织
+        "N9440300MF0000006",  # N 农业, 9 其他
+        "Y1440300MG0000007",  # Y 其他, 1
+    ],
+)
+def test_every_authority_and_kind_of_the_standard_is_accepted(first17: str) -> None:
+    code = credit_code(first17)
+    assert check_credit_code(code) == code
+    assert check_credit_code(code.lower()) == code
+
+
 def test_an_id_number_ending_in_x_is_accepted_in_either_case() -> None:
     first17 = next(
         f"110101199003071{n:02d}"
@@ -48,7 +81,11 @@ def test_an_id_number_ending_in_x_is_accepted_in_either_case() -> None:
         (CODE + "1", "A unified social credit code has 18 characters; this one has 19."),
         (CODE[:14] + "I" + CODE[15:], "letter that credit codes never use (I, O, S, V, Z)"),
         (CODE[:-1] + "Z", "letter that credit codes never use (I, O, S, V, Z)"),
-        ("A" + CODE[1:], "The first eight characters of a credit code are digits"),
+        (credit_code("B1310000MA1FL4XQ2"), "The first character of a credit code"),
+        (credit_code("01310000MA1FL4XQ2"), "The first character of a credit code"),
+        (credit_code("94310000MA1FL4XQ2"), "The second character of a credit code"),
+        (credit_code("Y2310000MA1FL4XQ2"), "The second character of a credit code"),
+        (credit_code("9131A000MA1FL4XQ2"), "Characters 3 to 8 of a credit code are digits"),
         (CODE[:12] + "#" + CODE[13:], "only digits and capital letters"),
         (wrong_last(CODE, "0123456789ABC"), "The last character does not match the rest"),
     ],

@@ -261,3 +261,24 @@ def test_hostile_input_never_a_server_error(signed_in, settings, data):
     token = parse(signed_in.get(URL).text).meta["csrf-token"]
     response = signed_in.post(URL, data={"csrf_token": token, **data}, follow_redirects=False)
     assert response.status_code in {303, 400}
+
+
+def test_a_wrong_current_password_and_a_weak_new_one_are_both_reported_at_once(client, settings):
+    """Every field's error in one pass: the customer should not fix the new password only to
+    learn then that the current one was wrong."""
+    register(client)
+    response = change(client, current="not-my-password-1", new="short-1")
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {"current_password", "new_password"}
+    assert "This is not your current password." in response.text
+    assert 'id="new_password-error">Use at least 10 characters.<' in response.text
+    assert verify_password(the_user(settings).password_hash, GOOD["password"])[0]
+    assert not rows(settings, AuditEntry)
+
+
+def test_a_right_current_password_with_a_weak_new_one_reports_only_the_new_one(client, settings):
+    register(client)
+    response = change(client, new="short-1")
+    assert response.status_code == 400
+    assert response.context["form"].errors.keys() == {"new_password"}
+    assert verify_password(the_user(settings).password_hash, GOOD["password"])[0]

@@ -92,6 +92,7 @@ class ReceivedMail:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes  # as it came over the wire, for checks of the exact header bytes
 
 
 class SMTPServer:
@@ -116,7 +117,9 @@ class SMTPServer:
         message = email.message_from_bytes(content, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         with self._arrived:
-            self.received.append(ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message))
+            self.received.append(
+                ReceivedMail(envelope.mail_from, list(envelope.rcpt_tos), message, content)
+            )
             self._arrived.notify_all()
         return "250 Message accepted for delivery"
 

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired
 from portal.accounts.passwords import password_problem
 from portal.forms import PortalForm, strip
 from portal.forms.fields import email_field, mobile_field, name_field, radio_field
+from portal.forms.text import SingleLine
 from portal.i18n import LazyString
 from portal.i18n import lazy_gettext as _l
 
@@ -47,7 +48,12 @@ class _PasswordRules:
 def new_password_field(label: LazyString, *, email: Callable[[Any], str | None]) -> PasswordField:
     """A password being chosen, checked against the rules with the address ``email(form)``."""
     return PasswordField(
-        label, validators=[DataRequired(_l("Choose a password.")), _PasswordRules(email)]
+        label,
+        validators=[
+            DataRequired(_l("Choose a password.")),
+            SingleLine(password=True),  # line breaks only: any printable character is fine
+            _PasswordRules(email),
+        ],
     )
 
 
@@ -72,8 +78,9 @@ class LoginForm(PortalForm):
     email = EmailField(
         _l("Email address"),
         filters=[strip],
-        validators=[DataRequired(_l("Enter your email address."))],
+        validators=[DataRequired(_l("Enter your email address.")), SingleLine()],
     )
+    # No SingleLine: a password is only compared with its hash (portal.forms.text).
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Enter your password."))])
     remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
 

@@ -6,6 +6,10 @@ gives what differs from place to place (the label, the message for a missing val
 (filters, length limits and their messages, format checks) is the same wherever the field stands.
 
 Every message is still a literal ``_l("…")`` here or at the call, so the extraction finds it.
+
+Every text field made here carries :class:`~portal.forms.text.SingleLine` (no line breaks,
+control or invisible characters); a form that declares a text field itself must add it too, and
+``tests/test_single_line_text.py`` fails for any field of any form that lacks it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.forms import Email, Phone, strip
+from portal.forms.text import SingleLine
 from portal.i18n import LazyString
 from portal.i18n import lazy_gettext as _l
 
@@ -54,6 +59,7 @@ def text_field(
         validators.append(Optional())
     if required is not None:
         validators.append(DataRequired(required))
+    validators.append(SingleLine())
     if max_length is not None:
         validators.append(length_limit(max_length))
     return StringField(label, filters=[strip], validators=validators)
@@ -74,7 +80,7 @@ def street_address_field(label: LazyString) -> StringField:
 def email_field(label: LazyString, *, required: LazyString | None = None) -> EmailField:
     """An email address we will write to: checked and stored normalized (``portal.forms.Email``)."""
     validators: list[Any] = [] if required is None else [DataRequired(required)]
-    validators += [length_limit(254), Email()]
+    validators += [SingleLine(), length_limit(254), Email()]
     return EmailField(label, filters=[strip], validators=validators)
 
 
@@ -83,7 +89,7 @@ def mobile_field(label: LazyString, *, required: LazyString) -> TelField:
     return TelField(
         label,
         filters=[strip],
-        validators=[DataRequired(required), length_limit(30), Phone()],
+        validators=[DataRequired(required), SingleLine(), length_limit(30), Phone()],
     )
 
 
@@ -128,7 +134,9 @@ class _PostalCode:
 def postal_code_field() -> StringField:
     """A postal code: six digits in the mainland, full-width digits and spaces accepted."""
     return StringField(
-        _l("Postal code"), filters=[normalize_postal_code], validators=[_PostalCode()]
+        _l("Postal code"),
+        filters=[normalize_postal_code],
+        validators=[SingleLine(), _PostalCode()],
     )
 
 

@@ -43,6 +43,7 @@ class PasswordForm(PortalForm):
     every customer who did not mistype.
     """
 
+    # No SingleLine: a password is only compared with its hash (portal.forms.text).
     current_password = PasswordField(_l("Current password"))
     new_password = new_password_field(_l("New password"), email=lambda form: form.account_email)
 

@@ -172,14 +172,17 @@ async def save_password(request: Request) -> Response:
     form = _password_form(user, data)
     if form is None:
         return _password_page(request, user, None, status_code=400)
-    if form.validate():
+    valid = form.validate()
+    # The current password is checked even when the new one is refused, so that every field's
+    # error shows in one pass; an empty one already has its message.
+    if valid or (form.needs_current and not form.current_password.errors):
         state = request.app.state
         adding = user.password_hash is None
         outcome = await services.change_password(
             session=request_session(request),
             user=user,
             current_password=form.current_password.data,
-            new_password=form.new_password.data,
+            new_password=form.new_password.data if valid else None,
             keep_session_id=request.scope["login_session"].id,
             env=state.templates.env,
             base_url=state.settings.base_url,

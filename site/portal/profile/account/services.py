@@ -94,13 +94,17 @@ async def change_password(
     session: AsyncSession,
     user: User,
     current_password: str | None,
-    new_password: str,
+    new_password: str | None,
     keep_session_id: int | None,
     env: jinja2.Environment,
     base_url: str,
     secret_key: str,
 ) -> PasswordChange:
     """Set a new password; commits. The caller has checked ``new_password`` against the rules.
+
+    ``new_password`` is ``None`` when the form refused it: the current password is then still
+    checked (and counted), so the page reports every field's error at once, and nothing else
+    changes.
 
     An account with a password must give it as ``current_password``; each attempt counts
     against the login throttle of the account (throttling.LOGIN_ACCOUNT) before the check, as a
@@ -125,6 +129,15 @@ async def change_password(
         ok, _ = await verify_password_off_loop(user.password_hash, current_password or "")
         if not ok:
             return PasswordChange(False, wrong_current=True, wait=reserved.wait)
+        if new_password is None:
+            # The right password: the hit is forgiven, as a successful login's would be.
+            await throttling.clear(
+                session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key
+            )
+            await session.commit()
+            return PasswordChange(False)
+    if new_password is None:
+        return PasswordChange(False)
     new_hash = await hash_password_off_loop(new_password)
     await session.execute(
         update(User).where(User.id == user.id).values(password_hash=new_hash)  # type: ignore[arg-type]

@@ -1,7 +1,10 @@
 """Tax numbers of invoices: a company's unified social credit code, a person's resident ID number.
 
-python-stdnum checks both (``stdnum.cn.uscc``, ``stdnum.cn.ric``). Its exceptions say *that* a
-number is wrong; a customer needs to know *which* part to look at, so each failure is mapped to
+python-stdnum checks resident ID numbers (``stdnum.cn.ric``) and computes the check character of
+credit codes (``stdnum.cn.uscc.calc_check_digit``). Credit codes are otherwise checked here:
+stdnum's ``uscc.validate`` demands eight leading digits, which refuses the letter-first codes
+GB 32100-2015 assigns (``A1…`` military institutions, ``N2…`` village collectives, ``Y1…``).
+Its exceptions say *that* a number is wrong; a customer needs to know *which* part to look at, so each failure is mapped to
 a sentence about what the customer can see on their licence or card, and where stdnum's class
 covers several causes (InvalidFormat, InvalidComponent) the number is inspected here.
 
@@ -58,36 +61,72 @@ def _length_error(kind: str, number: str) -> TaxNumberError:
     )
 
 
+# GB 32100-2015 table 1, as amended: each registering authority (the first character) and the
+# kinds of organisation it registers (the second). 1 机构编制, 2 外交, 3 司法行政, 4 文化, 5 民政,
+# 6 旅游, 7 宗教, 8 工会, 9 工商, A 中央军委改革和编制办公室, N 农业, Y 其他 (no kinds: always 1).
+_KINDS_BY_AUTHORITY = {
+    "1": "1239",  # 机关, 事业单位, 中央编办直接管理机构编制的群众团体, 其他
+    "2": "19",  # 外国常驻新闻机构, 其他
+    "3": "123459",  # 律师执业机构, 公证处, 基层法律服务所, 司法鉴定机构, 仲裁委员会, 其他
+    "4": "19",  # 外国在华文化中心, 其他
+    "5": "1239",  # 社会团体, 民办非企业单位, 基金会, 其他
+    "6": "129",  # 外国旅游部门常驻代表机构, 港澳台地区旅游部门常驻内地（大陆）代表机构, 其他
+    "7": "129",  # 宗教活动场所, 宗教院校, 其他
+    "8": "19",  # 基层工会, 其他
+    "9": "123",  # 企业, 个体工商户, 农民专业合作社
+    "A": "19",  # 军队事业单位, 其他
+    "N": "1239",  # 组级, 村级, 乡镇级集体经济组织, 其他
+    "Y": "1",
+}
+# GB 32100-2015 uses the digits and capital letters but I, O, S, V, Z (they look like 1, 0, 5,
+# U, 2); stdnum's check character computation indexes this same alphabet.
+_CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_DIGITS = "0123456789"
+
+
 def check_credit_code(value: str) -> str:
-    """The compact unified social credit code, or :class:`TaxNumberError` saying what is wrong."""
+    """The compact unified social credit code, or :class:`TaxNumberError` saying what is wrong.
+
+    Checked: 18 characters of the code's alphabet; the registering authority and the kind of
+    organisation against the standard's table; the six-digit region code (characters 3-8);
+    the check character (ISO 7064 MOD 31-3, computed by stdnum).
+    """
     number = normalize(value)
-    try:
-        return uscc.validate(number)
-    except InvalidLength:
-        raise _length_error("uscc", number) from None
-    except InvalidFormat:
-        # stdnum says only "format": digits 1-8 must be digits; 9-18 digits or letters other
-        # than I, O, S, V, Z (they look like 1, 0, 5, U, 2).
-        if not number[:8].isascii() or not number[:8].isdigit():
-            raise TaxNumberError(
-                gettext(
-                    "The first eight characters of a credit code are digits "
-                    "(the registering authority, entity type and region)."
-                )
-            ) from None
+    if len(number) != 18:
+        raise _length_error("uscc", number)
+    if any(ch not in _CREDIT_CODE_ALPHABET for ch in number):
         if any(ch in "IOSVZ" for ch in number):
             raise TaxNumberError(
                 gettext("This code contains a letter that credit codes never use (I, O, S, V, Z).")
-            ) from None
+            )
+        raise TaxNumberError(gettext("A credit code has only digits and capital letters."))
+    kinds = _KINDS_BY_AUTHORITY.get(number[0])
+    if kinds is None:
         raise TaxNumberError(
-            gettext("A credit code has only digits and capital letters.")
-        ) from None
-    except InvalidChecksum:
+            gettext(
+                "The first character of a credit code names the registering authority: "
+                "a digit from 1 to 9, or A, N or Y."
+            )
+        )
+    if number[1] not in kinds:
+        raise TaxNumberError(
+            gettext(
+                "The second character of a credit code (the kind of organization) does not go "
+                "with the first: please check both."
+            )
+        )
+    if not all(ch in _DIGITS for ch in number[2:8]):
+        raise TaxNumberError(
+            gettext(
+                "Characters 3 to 8 of a credit code are digits "
+                "(the region where it was registered)."
+            )
+        )
+    if number[-1] != uscc.calc_check_digit(number[:17]):
         raise TaxNumberError(
             gettext("The last character does not match the rest: please check for a typo.")
-        ) from None
-    except ValidationError:  # a future stdnum check we do not know yet
-        raise TaxNumberError(gettext("This is not a valid unified social credit code.")) from None
+        )
+    return number
 
 
 def check_resident_id(value: str, *, today: date | None = None) -> str:
