@@ -152,7 +152,7 @@ def test_an_oversized_form_is_refused(client: TestClient) -> None:
         data={**SWITCH, "csrf_token": token, "padding": "x" * (1024 * 1024 + 1)},
         follow_redirects=False,
     )
-    assert response.status_code == 403
+    assert response.status_code == 413  # the body limit answers before the CSRF check reads it
 
 
 def _sample(convertor: object) -> object:

@@ -13,7 +13,7 @@ from starlette.routing import Mount
 
 from portal import errors, i18n
 from portal.accounts import routes as accounts
-from portal.accounts.sessions import SessionMiddleware
+from portal.accounts.sessions import SESSION_COOKIE, SessionMiddleware
 from portal.crypto import DataKeys
 from portal.db import DatabaseMiddleware, create_engine, session_factory
 from portal.pages import routes as pages
@@ -27,7 +27,10 @@ from portal.settings import Settings
 from portal.templating import Templates, create_environment
 from portal.web.compression import GZipMiddleware
 from portal.web.csrf import CSRFError, CSRFMiddleware
+from portal.web.head import HeadAsGetMiddleware
 from portal.web.headers import SecurityHeadersMiddleware
+from portal.web.limits import BodyLimitMiddleware, upload_paths
+from portal.web.private import PrivateCacheMiddleware
 from portal.web.static import CachedStaticFiles
 from portal.worker import run_worker
 
@@ -53,20 +56,38 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await worker
             await engine.dispose()
 
+    routes = [
+        *pages.routes,
+        *accounts.routes,
+        *policy.routes,
+        *privacy.routes,
+        *regions_routes.routes,
+        *profile.routes,
+        Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
+    ]
     app = Starlette(
         debug=settings.debug,
-        routes=[
-            *pages.routes,
-            *accounts.routes,
-            *policy.routes,
-            *privacy.routes,
-            *regions_routes.routes,
-            *profile.routes,
-            Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
-        ],
+        routes=routes,
+        # Outermost first. The security order, and why:
+        # 1. BodyLimit: before anything reads the body, so an oversized one is refused unread
+        #    (413); routes that take files opt into the larger limit as ``UploadRoute``s.
+        # 2. HeadAsGet: every layer below, the routes included, only ever sees GET for HEAD.
+        # 3. GZip, SecurityHeaders: outside the app's own answers, the 403 of CSRF included.
+        # 4. PrivateCache: outside the session middleware, so it sees the user it finds and
+        #    the session cookie it sets (no-store); static files untouched.
+        # 5. Database, Session (the user), Locale, then CSRF (which needs neither), then the gate.
         middleware=[
+            Middleware(
+                BodyLimitMiddleware,
+                max_body=settings.max_body_bytes,
+                max_upload=settings.max_upload_bytes,
+                upload_paths=upload_paths(routes),
+                on_too_large=errors.too_large,
+            ),
+            Middleware(HeadAsGetMiddleware),
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
+            Middleware(PrivateCacheMiddleware, session_cookie=SESSION_COOKIE),
             Middleware(DatabaseMiddleware, sessions=sessions),
             Middleware(SessionMiddleware, secret_key=settings.secret_key),
             Middleware(i18n.LocaleMiddleware),

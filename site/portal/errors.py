@@ -1,4 +1,4 @@
-"""Error pages: styled, in the visitor's language, for 403, 404, 405 and 500."""
+"""Error pages: styled, in the visitor's language, for 400, 403, 404, 405, 413 and 500."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from starlette.types import Receive, Scope, Send
 
 from portal import i18n
 from portal.web.headers import security_headers
+from portal.web.limits import TOO_LARGE_SCOPE_KEY
 
 logger = logging.getLogger("portal")
 
@@ -28,7 +29,8 @@ def _render(request: Request, status_code: int) -> Response:
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    if exc.status_code in (403, 404, 405):
+    # 400: a form that cannot be read (a file where none is taken, text that is not UTF-8).
+    if exc.status_code in (400, 403, 404, 405, 413):
         response = _render(request, exc.status_code)
         if exc.headers:
             response.headers.update(exc.headers)
@@ -37,6 +39,9 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if request.scope.get(TOO_LARGE_SCOPE_KEY):
+        # The body limit cut the body off; the app saw the client leave. The 413 page replaces this.
+        return HTMLResponse("", status_code=500)
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     try:
         response = _render(request, 500)
@@ -57,4 +62,14 @@ async def csrf_failure(scope: Scope, receive: Receive, send: Send) -> None:
     """The CSRF middleware's answer: a 403 page that tells the user how to recover."""
     request = Request(scope, receive)
     response = _render(request, 403)
+    await response(scope, receive, send)
+
+
+async def too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    """The body limit's answer (outside every other middleware): the 413 page, then hang up."""
+    request = Request(scope, receive)
+    response = _render(request, 413)
+    for name, value in security_headers(hsts=request.app.state.settings.production):
+        response.headers.setdefault(name.decode(), value.decode())
+    response.headers["Connection"] = "close"  # the rest of the body is never read
     await response(scope, receive, send)

@@ -30,6 +30,15 @@ def _bool(value: str, name: str) -> bool:
     raise SettingsError(f"{name}={value!r} is not a boolean (use true or false)")
 
 
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < 1:
+        raise SettingsError(f"{name}={value!r} is not a positive whole number")
+    return int(value)
+
+
 def _development_secret(var_dir: Path) -> str:
     """Generate the development secret key once and keep it under ``var/``.
 
@@ -109,6 +118,9 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_starttls: bool = False
     in_process_worker: bool = False
+    # The largest request body a route takes (portal.web.limits); uploads opt into the larger.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 64 * 1024 * 1024
 
     @property
     def production(self) -> bool:
@@ -218,4 +230,6 @@ class Settings:
                 ),
                 "PORTAL_IN_PROCESS_WORKER",
             ),
+            max_body_bytes=_positive_int(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
+            max_upload_bytes=_positive_int(env, "PORTAL_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
         )

@@ -20,10 +20,14 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
+from contextlib import aclosing
 from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlsplit
 
-from starlette.datastructures import FormData
+from python_multipart.multipart import parse_options_header
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -126,6 +130,8 @@ class CSRFMiddleware:
                     await self.on_failure(scope, receive, send)
                     return
                 receive = _replay(body, receive)
+                # Only the (ASCII) token is read here, so "replace" is harmless; the route's
+                # read_form refuses a body that is not UTF-8 before any field is used.
                 fields = dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
                 supplied = fields.get(CSRF_FIELD)
             if supplied is not None:
@@ -219,27 +225,91 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def read_form(request: Request, *, files: bool = False, **limits: int) -> FormData:
+class _StrictMultiPartParser(MultiPartParser):
+    """Starlette's parser, except that a text field or name that is not valid in the body's
+    charset is refused instead of being read as Latin-1 (mojibake in the database)."""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self._current_part.content_disposition)
+        _strict_decode(options.get(b"name", b""), self._charset)
+        super().on_headers_finished()
+
+    def on_part_end(self) -> None:
+        if self._current_part.file is None:
+            _strict_decode(self._current_part.data, self._charset)
+        super().on_part_end()
+
+
+def _strict_decode(data: bytes | bytearray, charset: str) -> str:
+    try:
+        return bytes(data).decode(charset)
+    except (UnicodeDecodeError, LookupError) as error:
+        raise MultiPartException(f"A field is not valid {charset}.") from error
+
+
+async def _parse_form(
+    request: Request, *, max_files: int, max_fields: int, max_part_size: int
+) -> FormData:
+    content_type, _ = parse_options_header(request.headers.get("content-type"))
+    try:
+        if content_type == b"multipart/form-data":
+            async with aclosing(request.stream()) as stream:
+                parser = _StrictMultiPartParser(
+                    request.headers,
+                    stream,
+                    max_files=max_files,
+                    max_fields=max_fields,
+                    max_part_size=max_part_size,
+                )
+                return await parser.parse()
+        if content_type == b"application/x-www-form-urlencoded":
+            body = await request.body()
+            # Strict, both for raw bytes and for %-escapes: text that is not UTF-8 is refused.
+            pairs: list[tuple[str, str | UploadFile]] = []
+            pairs += parse_qsl(
+                body.decode("utf-8"),
+                keep_blank_values=True,
+                encoding="utf-8",
+                errors="strict",
+                max_num_fields=max_fields,
+            )
+            if any(isinstance(v, str) and len(v) > max_part_size for _, v in pairs):
+                raise MultiPartException("A field is too large.")
+            return FormData(pairs)
+    except (MultiPartException, ValueError) as error:  # UnicodeDecodeError is a ValueError
+        raise HTTPException(status_code=400) from error
+    return FormData()
+
+
+async def read_form(
+    request: Request,
+    *,
+    files: bool = False,
+    max_files: int = 1000,
+    max_fields: int = 1000,
+    max_part_size: int = 1024 * 1024,
+) -> FormData:
     """Read the request's form; for multipart bodies, check the CSRF token the middleware left.
 
     Every route reads its form through here, so no unsafe request reaches a service unchecked.
-    Unless the route takes ``files``, a file part is left out (and its upload closed): a field
-    then reads as missing, never as an ``UploadFile`` that a text validator cannot handle.
+    A form that cannot be read is refused with the 400 page (``HTTPException``) before anything
+    else happens: text fields that are not valid UTF-8, and, unless the route takes ``files``,
+    any file part at all. The parser stops at the file part's headers, so its content is never
+    spooled to disk, and a text validator never meets an ``UploadFile``.
     """
-    form = await request.form(**limits)  # type: ignore[arg-type]
-    if not files and any(not isinstance(value, str) for _, value in form.multi_items()):
-        for _, value in form.multi_items():
-            if not isinstance(value, str):
-                await value.close()
-        form = FormData(
-            [(key, value) for key, value in form.multi_items() if isinstance(value, str)]
-        )
+    form = await _parse_form(
+        request,
+        max_files=max_files if files else 0,
+        max_fields=max_fields,
+        max_part_size=max_part_size,
+    )
     if not request.scope.get("csrf_verified"):
         supplied = form.get(CSRF_FIELD)
         expected = request.scope.get("csrf_token", "")
         if not isinstance(supplied, str) or not hmac.compare_digest(
             supplied.encode(), expected.encode()
         ):
+            await form.close()
             raise CSRFError
         request.scope["csrf_verified"] = True
     return form

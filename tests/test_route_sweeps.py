@@ -1,0 +1,134 @@
+"""Sweeps over the app's route table: HEAD acts as GET, and private pages are never cached.
+
+Both walk ``app.routes``, so the routes of later issues are covered without a new test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from starlette.testclient import TestClient
+
+from tests.support.accounts import database_snapshot, sign_up
+from tests.support.forms import csrf_token, post_form
+from tests.support.routes import route_table
+
+#: Fields that would make the POST branch of any form route act: a shipping address, an
+#: account's details, a password change, the language, a subscription, a confirmation.
+ACTING_BODY = {
+    "recipient_name": "王芳",
+    "phone": "139 1234 5678",
+    "organization_name": "上海精密机械有限公司",
+    "province": "310000",
+    "city": "310100",
+    "shipping_address": "浦东新区张江路 88 号 3 号楼 501 室",
+    "postal_code": "201203",
+    "name": "王芳",
+    "customer_type": "individual",
+    "language": "zh_Hans",
+    "next": "/",
+    "current_password": "milling-spindle-42",
+    "password": "milling-spindle-43",
+    "confirm": "y",
+    "topics": "policy",
+    "policy_consent": "y",
+}
+
+
+@pytest.fixture
+def settings(request, tmp_path, built_policy, database_url):
+    from tests.support.site import make_settings
+
+    return make_settings(tmp_path, public_dir=built_policy, database_url=database_url)
+
+
+@pytest.fixture
+def signed_in(client: TestClient) -> TestClient:
+    sign_up(client)
+    # Something to act on at id 1: an address (edit, delete, default) besides the session.
+    token = csrf_token(client.get("/account"))
+    response = post_form(client, "/account/addresses/new", ACTING_BODY, token=token)
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def test_head_changes_nothing_on_any_route(app, signed_in: TestClient, settings) -> None:
+    """``HEAD`` is answered as ``GET``: never the POST branch of a GET/POST route, even when
+    signed in and sent with a valid CSRF token and a body that would make the POST act."""
+    routes = sorted({path for method, path in route_table(app.routes) if method == "HEAD"})
+    assert "/account/addresses/1/delete" in routes
+    token = csrf_token(signed_in.get("/account"))
+    before = database_snapshot(settings.database_url)
+    changed = []
+    for path in routes:
+        response = signed_in.request(
+            "HEAD",
+            path,
+            data={**ACTING_BODY, "csrf_token": token},
+            headers={"X-CSRF-Token": token},
+            follow_redirects=False,
+        )
+        assert response.status_code < 500, path
+        assert response.content == b"", path
+        after = database_snapshot(settings.database_url)
+        if after != before:
+            changed.append(path)
+            before = after
+    assert not changed, f"HEAD changed the database on: {changed}"
+
+
+def test_head_answers_with_the_headers_of_get(signed_in: TestClient) -> None:
+    get = signed_in.get("/account/addresses", headers={"Accept-Encoding": "identity"})
+    head = signed_in.head("/account/addresses", headers={"Accept-Encoding": "identity"})
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-length"] == str(len(get.content))
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_every_page_of_a_signed_in_user_is_not_stored(app, signed_in: TestClient) -> None:
+    routes = sorted({path for method, path in route_table(app.routes) if method == "GET"})
+    assert "/account" in routes
+    stored = []
+    for path in routes:
+        response = signed_in.get(path, follow_redirects=False)
+        if response.headers.get("cache-control") != "no-store":
+            stored.append(
+                f"{path} -> {response.status_code} {response.headers.get('cache-control')}"
+            )
+        elif "cookie" not in response.headers.get("vary", "").lower():
+            stored.append(f"{path} -> {response.status_code} without Vary: Cookie")
+    assert not stored, "pages of a signed-in user without Cache-Control: no-store:\n" + "\n".join(
+        stored
+    )
+
+
+def test_the_response_that_signs_in_is_not_stored(client: TestClient) -> None:
+    response = post_form(
+        client, "/register", {"email": "someone@example.cn", "password": "x"}, page="/register"
+    )
+    assert response.status_code == 400  # no session yet: nothing private in it
+    signed = post_form(
+        client,
+        "/register",
+        {
+            "name": "李伟",
+            "email": "Li.Wei@Example.cn",
+            "phone": "138 1234 5678",
+            "customer_type": "business",
+            "password": "milling-spindle-42",
+            "policy_consent": "y",
+        },
+        page="/register",
+    )
+    assert "portal_session=" in signed.headers["set-cookie"]
+    assert signed.headers["cache-control"] == "no-store"
+
+
+def test_static_files_keep_their_long_cache_when_signed_in(signed_in: TestClient) -> None:
+    page = signed_in.get("/account").text
+    start = page.index("/static/")
+    url = page[start : page.index('"', start)]
+    assert "?v=" in url
+    response = signed_in.get(url)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
