@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from portal.accounts import password_reset
@@ -207,3 +208,44 @@ def test_links_are_limited_to_three_an_hour_per_address_known_or_not(client, set
         assert refused.context["retry_minutes"] == 60
         assert refused.context["form"].email.data.lower() == email.lower()
     assert len(reset_mails(settings)) == 3
+
+
+def test_an_unknown_address_costs_the_same_work_as_a_known_one(client, app, settings, monkeypatch):
+    """Timing must not tell whether an address has an account: both make a token, hash it,
+    render the mail and run the same queries; only the two rows of a real link are not added."""
+    register(client)
+    client.cookies.clear()
+    forgot(client, "warm-up@example.cn")  # the first request compiles what later ones reuse
+    calls: list[str] = []
+    statements: list[str] = []
+    for name in ("new_token", "render_mail"):
+        original = getattr(password_reset, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(password_reset, name, counted)
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(" ".join(statement.split()[:4]))
+
+    engine = app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        work = {}
+        for email in (GOOD["email"], "nobody@example.cn"):
+            calls.clear()
+            statements.clear()
+            assert forgot(client, email).status_code == 303
+            work[email] = (list(calls), list(statements))
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    (known_calls, known_sql), (unknown_calls, unknown_sql) = work.values()
+    assert known_calls == unknown_calls == ["new_token", "render_mail"]
+    inserts = [s for s in known_sql if s.startswith("INSERT INTO password_reset_tokens")] + [
+        s for s in known_sql if s.startswith("INSERT INTO mail_outbox")
+    ]
+    assert len(inserts) == 2
+    assert [s for s in known_sql if s not in inserts] == unknown_sql
+    assert len(reset_mails(settings)) == 1

@@ -18,6 +18,27 @@ from portal.settings import ROOT
         ("woaini1314", None, "This password is too common and easy to guess. Choose another."),
         ("Password123", None, "This password is too common and easy to guess. Choose another."),
         ("aaaaabbbbbaaaa", None, "This password is too common and easy to guess. Choose another."),
+        # Full-width letters and digits (a Chinese input method's) are the same common password.
+        (
+            "Ｐａｓｓｗｏｒｄ１２３",
+            None,
+            "This password is too common and easy to guess. Choose another.",
+        ),
+        (
+            "ＰＡＳＳＷＯＲＤ１２３",
+            None,
+            "This password is too common and easy to guess. Choose another.",
+        ),
+        (
+            "ａａａａａｂｂｂｂｂａａａａ",
+            None,
+            "This password is too common and easy to guess. Choose another.",
+        ),
+        (
+            "ｌｉ．ｗｅｉ＠ｅｘａｍｐｌｅ．ｃｎ",
+            "li.wei@example.cn",
+            "Your password must not be your email address.",
+        ),
         ("li.wei@example.cn", "Li.Wei@example.cn", "Your password must not be your email address."),
         (
             "li.wei.factory",

@@ -74,6 +74,14 @@ def test_a_second_registration_with_the_same_address_is_refused(client, settings
             "Enter a mobile number such as 138 1234 5678, or +852 … for other regions.",
         ),
         ("phone", "021 6123 4567", "Enter a mobile number: we send order updates by text message."),
+        # phonenumbers would read letters as keypad digits (T=8, E=3): a typo, not a number.
+        ("phone", "138 TEST 5678", "Enter the number in digits: a phone number has no letters."),
+        ("phone", "+852 6123 ABCD", "Enter the number in digits: a phone number has no letters."),
+        (
+            "phone",
+            "138 1234 5678 ext 9",
+            "Enter the number in digits: a phone number has no letters.",
+        ),
         ("customer_type", "pirate", "Choose the type that describes you."),
         (
             "password",

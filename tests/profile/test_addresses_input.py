@@ -23,6 +23,7 @@ INVALID = [
     pytest.param("phone", "12345", "Enter a mobile number such as", id="phone-bad"),
     pytest.param("phone", "021 6123 4567", "Enter a mobile number: we send", id="phone-landline"),
     pytest.param("phone", "1" * 31, "Use at most 30 characters.", id="phone-long"),
+    pytest.param("phone", "138 TEST 5678", "Enter the number in digits", id="phone-letters"),
     pytest.param("postal_code", "", "Enter the six-digit postal code.", id="postal-empty"),
     pytest.param("postal_code", "20120", "A postal code is six digits", id="postal-short"),
     pytest.param("postal_code", "2012034", "A postal code is six digits", id="postal-long"),

@@ -11,6 +11,9 @@ from starlette.testclient import TestClient
 
 from portal.db import create_engine
 from tests.support.forms import post_form
+from tests.support.records import rows, run
+
+__all__ = ["GOOD", "database_snapshot", "log_in", "register", "rows", "run", "sign_up"]
 
 GOOD = {
     "name": "李伟",
@@ -22,12 +25,11 @@ GOOD = {
 }
 
 
-def register(client: TestClient, **changes: Any) -> Any:
-    """Register through /register with ``GOOD``, changed by ``changes`` (``None`` leaves out)."""
+def register(client: TestClient, *, token: str | None = None, **changes: Any) -> Any:
+    """Register ``GOOD`` with ``changes``, from the registration page (or with ``token``)."""
     data = {**GOOD, **changes}
-    return post_form(
-        client, "/register", {k: v for k, v in data.items() if v is not None}, page="/register"
-    )
+    fields = {key: value for key, value in data.items() if value is not None}
+    return post_form(client, "/register", fields, page="/register", token=token)
 
 
 def log_in(client: TestClient, email: str, password: str) -> Any:

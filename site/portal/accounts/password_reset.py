@@ -25,7 +25,7 @@ from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
 from portal.db import utcnow
-from portal.mail.outbox import queue_mail
+from portal.mail.outbox import queue_mail, queue_rendered, render_mail
 
 RESET_LIFETIME = timedelta(hours=1)
 
@@ -34,47 +34,57 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def new_token() -> tuple[str, str]:
+    """A fresh link token and the digest that is stored in its place."""
+    token = secrets.token_urlsafe(32)
+    return token, _digest(token)
+
+
 def reset_link(*, base_url: str, token: str) -> str:
     return f"{base_url}/password/reset?token={token}"
 
 
 async def request_reset(
-    session: AsyncSession, *, email: str, env: jinja2.Environment, base_url: str
+    session: AsyncSession, *, email: str, env: jinja2.Environment, base_url: str, locale: str
 ) -> None:
-    """Mail a reset link if an account has this address; otherwise do nothing, silently.
+    """Mail a reset link if an account has this address; otherwise queue nothing, silently.
 
     The mail is in the account's preferred language. A new link replaces any earlier one.
+
+    An unknown address costs the same work as a known one, so the response time does not tell
+    whether an account exists: the same queries, a token made and hashed, the mail rendered
+    (in ``locale``, the page's language); only the link's row and the mail are not added.
     """
     key = email.strip().lower()
     user = await session.scalar(select(User).where(User.email_key == key))
-    if user is None or not user.email:
-        return
-    token = secrets.token_urlsafe(32)
+    account = user if user is not None and user.email else None
+    token, digest = new_token()
     now = utcnow()
     await session.execute(
-        delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
-    )
-    session.add(
-        PasswordResetToken(
-            token_hash=_digest(token),
-            user_id=user.id,
-            created_at=now,
-            expires_at=now + RESET_LIFETIME,
+        delete(PasswordResetToken).where(
+            PasswordResetToken.user_id == (account.id if account else 0)  # type: ignore[arg-type]
         )
     )
-    queue_mail(
-        session,
+    rendered = render_mail(
         env,
-        user_id=user.id,
-        recipient=user.email,
-        template="password_reset",
-        locale=user.preferred_language,
-        context={
-            "name": user.name,
+        "password_reset",
+        account.preferred_language if account else locale,
+        {
+            "name": account.name if account else "",
             "link": reset_link(base_url=base_url, token=token),
             "minutes": int(RESET_LIFETIME.total_seconds() // 60),
         },
     )
+    if account is not None and account.email:
+        session.add(
+            PasswordResetToken(
+                token_hash=digest,
+                user_id=account.id,
+                created_at=now,
+                expires_at=now + RESET_LIFETIME,
+            )
+        )
+        queue_rendered(session, user_id=account.id, recipient=account.email, rendered=rendered)
     await session.commit()
 
 

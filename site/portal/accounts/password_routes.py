@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from portal import i18n
 from portal.accounts import password_reset, services
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
@@ -33,6 +34,7 @@ async def forgot_password(request: Request) -> Response:
             secret_key=state.settings.secret_key,
             env=state.templates.env,
             base_url=state.settings.base_url,
+            locale=i18n.current_locale(),
         )
         if not decision.allowed:
             return too_many(request, template, {"form": form, "sent": False}, decision)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import unicodedata
 from functools import cache
 from pathlib import Path
 
@@ -36,12 +37,19 @@ def password_problem(password: str, *, email: str | None = None) -> LazyString |
         return lazy_gettext("Use at least 10 characters.")
     if len(password) > MAX_LENGTH:
         return lazy_gettext("Use at most 128 characters.")
-    lowered = password.lower()
+    lowered = _comparable(password)
     if lowered in _common_passwords() or len(set(lowered)) < 4:
         return lazy_gettext("This password is too common and easy to guess. Choose another.")
-    if email and (lowered == email.lower() or lowered == email.split("@")[0].lower()):
+    if email and (lowered == _comparable(email) or lowered == _comparable(email.split("@")[0])):
         return lazy_gettext("Your password must not be your email address.")
     return None
+
+
+def _comparable(text: str) -> str:
+    """``text`` as the rules compare it: NFKC folds the full-width letters and digits of a
+    Chinese input method (Ｐａｓｓｗｏｒｄ１２３) into the ASCII ones of the list, then case is
+    folded. Only the checks use this form; the password itself is hashed as typed."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def hash_password(password: str) -> str:

@@ -9,6 +9,7 @@ from portal.accounts import throttling
 from portal.accounts.models import User
 from portal.accounts.sessions import SESSION_COOKIE, revoke_sessions, start_session
 from portal.db import request_session
+from portal.web.csrf import rotate_csrf_cookie
 
 
 def client_of(request: Request) -> tuple[str, str]:
@@ -29,7 +30,10 @@ def too_many(
 async def signed_in_response(
     request: Request, user: User, *, remember: bool, target: str
 ) -> Response:
-    """Open a fresh session (ending the one this browser had) and set its cookie."""
+    """Open a fresh session (ending the one this browser had) and set its cookie.
+
+    The CSRF cookie is replaced as well: a token known before the sign-in must not work in it.
+    """
     state = request.app.state
     user_agent, ip_address = client_of(request)
     session = request_session(request)
@@ -45,6 +49,7 @@ async def signed_in_response(
         ip_address=ip_address,
     )
     await session.commit()
+    rotate_csrf_cookie(request)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -18,7 +18,7 @@ from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions
 from portal.db import request_session
 from portal.web import current_user, is_htmx, login_redirect
-from portal.web.csrf import read_form
+from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
 
 
@@ -123,6 +123,7 @@ async def logout(request: Request) -> Response:
         session = request_session(request)
         await revoke_sessions(session, user_id=login_session.user_id, only_id=login_session.id)
         await session.commit()
+    rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the session
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="lax", secure=request.app.state.settings.production

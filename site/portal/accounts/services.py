@@ -240,6 +240,7 @@ async def request_password_reset(
     secret_key: str,
     env: jinja2.Environment,
     base_url: str,
+    locale: str,
 ) -> throttling.Decision:
     """Mail a reset link if the address has an account, within the mail throttles.
 
@@ -258,7 +259,9 @@ async def request_password_reset(
     )
     if not by_account.allowed:
         return by_account
-    await password_reset.request_reset(session, email=email, env=env, base_url=base_url)
+    await password_reset.request_reset(
+        session, email=email, env=env, base_url=base_url, locale=locale
+    )
     return by_account
 
 

@@ -76,6 +76,10 @@ class Phone:
     def __call__(self, form: Form, field: Field) -> None:
         if not field.data:
             return
+        # phonenumbers reads letters as the keypad's digits (138 TEST 5678 becomes a valid
+        # 138 8378 5678) and "ext" as an extension: a letter here is a typo to point out.
+        if any(ch.isalpha() for ch in field.data):
+            raise ValidationError(_l("Enter the number in digits: a phone number has no letters."))
         raw = "".join(ch for ch in field.data if ch not in " -()")
         try:
             number = phonenumbers.parse(raw, "CN")

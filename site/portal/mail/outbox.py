@@ -68,7 +68,22 @@ def queue_mail(
     ``user_id`` is the account the mail is for (``None`` only for mail to no account): the
     customer sees it among what we hold on them, and it goes when the account goes.
     """
-    subject, text, html = render_mail(env, template, locale, context)
+    rendered = render_mail(env, template, locale, context)
+    return queue_rendered(
+        session, user_id=user_id, recipient=recipient, rendered=rendered, headers=headers
+    )
+
+
+def queue_rendered(
+    session: AsyncSession,
+    *,
+    user_id: int | None,
+    recipient: str,
+    rendered: tuple[str, str, str],
+    headers: dict[str, str] | None = None,
+) -> OutboxMessage:
+    """:func:`queue_mail` for a mail already rendered by :func:`render_mail`."""
+    subject, text, html = rendered
     message = OutboxMessage(
         user_id=user_id,
         recipient=recipient,

@@ -12,6 +12,10 @@ provider's servers. The signed, unguessable token in the URL is the authority, n
 the route (profile/subscriptions/routes.py) verifies it before anything changes, and the only
 thing such a request can ever do is unsubscribe the user the token names from its topics.
 Anything else on that path (the human's form, another body) needs the CSRF token as usual.
+
+The cookie is replaced when someone signs in or out (:func:`rotate_csrf_cookie`): a token
+known before (a cookie planted from a sibling subdomain, or read on a shared computer) is then
+useless in the signed-in session, and the signed-in session's token after it ends.
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ ONE_CLICK_FIELDS = [("List-Unsubscribe", "One-Click")]
 ONE_CLICK_MAX_BYTES = 16 * 1024
 #: ``scope[ONE_CLICK_SCOPE_KEY]`` is true for a request let through as a one-click unsubscribe.
 ONE_CLICK_SCOPE_KEY = "one_click_unsubscribe"
+#: ``scope[ROTATE_SCOPE_KEY]`` true: the response sets a new CSRF cookie (rotate_csrf_cookie).
+ROTATE_SCOPE_KEY = "csrf_rotate"
 
 
 class CSRFError(Exception):
@@ -52,6 +58,16 @@ def csrf_token_for(secret_key: str, cookie_value: str) -> str:
     return hmac.new(
         secret_key.encode(), b"csrf:" + cookie_value.encode(), hashlib.sha256
     ).hexdigest()
+
+
+def rotate_csrf_cookie(request: Request) -> None:
+    """Give this response a new CSRF cookie, so that tokens issued before it stop working.
+
+    For a change of who is signed in (login, registration, a password reset's sign-in, logout).
+    The new cookie is made as the response starts, so the response should be a redirect: a
+    page rendered in it would still carry the old cookie's token.
+    """
+    request.scope[ROTATE_SCOPE_KEY] = True
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -144,9 +160,12 @@ class CSRFMiddleware:
                 return
 
         async def send_with_cookie(message: Message) -> None:
-            if new_cookie and message["type"] == "http.response.start":
+            value = new_cookie
+            if scope.get(ROTATE_SCOPE_KEY):
+                value = secrets.token_urlsafe(32)
+            if value and message["type"] == "http.response.start":
                 flags = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if self.secure else "")
-                header = f"{CSRF_COOKIE}={new_cookie}{flags}".encode("latin-1")
+                header = f"{CSRF_COOKIE}={value}{flags}".encode("latin-1")
                 message["headers"] = [*message.get("headers", []), (b"set-cookie", header)]
             await send(message)
 
