@@ -10,7 +10,7 @@ from portal.accounts import password_reset, services
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
-from portal.web import is_htmx
+from portal.web import is_htmx, rejected_status
 from portal.web.csrf import read_form
 
 
@@ -37,9 +37,8 @@ async def forgot_password(request: Request) -> Response:
         if not decision.allowed:
             return too_many(request, template, {"form": form, "sent": False}, decision)
         return RedirectResponse("/password/forgot?sent=1", status_code=303)
-    status = 422 if is_htmx(request) else 400
     return state.templates.render(
-        request, template, {"form": form, "sent": False}, status_code=status
+        request, template, {"form": form, "sent": False}, status_code=rejected_status(request)
     )
 
 

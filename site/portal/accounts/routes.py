@@ -17,7 +17,7 @@ from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions
 from portal.db import request_session
-from portal.web import current_user, is_htmx, login_redirect
+from portal.web import current_user, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
 
@@ -72,8 +72,9 @@ async def register(request: Request) -> Response:
                 request, user, remember=False, target="/account?welcome=1"
             )
     form.password.data = ""
-    status = 422 if request.headers.get("HX-Request") == "true" else 400
-    return templates.render(request, "accounts/register.html", {"form": form}, status_code=status)
+    return templates.render(
+        request, "accounts/register.html", {"form": form}, status_code=rejected_status(request)
+    )
 
 
 async def login(request: Request) -> Response:
@@ -151,11 +152,9 @@ async def verify_email(request: Request) -> Response:
     )
 
 
-async def resend_verification(request: Request) -> Response:
+@require_user(back_to="/account")
+async def resend_verification(request: Request, user: User) -> Response:
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     state = request.app.state
     session = request_session(request)
     decision = await throttling.hit(
@@ -177,11 +176,9 @@ async def resend_verification(request: Request) -> Response:
     return RedirectResponse("/account?sent=1", status_code=303)
 
 
-async def account(request: Request) -> Response:
+@require_user
+async def account(request: Request, user: User) -> Response:
     """The Personal Center's home: who is signed in, and links to every part."""
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     return await _account_page(request, user)
 
 
@@ -217,14 +214,10 @@ async def _account_page(
 _MAX_ID = 2**31 - 1
 
 
-async def end_session(request: Request) -> Response:
+@require_user(back_to="/account")
+async def end_session(request: Request, user: User) -> Response:
     """End one of the user's other sessions: an empty row for htmx, else back to the list."""
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        if is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": "/login?next=/account"})
-        return RedirectResponse("/login?next=/account", status_code=303)
     session_id = request.path_params["session_id"]
     current = request.scope["login_session"]
     # Only the user's own sessions match (user_id is part of the UPDATE); this browser's own
@@ -238,12 +231,10 @@ async def end_session(request: Request) -> Response:
     return RedirectResponse("/account", status_code=303)
 
 
-async def end_other_sessions(request: Request) -> Response:
+@require_user(back_to="/account")
+async def end_other_sessions(request: Request, user: User) -> Response:
     """Sign out everywhere else: every session of the user but this browser's."""
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return RedirectResponse("/login?next=/account", status_code=303)
     session = request_session(request)
     await revoke_sessions(session, user_id=user.id, keep_id=request.scope["login_session"].id)
     await session.commit()

@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
+from portal.accounts.models import User
 from portal.db import request_session
 from portal.profile.subscriptions import services
 from portal.profile.subscriptions.forms import SubscriptionsForm
@@ -30,19 +31,17 @@ from portal.profile.subscriptions.tokens import (
     read_confirmation,
     read_unsubscription,
 )
-from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import ONE_CLICK_SCOPE_KEY, read_form
 
 PAGE = "profile/subscriptions/subscriptions.html"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def subscriptions_page(request: Request) -> Response:
+@require_user(back_to="/account/subscriptions")
+async def subscriptions_page(request: Request, user: User) -> Response:
     """The topics with their state; the form makes the ticked ones the user's subscriptions."""
     form_data = await read_form(request) if request.method == "POST" else None
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request, "/account/subscriptions")
     assert user.id is not None
     session = request_session(request)
     state = request.app.state
