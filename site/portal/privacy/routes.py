@@ -44,8 +44,9 @@ def _known_version(request: Request) -> VersionInfo:
 
 
 async def _fresh_standing(request: Request, user: User) -> PolicyStanding:
-    session = request_session(request)
-    return await services.policy_standing(session, user_id=user.id, library=_library(request))
+    return await services.policy_standing(
+        session=request_session(request), user_id=user.id, library=_library(request)
+    )
 
 
 async def _record(
@@ -57,7 +58,7 @@ async def _record(
     otherwise (a second click, a stale tab).
     """
     await service(
-        request_session(request),
+        session=request_session(request),
         user=user,
         version=info.version,
         library=_library(request),
@@ -136,8 +137,7 @@ async def consent(request: Request, user: User) -> Response:
 @require_user
 async def consents(request: Request, user: User) -> Response:
     """The user's own ledger: every consent and acknowledgment, newest first."""
-    session = request_session(request)
-    entries = await services.ledger(session, user_id=user.id)
+    entries = await services.ledger(session=request_session(request), user_id=user.id)
     return request.app.state.templates.render(
         request, "privacy/consents.html", {"entries": entries}
     )

@@ -173,9 +173,8 @@ async def save_password(request: Request, user: User) -> Response:
             current_password=form.current_password.data,
             new_password=form.new_password.data,
             keep_session_id=request.scope["login_session"].id,
-            env=state.templates.env,
-            base_url=state.settings.base_url,
             secret_key=state.settings.secret_key,
+            mailer=state.mailer,
         )
         if outcome.changed:
             notice = "added" if adding else "changed"
