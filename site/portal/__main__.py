@@ -115,6 +115,7 @@ def policy_notify() -> None:
 
     from portal import i18n
     from portal.db import create_engine, session_factory
+    from portal.mail.mailer import Mailer
     from portal.policy.library import PolicyLibrary
     from portal.privacy.announcements import announce_upcoming
     from portal.templating import create_environment
@@ -129,9 +130,7 @@ def policy_notify() -> None:
             return await announce_upcoming(
                 session_factory(engine),
                 library=library,
-                env=create_environment(settings),
-                base_url=settings.base_url,
-                secret_key=settings.secret_key,
+                mailer=Mailer.from_settings(settings, create_environment(settings)),
             )
         finally:
             await engine.dispose()

@@ -16,6 +16,7 @@ from portal.accounts import routes as accounts
 from portal.accounts.sessions import SESSION_COOKIE, SessionMiddleware
 from portal.crypto import DataKeys
 from portal.db import DatabaseMiddleware, create_engine, session_factory
+from portal.mail.mailer import Mailer
 from portal.pages import routes as pages
 from portal.policy import routes as policy
 from portal.policy.library import PolicyLibrary
@@ -111,6 +112,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.templates = Templates(create_environment(settings))
+    # Services queue mail through this one object (portal/mail/mailer.py).
+    app.state.mailer = Mailer.from_settings(settings, app.state.templates.env)
     app.state.policy = PolicyLibrary(settings.public_dir)
     app.state.data_keys = DataKeys.from_settings(settings)  # portal.crypto: encryption at rest
     app.state.language_hooks = [accounts.remember_language]

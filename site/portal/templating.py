@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from portal import i18n
 from portal.settings import Settings
+from portal.web.requests import is_htmx
 
 
 class StaticAssets:
@@ -157,12 +158,8 @@ class Templates:
     ) -> Response:
         """Render ``name``; for an htmx request (not a history restore) only ``block``."""
         context = dict(context or {})
-        is_htmx = (
-            request.headers.get("HX-Request") == "true"
-            and request.headers.get("HX-History-Restore-Request") != "true"
-        )
         kwargs: dict[str, Any] = {}
-        if block and is_htmx:
+        if block and is_htmx(request):
             kwargs["block_name"] = block
         response = self._blocks.TemplateResponse(
             request, name, context, status_code=status_code, headers=headers, **kwargs

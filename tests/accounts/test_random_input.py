@@ -89,7 +89,7 @@ class Site:
                     )
                 )
                 new = await start_session(
-                    session,
+                    session=session,
                     secret_key=self.secret_key,
                     user=user,
                     remember=False,

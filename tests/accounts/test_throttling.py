@@ -153,7 +153,7 @@ async def test_parallel_logins_from_one_address_check_no_more_passwords_than_its
 
     checked = 0
 
-    async def slow_wrong_password(session, *, email, password):
+    async def slow_wrong_password(*, session, email, password):
         nonlocal checked
         checked += 1
         await asyncio.sleep(0.05)  # as argon2 takes time: the others arrive meanwhile
@@ -166,7 +166,7 @@ async def test_parallel_logins_from_one_address_check_no_more_passwords_than_its
     async def one_guess(number: int):
         async with factory() as session:
             return await services.log_in(
-                session,
+                session=session,
                 email=f"user{number}@example.cn",
                 password="guess-1234567",
                 client="203.0.113.9",

@@ -5,6 +5,7 @@ Personal Center; in both languages, at 390 and 1280 px, axe-clean."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 from playwright.sync_api import expect
@@ -12,6 +13,7 @@ from sqlalchemy import select
 
 from portal.accounts.models import User
 from portal.db import create_engine, session_factory
+from portal.mail.mailer import Mailer
 from portal.profile.subscriptions.mailing import unsubscribe_link
 from tests.support.databases import in_thread
 from tests.support.journeys import check, link_in, sign_up
@@ -78,8 +80,9 @@ def test_subscribe_confirm_by_mail_and_unsubscribe(
 
     # The link in the footer of every subscription mail, for a reader without JavaScript too.
     user = _account(site.settings.database_url, email)
+    mailer = Mailer.from_settings(site.settings, site.app.state.templates.env)
     link = unsubscribe_link(
-        secret_key=site.settings.secret_key, base_url=site, user=user, topics=["products"]
+        dataclasses.replace(mailer, base_url=str(site)), user=user, topics=["products"]
     )
     page.goto(link)
     check(page, f"subscriptions-unsubscribe-{language}")

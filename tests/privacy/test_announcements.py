@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 
 from click.testing import CliRunner
@@ -29,9 +30,7 @@ def notify(site):
             return await announce_upcoming(
                 session_factory(engine),
                 library=site.app.state.policy,
-                env=site.app.state.templates.env,
-                base_url=BASE,
-                secret_key=site.settings.secret_key,
+                mailer=dataclasses.replace(site.app.state.mailer, base_url=BASE),
             )
         finally:
             await engine.dispose()

@@ -246,9 +246,13 @@ def test_the_consent_page_for_a_user_who_never_consented_links_the_whole_text(
 
 def test_bad_consent_requests(open_site, material_update):
     site = open_site(material_update)
+    # Back to the same address after logging in (which goes on to /account by default).
     assert site.client.get(CONSENT, follow_redirects=False).headers["location"] == (
-        "/login?next=/policy/1.2/consent%3Fnext%3D/account"
+        "/login?next=/policy/1.2/consent"
     )
+    assert site.client.get(f"{CONSENT}?next=/account/addresses", follow_redirects=False).headers[
+        "location"
+    ] == ("/login?next=/policy/1.2/consent%3Fnext%3D/account/addresses")
     signed_in(site, consented_to="1.1")
     assert site.client.get("/policy/9.9/consent").status_code == 404
     assert post_form(site.client, "/policy/9.9/consent", {}, page="/policy").status_code == 404

@@ -16,7 +16,8 @@ from portal.privacy.purposes import PURPOSES
 from portal.profile.invoices import bank
 from portal.profile.subscriptions.topics import TOPICS, purpose_for
 from portal.settings import ROOT
-from tests.privacy.conftest import run, signed_in
+from tests.support.policy_updates import signed_in
+from tests.support.records import run
 
 #: What the code writes: the invoices' separate consents and every subscription topic.
 WRITTEN = {bank.PURPOSE, *(purpose_for(topic) for topic in TOPICS)}

@@ -17,7 +17,7 @@ from portal.profile.invoices.tax_numbers import (
     check_resident_id,
     mask_resident_id,
 )
-from tests.support.invoices import CODE, RIC, resident_id, wrong_last
+from tests.support.invoices import CODE, RIC, credit_code, resident_id, wrong_last
 
 
 def test_valid_numbers_are_stored_compact_and_upper_case() -> None:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.accounts.test_registration import register
+from tests.support.accounts import register
 
 LIST = "/account/invoices"
 #: The processor as the policy names it (content/policy/1.2/en.md and zh_Hans.md, first lines).

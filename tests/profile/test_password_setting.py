@@ -76,7 +76,7 @@ def wechat_user(app, settings, *, email: str | None, language: str = "zh_Hans") 
                     )
                 )
                 new = await start_session(
-                    session,
+                    session=session,
                     secret_key=settings.secret_key,
                     user=user,
                     remember=False,

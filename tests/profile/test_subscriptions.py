@@ -19,6 +19,7 @@ from portal import i18n
 from portal.accounts.models import User
 from portal.crypto import address_tag
 from portal.db import create_engine, session_factory
+from portal.mail.mailer import Mailer
 from portal.mail.models import OutboxMessage
 from portal.mail.sender import MailConfig, mail_config, send_due
 from portal.privacy.models import ConsentRecord
@@ -76,16 +77,14 @@ def _token(link: str) -> str:
 
 
 def topic_mail(settings, topic: str = "products") -> int:
-    env = create_environment(settings)
+    mailer = Mailer.from_settings(settings, create_environment(settings))
     return run(
         settings,
         lambda session: queue_topic_mail(
-            session,
+            session=session,
             topic=topic,
             template="subscription_news",
-            env=env,
-            secret_key=settings.secret_key,
-            base_url=settings.base_url,
+            mailer=mailer,
             context=NEWS,
         ),
     )

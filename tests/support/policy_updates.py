@@ -121,7 +121,7 @@ def create_user(
 
     async def work(session):
         return await accounts.register(
-            session,
+            session=session,
             data=accounts.Registration(
                 name=name,
                 email=email,
@@ -132,9 +132,9 @@ def create_user(
             locale=locale,
             policy_version=consented_to,
             channel="website",
-            env=site.app.state.templates.env,
+            client=f"tests:{email}",  # its own registration throttle
             secret_key=settings.secret_key,
-            base_url=settings.base_url,
+            mailer=site.app.state.mailer,
         )
 
     return run(settings, work)

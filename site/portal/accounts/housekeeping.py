@@ -22,7 +22,7 @@ async def tidy(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
     """One round: (throttle rows, reset links) deleted. Idempotent, so workers may overlap."""
     async with sessions() as session:
         throttles = await throttling.prune(session)
-        links = await password_reset.prune(session)
+        links = await password_reset.prune(session=session)
     return throttles, links
 
 

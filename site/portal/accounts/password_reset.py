@@ -16,7 +16,6 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-import jinja2
 from sqlalchemy import delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +24,8 @@ from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
 from portal.db import utcnow
-from portal.mail.outbox import queue_mail, queue_rendered, render_mail
+from portal.mail.mailer import Mailer
+from portal.mail.outbox import queue_rendered, render_mail
 
 RESET_LIFETIME = timedelta(hours=1)
 
@@ -40,13 +40,7 @@ def new_token() -> tuple[str, str]:
     return token, _digest(token)
 
 
-def reset_link(*, base_url: str, token: str) -> str:
-    return f"{base_url}/password/reset?token={token}"
-
-
-async def request_reset(
-    session: AsyncSession, *, email: str, env: jinja2.Environment, base_url: str, locale: str
-) -> None:
+async def request_reset(*, session: AsyncSession, email: str, mailer: Mailer, locale: str) -> None:
     """Mail a reset link if an account has this address; otherwise queue nothing, silently.
 
     The mail is in the account's preferred language. A new link replaces any earlier one.
@@ -66,12 +60,12 @@ async def request_reset(
         )
     )
     rendered = render_mail(
-        env,
+        mailer.env,
         "password_reset",
         account.preferred_language if account else locale,
         {
             "name": account.name if account else "",
-            "link": reset_link(base_url=base_url, token=token),
+            "link": mailer.link(f"/password/reset?token={token}"),
             "minutes": int(RESET_LIFETIME.total_seconds() // 60),
         },
     )
@@ -88,7 +82,7 @@ async def request_reset(
     await session.commit()
 
 
-async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
+async def user_for_token(*, session: AsyncSession, token: str) -> User | None:
     """The account whose unused, unexpired link this is; ``None`` for any other token."""
     if not token or len(token) > 200:
         return None
@@ -102,13 +96,12 @@ async def user_for_token(session: AsyncSession, *, token: str) -> User | None:
 
 
 async def reset_password(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     token: str,
     password: str,
-    env: jinja2.Environment,
-    base_url: str,
     secret_key: str,
+    mailer: Mailer,
 ) -> User | None:
     """Use the link: set ``password``, end every session, and mail a notice; ``None``: bad link.
 
@@ -134,7 +127,7 @@ async def reset_password(
         return None
     user.password_hash = await hash_password_off_loop(password)
     session.add(user)
-    await revoke_sessions(session, user_id=user.id)
+    await revoke_sessions(session=session, user_id=user.id)
     await session.execute(
         delete(PasswordResetToken)
         .where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
@@ -144,20 +137,19 @@ async def reset_password(
         await throttling.clear(
             session, throttling.LOGIN_ACCOUNT, user.email_key or "", secret_key=secret_key
         )
-        queue_mail(
-            session,
-            env,
+        mailer.queue(
+            session=session,
             user_id=user.id,
             recipient=user.email,
             template="password_changed",
             locale=user.preferred_language,
-            context={"name": user.name, "forgot_link": f"{base_url}/password/forgot"},
+            context={"name": user.name, "forgot_link": mailer.link("/password/forgot")},
         )
     await session.commit()
     return user
 
 
-async def prune(session: AsyncSession) -> int:
+async def prune(*, session: AsyncSession) -> int:
     """Delete links that can no longer be used (expired or used); commits."""
     expired = PasswordResetToken.expires_at < utcnow()
     used = PasswordResetToken.used_at.is_not(None)  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ from portal.accounts import password_reset, services
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
-from portal.web import is_htmx
+from portal.web import is_htmx, rejected_status
 from portal.web.csrf import read_form
 
 
@@ -26,22 +26,19 @@ async def forgot_password(request: Request) -> Response:
         )
     form = ForgotPasswordForm.from_form(await read_form(request))
     if form.validate():
-        session = request_session(request)
         decision = await services.request_password_reset(
-            session,
+            session=request_session(request),
             email=form.email.data,
             client=client_of(request)[1],
             secret_key=state.settings.secret_key,
-            env=state.templates.env,
-            base_url=state.settings.base_url,
+            mailer=state.mailer,
             locale=i18n.current_locale(),
         )
         if not decision.allowed:
             return too_many(request, template, {"form": form, "sent": False}, decision)
         return RedirectResponse("/password/forgot?sent=1", status_code=303)
-    status = 422 if is_htmx(request) else 400
     return state.templates.render(
-        request, template, {"form": form, "sent": False}, status_code=status
+        request, template, {"form": form, "sent": False}, status_code=rejected_status(request)
     )
 
 
@@ -57,7 +54,7 @@ async def reset_password(request: Request) -> Response:
     if request.method == "GET":
         token = request.query_params.get("token", "")
         session = request_session(request)
-        user = await password_reset.user_for_token(session, token=token)
+        user = await password_reset.user_for_token(session=session, token=token)
         form = ResetPasswordForm(data={"token": token})
         return state.templates.render(
             request,
@@ -69,17 +66,16 @@ async def reset_password(request: Request) -> Response:
     form = ResetPasswordForm.from_form(await read_form(request))
     token = form.token.data if isinstance(form.token.data, str) else ""
     session = request_session(request)
-    user = await password_reset.user_for_token(session, token=token)
+    user = await password_reset.user_for_token(session=session, token=token)
     if user is not None:
         form.account_email = user.email
         if form.validate():
             user = await password_reset.reset_password(
-                session,
+                session=session,
                 token=token,
                 password=form.password.data,
-                env=state.templates.env,
-                base_url=state.settings.base_url,
                 secret_key=state.settings.secret_key,
+                mailer=state.mailer,
             )
             if user is not None:
                 return await signed_in_response(

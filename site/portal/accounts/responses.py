@@ -1,13 +1,13 @@
-"""What the accounts routes share: the client's address, 429 answers, and opening a session."""
+"""What the accounts routes share: the client's address, 429 answers, the signed-in answer."""
 
 from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.accounts import throttling
+from portal.accounts import services, throttling
 from portal.accounts.models import User
-from portal.accounts.sessions import SESSION_COOKIE, revoke_sessions, start_session
+from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import request_session
 from portal.web.csrf import rotate_csrf_cookie
 
@@ -36,19 +36,15 @@ async def signed_in_response(
     """
     state = request.app.state
     user_agent, ip_address = client_of(request)
-    session = request_session(request)
-    previous = request.scope.get("login_session")
-    if previous is not None:
-        await revoke_sessions(session, user_id=previous.user_id, only_id=previous.id)
-    new = await start_session(
-        session,
-        secret_key=state.settings.secret_key,
+    new = await services.sign_in(
+        session=request_session(request),
         user=user,
         remember=remember,
         user_agent=user_agent,
         ip_address=ip_address,
+        previous=request.scope.get("login_session"),
+        secret_key=state.settings.secret_key,
     )
-    await session.commit()
     rotate_csrf_cookie(request)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(

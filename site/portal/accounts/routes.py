@@ -15,9 +15,9 @@ from portal.accounts import password_routes, services, throttling
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
-from portal.accounts.sessions import SESSION_COOKIE, active_sessions, revoke_sessions
+from portal.accounts.sessions import SESSION_COOKIE, active_sessions
 from portal.db import request_session
-from portal.web import current_user, is_htmx, login_redirect
+from portal.web import current_user, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
 
@@ -32,16 +32,6 @@ async def register(request: Request) -> Response:
     state = request.app.state
     in_force = state.policy.in_force()
     if form.validate() and in_force is not None:
-        session = request_session(request)
-        decision = await throttling.hit(
-            session,
-            throttling.REGISTRATION_CLIENT,
-            throttling.client_subject(client_of(request)[1]),
-            secret_key=state.settings.secret_key,
-        )
-        if not decision.allowed:
-            form.password.data = ""
-            return too_many(request, "accounts/register.html", {"form": form}, decision)
         data = services.Registration(
             name=form.name.data,
             email=form.email.data,
@@ -50,17 +40,19 @@ async def register(request: Request) -> Response:
             password=form.password.data,
         )
         try:
-            session = request_session(request)
             user = await services.register(
-                session,
+                session=request_session(request),
                 data=data,
                 locale=i18n.current_locale(),
                 policy_version=in_force.version,
                 channel="website",
-                env=templates.env,
+                client=client_of(request)[1],
                 secret_key=state.settings.secret_key,
-                base_url=state.settings.base_url,
+                mailer=state.mailer,
             )
+        except services.TooManyAttempts as error:
+            form.password.data = ""
+            return too_many(request, "accounts/register.html", {"form": form}, error.decision)
         except services.EmailTaken:
             form.email.errors = [
                 i18n.lazy_gettext(
@@ -72,8 +64,9 @@ async def register(request: Request) -> Response:
                 request, user, remember=False, target="/account?welcome=1"
             )
     form.password.data = ""
-    status = 422 if request.headers.get("HX-Request") == "true" else 400
-    return templates.render(request, "accounts/register.html", {"form": form}, status_code=status)
+    return templates.render(
+        request, "accounts/register.html", {"form": form}, status_code=rejected_status(request)
+    )
 
 
 async def login(request: Request) -> Response:
@@ -88,9 +81,8 @@ async def login(request: Request) -> Response:
     form = LoginForm.from_form(await read_form(request))
     failed = False
     if form.validate():
-        session = request_session(request)
         outcome = await services.log_in(
-            session,
+            session=request_session(request),
             email=form.email.data,
             password=form.password.data,
             client=client_of(request)[1],
@@ -120,9 +112,7 @@ async def logout(request: Request) -> Response:
     await read_form(request)
     login_session = request.scope.get("login_session")
     if login_session is not None:
-        session = request_session(request)
-        await revoke_sessions(session, user_id=login_session.user_id, only_id=login_session.id)
-        await session.commit()
+        await services.sign_out(session=request_session(request), login_session=login_session)
     rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the session
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(
@@ -133,9 +123,8 @@ async def logout(request: Request) -> Response:
 
 async def verify_email(request: Request) -> Response:
     state = request.app.state
-    session = request_session(request)
     user = await services.verify_email(
-        session,
+        session=request_session(request),
         secret_key=state.settings.secret_key,
         token=request.query_params.get("token", ""),
     )
@@ -152,37 +141,24 @@ async def verify_email(request: Request) -> Response:
     )
 
 
-async def resend_verification(request: Request) -> Response:
+@require_user(back_to="/account")
+async def resend_verification(request: Request, user: User) -> Response:
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     state = request.app.state
-    session = request_session(request)
-    decision = await throttling.hit(
-        session,
-        throttling.VERIFICATION_MAIL,
-        str(user.id),
+    decision = await services.resend_verification(
+        session=request_session(request),
+        user=user,
         secret_key=state.settings.secret_key,
+        mailer=state.mailer,
     )
-    if decision.allowed:
-        await services.resend_verification(
-            session,
-            user=user,
-            env=state.templates.env,
-            secret_key=state.settings.secret_key,
-            base_url=state.settings.base_url,
-        )
     if not decision.allowed:
         return await _account_page(request, user, status_code=429, decision=decision)
     return RedirectResponse("/account?sent=1", status_code=303)
 
 
-async def account(request: Request) -> Response:
+@require_user
+async def account(request: Request, user: User) -> Response:
     """The Personal Center's home: who is signed in, and links to every part."""
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     return await _account_page(request, user)
 
 
@@ -193,8 +169,7 @@ async def _account_page(
     status_code: int = 200,
     decision: throttling.Decision | None = None,
 ) -> Response:
-    session = request_session(request)
-    sessions = await active_sessions(session, user_id=user.id)
+    sessions = await active_sessions(session=request_session(request), user_id=user.id)
     query = request.query_params
     response = request.app.state.templates.render(
         request,
@@ -214,40 +189,28 @@ async def _account_page(
     return response
 
 
-# PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
-_MAX_ID = 2**31 - 1
-
-
-async def end_session(request: Request) -> Response:
+@require_user(back_to="/account")
+async def end_session(request: Request, user: User) -> Response:
     """End one of the user's other sessions: an empty row for htmx, else back to the list."""
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        if is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": "/login?next=/account"})
-        return RedirectResponse("/login?next=/account", status_code=303)
-    session_id = request.path_params["session_id"]
-    current = request.scope["login_session"]
-    # Only the user's own sessions match (user_id is part of the UPDATE); this browser's own
-    # session ends with "Log out" instead.
-    if session_id != current.id and session_id <= _MAX_ID:
-        session = request_session(request)
-        await revoke_sessions(session, user_id=user.id, only_id=session_id)
-        await session.commit()
+    await services.end_session(
+        session=request_session(request),
+        user=user,
+        session_id=request.path_params["session_id"],
+        current=request.scope["login_session"],
+    )
     if is_htmx(request):
         return HTMLResponse("")
     return RedirectResponse("/account", status_code=303)
 
 
-async def end_other_sessions(request: Request) -> Response:
+@require_user(back_to="/account")
+async def end_other_sessions(request: Request, user: User) -> Response:
     """Sign out everywhere else: every session of the user but this browser's."""
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return RedirectResponse("/login?next=/account", status_code=303)
-    session = request_session(request)
-    await revoke_sessions(session, user_id=user.id, keep_id=request.scope["login_session"].id)
-    await session.commit()
+    await services.end_other_sessions(
+        session=request_session(request), user=user, current=request.scope["login_session"]
+    )
     return RedirectResponse("/account?signed_out=1", status_code=303)
 
 
@@ -256,8 +219,9 @@ async def remember_language(request: Request, locale: str) -> None:
     user = current_user(request)
     if user is None or user.preferred_language == locale:
         return
-    session = request_session(request)
-    await services.set_preferred_language(session, user=user, locale=locale)
+    await services.set_preferred_language(
+        session=request_session(request), user=user, locale=locale
+    )
 
 
 routes = [

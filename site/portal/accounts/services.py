@@ -1,30 +1,44 @@
-"""Accounts: register, sign in, verify an address, reset a password. Each owns its commit."""
+"""Accounts: register, sign in, verify an address, reset a password, sign out.
+
+Each service takes the database session as ``session=`` and owns its commit; mail goes through
+the ``Mailer`` (portal/mail/mailer.py).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
 
-import jinja2
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import password_reset, throttling
-from portal.accounts.models import User
+from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
+from portal.accounts.sessions import NewSession, revoke_sessions, start_session
 from portal.crypto import address_tag
 from portal.db import utcnow
-from portal.mail.outbox import queue_mail
+from portal.mail.mailer import Mailer
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
 
 VERIFY_HOURS = 48
+# PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
+_MAX_ID = 2**31 - 1
 
 
 class EmailTaken(Exception):
     """An account with this email address exists already."""
+
+
+class TooManyAttempts(Exception):
+    """The client must wait (``decision.wait``) before trying again (throttling.py)."""
+
+    def __init__(self, decision: throttling.Decision) -> None:
+        super().__init__(decision)
+        self.decision = decision
 
 
 @dataclass(frozen=True)
@@ -62,27 +76,52 @@ def _serializer(secret_key: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(secret_key, salt="portal.verify-email")
 
 
-def verification_link(*, secret_key: str, base_url: str, user: User) -> str:
-    address = address_tag(secret_key, user.email_key or "")
-    token = _serializer(secret_key).dumps({"user": user.id, "address": address})
-    return f"{base_url}/verify-email?token={token}"
+def verification_link(mailer: Mailer, user: User) -> str:
+    address = address_tag(mailer.secret_key, user.email_key or "")
+    token = _serializer(mailer.secret_key).dumps({"user": user.id, "address": address})
+    return mailer.link(f"/verify-email?token={token}")
+
+
+def _queue_verification(session: AsyncSession, mailer: Mailer, user: User, locale: str) -> None:
+    mailer.queue(
+        session=session,
+        user_id=user.id,
+        recipient=user.email or "",
+        template="verify_email",
+        locale=locale,
+        context={
+            "name": user.name,
+            "link": verification_link(mailer, user),
+            "hours": VERIFY_HOURS,
+        },
+    )
 
 
 async def register(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     data: Registration,
     locale: str,
     policy_version: str,
     channel: str,
-    env: jinja2.Environment,
+    client: str,
     secret_key: str,
-    base_url: str,
+    mailer: Mailer,
 ) -> User:
     """Create the account, record the policy consent, and queue the verification mail.
 
-    Raises :class:`EmailTaken` when the address has an account (compared without case).
+    Each attempt from ``client`` (an IP address) counts against the registration throttle
+    first: :class:`TooManyAttempts` when it must wait. Raises :class:`EmailTaken` when the
+    address has an account (compared without case).
     """
+    decision = await throttling.hit(
+        session,
+        throttling.REGISTRATION_CLIENT,
+        throttling.client_subject(client),
+        secret_key=secret_key,
+    )
+    if not decision.allowed:
+        raise TooManyAttempts(decision)
     key = email_key(data.email)
     if await session.scalar(select(User.id).where(User.email_key == key)):
         raise EmailTaken
@@ -110,46 +149,28 @@ async def register(
             channel=channel,
         )
     )
-    queue_mail(
-        session,
-        env,
-        user_id=user.id,
-        recipient=data.email,
-        template="verify_email",
-        locale=locale,
-        context={
-            "name": user.name,
-            "link": verification_link(secret_key=secret_key, base_url=base_url, user=user),
-            "hours": VERIFY_HOURS,
-        },
-    )
+    _queue_verification(session, mailer, user, locale)
     await session.commit()
     return user
 
 
 async def resend_verification(
-    session: AsyncSession, *, user: User, env: jinja2.Environment, secret_key: str, base_url: str
-) -> None:
-    """Queue a fresh verification mail for a signed-in, unverified user."""
-    if user.email_verified_at is not None or not user.email:
-        return
-    queue_mail(
-        session,
-        env,
-        user_id=user.id,
-        recipient=user.email,
-        template="verify_email",
-        locale=user.preferred_language,
-        context={
-            "name": user.name,
-            "link": verification_link(secret_key=secret_key, base_url=base_url, user=user),
-            "hours": VERIFY_HOURS,
-        },
+    *, session: AsyncSession, user: User, secret_key: str, mailer: Mailer
+) -> throttling.Decision:
+    """Queue a fresh verification mail for a signed-in, unverified user, within its throttle.
+
+    The decision says when the user may ask again if this request was one too many.
+    """
+    decision = await throttling.hit(
+        session, throttling.VERIFICATION_MAIL, str(user.id), secret_key=secret_key
     )
-    await session.commit()
+    if decision.allowed and user.email_verified_at is None and user.email:
+        _queue_verification(session, mailer, user, user.preferred_language)
+        await session.commit()
+    return decision
 
 
-async def verify_email(session: AsyncSession, *, secret_key: str, token: str) -> User | None:
+async def verify_email(*, session: AsyncSession, secret_key: str, token: str) -> User | None:
     """Mark the address in a (valid, unexpired) link as verified; ``None`` when the link is bad.
 
     The link names the address it was sent to, so a link sent before the user changed their
@@ -171,7 +192,7 @@ async def verify_email(session: AsyncSession, *, secret_key: str, token: str) ->
     return user
 
 
-async def authenticate(session: AsyncSession, *, email: str, password: str) -> User | None:
+async def authenticate(*, session: AsyncSession, email: str, password: str) -> User | None:
     """The account for this address and password, or ``None`` (without saying which was wrong).
 
     A hash made with older argon2 parameters is replaced by one with the current ones.
@@ -196,7 +217,7 @@ class LoginOutcome:
 
 
 async def log_in(
-    session: AsyncSession, *, email: str, password: str, client: str, secret_key: str
+    *, session: AsyncSession, email: str, password: str, client: str, secret_key: str
 ) -> LoginOutcome:
     """Check ``password`` unless the account or the client address must wait (throttling.py).
 
@@ -221,7 +242,7 @@ async def log_in(
         )
         await session.commit()
         return LoginOutcome(None, reserved.wait)
-    user = await authenticate(session, email=email, password=password)
+    user = await authenticate(session=session, email=email, password=password)
     if user is not None:
         await throttling.clear(session, throttling.LOGIN_ACCOUNT, account, secret_key=secret_key)
         await throttling.take_back(
@@ -233,13 +254,12 @@ async def log_in(
 
 
 async def request_password_reset(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     email: str,
     client: str,
     secret_key: str,
-    env: jinja2.Environment,
-    base_url: str,
+    mailer: Mailer,
     locale: str,
 ) -> throttling.Decision:
     """Mail a reset link if the address has an account, within the mail throttles.
@@ -259,13 +279,11 @@ async def request_password_reset(
     )
     if not by_account.allowed:
         return by_account
-    await password_reset.request_reset(
-        session, email=email, env=env, base_url=base_url, locale=locale
-    )
+    await password_reset.request_reset(session=session, email=email, mailer=mailer, locale=locale)
     return by_account
 
 
-async def set_preferred_language(session: AsyncSession, *, user: User, locale: str) -> None:
+async def set_preferred_language(*, session: AsyncSession, user: User, locale: str) -> None:
     """Remember the language a signed-in user chose with the switch (pages and mails use it).
 
     It is account information (policy 1.3), so a change writes an audit row like any other.
@@ -281,4 +299,56 @@ async def set_preferred_language(session: AsyncSession, *, user: User, locale: s
     await session.execute(
         update(User).where(User.id == user.id).values(preferred_language=locale)  # type: ignore[arg-type]
     )
+    await session.commit()
+
+
+async def sign_in(
+    *,
+    session: AsyncSession,
+    user: User,
+    remember: bool,
+    user_agent: str,
+    ip_address: str,
+    previous: LoginSession | None,
+    secret_key: str,
+) -> NewSession:
+    """Open a fresh login session for ``user``, ending ``previous`` (this browser's) if any."""
+    if previous is not None:
+        await revoke_sessions(session=session, user_id=previous.user_id, only_id=previous.id)
+    new = await start_session(
+        session=session,
+        secret_key=secret_key,
+        user=user,
+        remember=remember,
+        user_agent=user_agent,
+        ip_address=ip_address,
+    )
+    await session.commit()
+    return new
+
+
+async def sign_out(*, session: AsyncSession, login_session: LoginSession) -> None:
+    """End this browser's login session ("Log out")."""
+    await revoke_sessions(session=session, user_id=login_session.user_id, only_id=login_session.id)
+    await session.commit()
+
+
+async def end_session(
+    *, session: AsyncSession, user: User, session_id: int, current: LoginSession
+) -> None:
+    """End one of the user's *other* sessions (a device in the list).
+
+    Only the user's own sessions match (``user_id`` is part of the UPDATE); this browser's own
+    session ends with :func:`sign_out` instead, and an id beyond the database's integer is
+    nobody's.
+    """
+    if session_id == current.id or session_id > _MAX_ID:
+        return
+    await revoke_sessions(session=session, user_id=user.id, only_id=session_id)
+    await session.commit()
+
+
+async def end_other_sessions(*, session: AsyncSession, user: User, current: LoginSession) -> None:
+    """Sign out everywhere else: every session of the user but ``current``."""
+    await revoke_sessions(session=session, user_id=user.id, keep_id=current.id)
     await session.commit()

@@ -44,8 +44,8 @@ def signer(secret_key: str) -> Signer:
 
 
 async def start_session(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     secret_key: str,
     user: User,
     remember: bool,
@@ -72,7 +72,7 @@ async def start_session(
 
 
 async def revoke_sessions(
-    session: AsyncSession, *, user_id: int, keep_id: int | None = None, only_id: int | None = None
+    *, session: AsyncSession, user_id: int, keep_id: int | None = None, only_id: int | None = None
 ) -> int:
     """End a user's sessions: one (``only_id``), or all but ``keep_id``; the caller commits."""
     statement = (
@@ -98,7 +98,7 @@ _ACTIVE = (
 )
 
 
-async def active_sessions(session: AsyncSession, *, user_id: int) -> list[LoginSession]:
+async def active_sessions(*, session: AsyncSession, user_id: int) -> list[LoginSession]:
     rows = await session.execute(_ACTIVE, {"user_id": user_id, "now": utcnow()})
     return list(rows.scalars())
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-import jinja2
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -30,7 +29,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.i18n import DEFAULT_LOCALE, KNOWN_LOCALES
-from portal.mail.outbox import queue_mail
+from portal.mail.mailer import Mailer
 from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import services
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
@@ -52,9 +51,7 @@ async def announce_upcoming(
     sessions: async_sessionmaker[AsyncSession],
     *,
     library: PolicyLibrary,
-    env: jinja2.Environment,
-    base_url: str,
-    secret_key: str,
+    mailer: Mailer,
     today: date | None = None,
 ) -> list[Announcement]:
     """Queue the announcement of every upcoming version to every user who should get it.
@@ -75,9 +72,7 @@ async def announce_upcoming(
                 on_record = await _versions_on_record(session, [user.id for user in users])
                 for user in users:
                     since = services.standing_for(library, on_record.get(user.id, ())).acknowledged
-                    queued += await _announce(
-                        session, env, base_url, secret_key, info, user, since, library
-                    )
+                    queued += await _announce(session, mailer, info, user, since, library)
                 await session.commit()
                 after = users[-1].id
         report.append(Announcement(info.version, info.material, queued))
@@ -129,9 +124,7 @@ async def _versions_on_record(session: AsyncSession, user_ids: list[int]) -> dic
 
 async def _announce(
     session: AsyncSession,
-    env: jinja2.Environment,
-    base_url: str,
-    secret_key: str,
+    mailer: Mailer,
     info: VersionInfo,
     user: User,
     since: VersionInfo | None,
@@ -147,12 +140,9 @@ async def _announce(
     locale = locale or DEFAULT_LOCALE
     unsubscribe = None
     if not info.material:
-        unsubscribe = unsubscribe_link(
-            secret_key=secret_key, base_url=base_url, user=user, topics=[services.POLICY_NOTICES]
-        )
-    queue_mail(
-        session,
-        env,
+        unsubscribe = unsubscribe_link(mailer, user=user, topics=[services.POLICY_NOTICES])
+    mailer.queue(
+        session=session,
         user_id=user.id,
         recipient=user.email or "",
         template="policy_update",
@@ -165,8 +155,8 @@ async def _announce(
             "effective": info.effective,
             "summary": info.summary.get(locale, ""),
             "material": info.material,
-            "changes_link": base_url + services.changes_url(library, info, since),
-            "policy_link": f"{base_url}/policy/{info.version}",
+            "changes_link": mailer.link(services.changes_url(library, info, since)),
+            "policy_link": mailer.link(f"/policy/{info.version}"),
             "contact_email": services.CONTACT_EMAIL,
         },
     )

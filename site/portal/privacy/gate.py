@@ -100,7 +100,7 @@ class PolicyGateMiddleware:
         if cached is not None and cached[:3] == (marker, today, library):
             return cached[3]
         standing = await services.policy_standing(
-            request_session(scope), user_id=user_id, library=library, today=today
+            session=request_session(scope), user_id=user_id, library=library, today=today
         )
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import quote
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,24 +23,13 @@ from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import purposes, services
 from portal.privacy.cookies import site_cookies
 from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
+from portal.web import is_htmx, require_user
 from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
 
 CHANNEL = "website"
 #: Where the user deregisters (the policy's section; a later issue builds the page).
 DEREGISTER_URL = "/policy#deregister-account"
-
-
-def _user(request: Request) -> User | None:
-    return request.scope.get("user")
-
-
-def _is_htmx(request: Request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _login(target: str) -> RedirectResponse:
-    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
 
 
 def _library(request: Request) -> PolicyLibrary:
@@ -56,8 +44,9 @@ def _known_version(request: Request) -> VersionInfo:
 
 
 async def _fresh_standing(request: Request, user: User) -> PolicyStanding:
-    session = request_session(request)
-    return await services.policy_standing(session, user_id=user.id, library=_library(request))
+    return await services.policy_standing(
+        session=request_session(request), user_id=user.id, library=_library(request)
+    )
 
 
 async def _record(
@@ -69,7 +58,7 @@ async def _record(
     otherwise (a second click, a stale tab).
     """
     await service(
-        request_session(request),
+        session=request_session(request),
         user=user,
         version=info.version,
         library=_library(request),
@@ -78,18 +67,14 @@ async def _record(
     )
 
 
-async def acknowledge(request: Request) -> Response:
+@require_user(back_to="/")
+async def acknowledge(request: Request, user: User) -> Response:
     """ "I have read it": record it, then the next banner (htmx) or back to the page (303)."""
     form = await read_form(request)
     target = safe_next(form.get("next"))
     info = _known_version(request)
-    user = _user(request)
-    if user is None:
-        if _is_htmx(request):
-            return Response(status_code=204, headers={"HX-Redirect": "/login"})
-        return _login(target)
     await _record(request, services.acknowledge_policy, user=user, info=info)
-    if not _is_htmx(request):
+    if not is_htmx(request):
         return RedirectResponse(target, status_code=303)
     # The banner's replacement: nothing, or the next one (an announced version, say).
     request.scope["policy_standing"] = await _fresh_standing(request, user)
@@ -101,21 +86,17 @@ async def acknowledge(request: Request) -> Response:
     )
 
 
-async def consent(request: Request) -> Response:
+@require_user(back_to="/account")
+async def consent(request: Request, user: User) -> Response:
     """The page of a material change: what changed, "I agree", or how to leave instead."""
-    user = _user(request)
     if request.method == "POST":
-        form = await read_form(request)  # first: no answer but a 403 without the CSRF token
+        form = await read_form(request)
         target = safe_next(form.get("next"), "/account")
         info = _known_version(request)
-        if user is None:
-            return _login(target)
         await _record(request, services.consent_to_policy, user=user, info=info)
         return RedirectResponse(target, status_code=303)
     info = _known_version(request)
     target = safe_next(request.query_params.get("next"), "/account")
-    if user is None:
-        return _login(f"{request.url.path}?next={quote(target, safe='/')}")
     standing: PolicyStanding = request.scope.get("policy_standing") or services.UP_TO_DATE
     if standing.shown != info or not standing.needs_consent:
         return RedirectResponse(target, status_code=303)  # nothing (more) to consent to here
@@ -153,13 +134,10 @@ async def consent(request: Request) -> Response:
     )
 
 
-async def consents(request: Request) -> Response:
+@require_user
+async def consents(request: Request, user: User) -> Response:
     """The user's own ledger: every consent and acknowledgment, newest first."""
-    user = _user(request)
-    if user is None:
-        return _login(request.url.path)
-    session = request_session(request)
-    entries = await services.ledger(session, user_id=user.id)
+    entries = await services.ledger(session=request_session(request), user_id=user.id)
     words = {"kinds": purposes.KINDS, "purposes": purposes.PURPOSES, "channels": purposes.CHANNELS}
     return request.app.state.templates.render(
         request, "privacy/consents.html", {"entries": entries, **words}

@@ -112,7 +112,7 @@ def standing_for(
     )
 
 
-async def policy_versions_on_record(session: AsyncSession, *, user_id: int) -> set[str]:
+async def policy_versions_on_record(*, session: AsyncSession, user_id: int) -> set[str]:
     """Every policy version the user consented to or acknowledged, whatever the kind."""
     rows = await session.scalars(
         select(ConsentRecord.policy_version)
@@ -124,12 +124,12 @@ async def policy_versions_on_record(session: AsyncSession, *, user_id: int) -> s
 
 
 async def policy_standing(
-    session: AsyncSession, *, user_id: int, library: PolicyLibrary, today: date | None = None
+    *, session: AsyncSession, user_id: int, library: PolicyLibrary, today: date | None = None
 ) -> PolicyStanding:
     """The user's standing with the policy (see the module's docstring)."""
     if not library.versions:
         return UP_TO_DATE
-    versions = await policy_versions_on_record(session, user_id=user_id)
+    versions = await policy_versions_on_record(session=session, user_id=user_id)
     return standing_for(library, versions, today)
 
 
@@ -155,8 +155,8 @@ def _append(
 
 
 async def acknowledge_policy(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     user: User,
     version: str,
     library: PolicyLibrary,
@@ -170,7 +170,7 @@ async def acknowledge_policy(
     a second click or a stale tab, or when it needs explicit consent instead
     (:func:`consent_to_policy`).
     """
-    standing = await policy_standing(session, user_id=user.id, library=library, today=today)
+    standing = await policy_standing(session=session, user_id=user.id, library=library, today=today)
     shown = standing.shown
     if shown is None or shown.version != version or standing.needs_consent:
         return None
@@ -187,8 +187,8 @@ async def acknowledge_policy(
 
 
 async def consent_to_policy(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     user: User,
     version: str,
     library: PolicyLibrary,
@@ -201,7 +201,7 @@ async def consent_to_policy(
     Returns ``None`` (and records nothing) unless ``version`` is the one the user is asked to
     consent to.
     """
-    standing = await policy_standing(session, user_id=user.id, library=library, today=today)
+    standing = await policy_standing(session=session, user_id=user.id, library=library, today=today)
     shown = standing.shown
     if shown is None or shown.version != version or not standing.needs_consent:
         return None
@@ -217,7 +217,7 @@ async def consent_to_policy(
     return record
 
 
-async def ledger(session: AsyncSession, *, user_id: int) -> list[ConsentRecord]:
+async def ledger(*, session: AsyncSession, user_id: int) -> list[ConsentRecord]:
     """The user's own ledger rows, newest first."""
     rows = await session.scalars(
         select(ConsentRecord)

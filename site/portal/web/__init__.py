@@ -6,6 +6,22 @@ The request helpers are re-exported here, as every area's routes import them.
 
 from __future__ import annotations
 
-from portal.web.requests import current_user, is_htmx, login_redirect, rejected_status
+from portal.web.requests import (
+    Endpoint,
+    UserEndpoint,
+    current_user,
+    is_htmx,
+    login_redirect,
+    rejected_status,
+    require_user,
+)
 
-__all__ = ["current_user", "is_htmx", "login_redirect", "rejected_status"]
+__all__ = [
+    "Endpoint",
+    "UserEndpoint",
+    "current_user",
+    "is_htmx",
+    "login_redirect",
+    "rejected_status",
+    "require_user",
+]

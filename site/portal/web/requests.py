@@ -1,22 +1,44 @@
-"""Small helpers every area's routes share: who is signed in, htmx or not, where to log in.
+"""What every area's routes share about a request: who is signed in, htmx or not, logging in.
 
 Kept free of any area's logic, so ``accounts``, ``privacy`` and ``profile`` routes read alike.
+
+A page for signed-in users is written as an endpoint that takes the user, and wrapped::
+
+    @require_user
+    async def addresses(request: Request, user: User) -> Response: ...
+
+    @require_user(back_to="/account")   # a POST-only action: where to come back after logging in
+    async def end_session(request: Request, user: User) -> Response: ...
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, overload
 from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.web.csrf import SAFE_METHODS, read_form
+from portal.web.redirects import safe_next
+
 if TYPE_CHECKING:
     from portal.accounts.models import User
 
+#: A Starlette endpoint.
+Endpoint = Callable[[Request], Awaitable[Response]]
+#: An endpoint for signed-in users: :func:`require_user` passes the user in.
+UserEndpoint = Callable[[Request, "User"], Awaitable[Response]]
+
 
 def current_user(request: Request) -> User | None:
-    """The signed-in user (set by accounts/sessions.py's middleware), or ``None``."""
+    """The signed-in user (set by accounts/sessions.py's middleware), or ``None``.
+
+    Pages for signed-in users take the user from :func:`require_user` instead; this is for the
+    pages that differ for visitors and users (registration, login, the language switch).
+    """
     return request.scope.get("user")
 
 
@@ -34,7 +56,7 @@ def rejected_status(request: Request) -> int:
 
 
 def login_redirect(request: Request, target: str | None = None) -> Response:
-    """Send an anonymous visitor to log in, and back here afterwards.
+    """Send an anonymous visitor to log in, and back to ``target`` (default: here) afterwards.
 
     htmx would swap the login page into a fragment: it gets ``HX-Redirect`` instead.
     """
@@ -44,3 +66,49 @@ def login_redirect(request: Request, target: str | None = None) -> Response:
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
+
+
+@overload
+def require_user(endpoint: UserEndpoint, /) -> Endpoint: ...
+@overload
+def require_user(*, back_to: str | None = None) -> Callable[[UserEndpoint], Endpoint]: ...
+def require_user(
+    endpoint: UserEndpoint | None = None, /, *, back_to: str | None = None
+) -> Endpoint | Callable[[UserEndpoint], Endpoint]:
+    """Make ``endpoint(request, user)`` a Starlette endpoint for signed-in users only.
+
+    A signed-in user reaches ``endpoint`` with their ``User``. An anonymous visitor is sent to
+    ``/login?next=…`` (``HX-Redirect`` for htmx), and comes back afterwards:
+
+    - from a GET (or HEAD), to the same address, query included;
+    - from a form (any unsafe method), to the form's own ``next`` field when it has a safe one,
+      else to ``back_to``, else to the form's address. A POST-only action names ``back_to``
+      (the page its button is on), as nothing answers a GET at its own address. The form is
+      read first, so a request without the CSRF token gets 403, never a redirect.
+
+    Staff pages (the staff console) get the same mechanics from ``require_staff(role)``, to be
+    written beside this one: a decorator factory taking the role, reading the staff member the
+    staff session middleware leaves in the scope, sending an anonymous visitor to the staff
+    login exactly as here (same ``next`` rules, same htmx answer), answering 403 to a staff
+    member without ``role``, and calling ``endpoint(request, staff)`` with the typed member.
+    """
+
+    def wrap(endpoint: UserEndpoint) -> Endpoint:
+        @functools.wraps(endpoint)
+        async def signed_in_only(request: Request) -> Response:
+            user = current_user(request)
+            if user is not None:
+                return await endpoint(request, user)
+            return login_redirect(request, await _come_back_to(request, back_to))
+
+        return signed_in_only
+
+    return wrap if endpoint is None else wrap(endpoint)
+
+
+async def _come_back_to(request: Request, back_to: str | None) -> str | None:
+    """Where the login page sends a visitor back to (``None``: this address); see above."""
+    if request.method in SAFE_METHODS:
+        return None
+    form = await read_form(request)  # raises CSRFError (403) without the token
+    return safe_next(form.get("next"), back_to or request.url.path)

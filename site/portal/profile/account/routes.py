@@ -29,7 +29,7 @@ from portal.profile.account.forms import (
     customer_type_label,
 )
 from portal.profile.account.services import ACCOUNT_FIELDS
-from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 
 INFORMATION = "profile/account/information.html"
@@ -59,11 +59,9 @@ def _current_values(user: User) -> dict[str, Any]:
     return {field: getattr(user, field) or "" for field in ACCOUNT_FIELDS}
 
 
-async def information(request: Request) -> Response:
+@require_user
+async def information(request: Request, user: User) -> Response:
     """Account information: read-only, or the form (``?edit=1``) for the full page or htmx."""
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     query = request.query_params
     form = AccountInformationForm(data=_current_values(user)) if query.get("edit") == "1" else None
     context = _information_context(request, user, form=form, saved=query.get("saved") == "1")
@@ -72,13 +70,11 @@ async def information(request: Request) -> Response:
     )
 
 
-async def save_information(request: Request) -> Response:
+@require_user
+async def save_information(request: Request, user: User) -> Response:
     """Save the form: the read-only block for htmx, else 303; the whole page when the language
     changed, since every word of it changes."""
     data = await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request, "/account/information")
     templates = request.app.state.templates
     form = AccountInformationForm.from_form(data)
     if not form.validate():
@@ -155,20 +151,16 @@ def _password_form(user: User, data: Any = None) -> PasswordForm | None:
     return form
 
 
-async def password(request: Request) -> Response:
+@require_user
+async def password(request: Request, user: User) -> Response:
     """Password setting: the form to change the password, or to add one (WeChat accounts)."""
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     return _password_page(request, user, _password_form(user))
 
 
-async def save_password(request: Request) -> Response:
+@require_user
+async def save_password(request: Request, user: User) -> Response:
     """Check the current password (throttled like logins), set the new one, sign out elsewhere."""
     data = await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request, "/account/password")
     form = _password_form(user, data)
     if form is None:
         return _password_page(request, user, None, status_code=400)
@@ -184,9 +176,8 @@ async def save_password(request: Request) -> Response:
             current_password=form.current_password.data,
             new_password=form.new_password.data if valid else None,
             keep_session_id=request.scope["login_session"].id,
-            env=state.templates.env,
-            base_url=state.settings.base_url,
             secret_key=state.settings.secret_key,
+            mailer=state.mailer,
         )
         if outcome.changed:
             notice = "added" if adding else "changed"

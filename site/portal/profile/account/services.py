@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import jinja2
 from sqlalchemy import delete, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,7 +19,7 @@ from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.accounts.sessions import revoke_sessions
-from portal.mail.outbox import queue_mail
+from portal.mail.mailer import Mailer
 from portal.profile.audit import ADDED, CHANGED, audit_changes, audit_record
 
 #: The fields of "Account information" (policy 1.3), as the form and the inventory name them.
@@ -96,9 +95,8 @@ async def change_password(
     current_password: str | None,
     new_password: str | None,
     keep_session_id: int | None,
-    env: jinja2.Environment,
-    base_url: str,
     secret_key: str,
+    mailer: Mailer,
 ) -> PasswordChange:
     """Set a new password; commits. The caller has checked ``new_password`` against the rules.
 
@@ -142,7 +140,7 @@ async def change_password(
     await session.execute(
         update(User).where(User.id == user.id).values(password_hash=new_hash)  # type: ignore[arg-type]
     )
-    await revoke_sessions(session, user_id=user.id, keep_id=keep_session_id)
+    await revoke_sessions(session=session, user_id=user.id, keep_id=keep_session_id)
     await session.execute(
         delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
     )
@@ -155,9 +153,8 @@ async def change_password(
         action=ADDED if adding else CHANGED,
     )
     if user.email:
-        queue_mail(
-            session,
-            env,
+        mailer.queue(
+            session=session,
             user_id=user.id,
             recipient=user.email,
             template="password_set",
@@ -165,7 +162,7 @@ async def change_password(
             context={
                 "name": user.name,
                 "added": adding,
-                "forgot_link": f"{base_url}/password/forgot",
+                "forgot_link": mailer.link("/password/forgot"),
             },
         )
     await session.commit()

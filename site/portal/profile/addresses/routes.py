@@ -29,7 +29,7 @@ from portal.profile.addresses import services
 from portal.profile.addresses.forms import ShippingAddressForm
 from portal.profile.addresses.views import address_card
 from portal.profile.models import ShippingAddress
-from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 
 LIST_URL = "/account/addresses"
@@ -100,19 +100,15 @@ def _render_form(
     )
 
 
-async def address_list(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
+@require_user
+async def address_list(request: Request, user: User) -> Response:
     return await _render_list(request, user, done=request.query_params.get("done"))
 
 
-async def new_address(request: Request) -> Response:
+@require_user
+async def new_address(request: Request, user: User) -> Response:
     """GET: an empty form (or why none can be added). POST: add the address."""
     form_data: FormData | None = await read_form(request) if request.method == "POST" else None
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     session = request_session(request)
     action = f"{LIST_URL}/new"
     if form_data is None:
@@ -142,12 +138,10 @@ async def new_address(request: Request) -> Response:
     )
 
 
-async def edit_address(request: Request) -> Response:
+@require_user
+async def edit_address(request: Request, user: User) -> Response:
     """GET: the form filled with the address. POST: save the changes."""
     form_data: FormData | None = await read_form(request) if request.method == "POST" else None
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     address = await _address_or_404(request, user)
     action = f"{LIST_URL}/{address.id}/edit"
     if form_data is None:
@@ -174,20 +168,15 @@ async def edit_address(request: Request) -> Response:
     )
 
 
-async def delete_address(request: Request) -> Response:
+@require_user
+async def delete_address(request: Request, user: User) -> Response:
     """GET: "Delete this address?" (no JavaScript). POST: delete it."""
     if request.method == "GET":
-        user = current_user(request)
-        if user is None:
-            return login_redirect(request)
         address = await _address_or_404(request, user)
         addresses = await services.list_addresses(session=request_session(request), user=user)
         context = {"card": address_card(address), "has_others": len(addresses) > 1}
         return request.app.state.templates.render(request, DELETE_TEMPLATE, context)
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     deleted = await services.delete_shipping_address(
         session=request_session(request), user=user, address_id=request.path_params["address_id"]
     )
@@ -198,12 +187,10 @@ async def delete_address(request: Request) -> Response:
     return _done("deleted")
 
 
-async def make_default(request: Request) -> Response:
+@require_user(back_to=LIST_URL)
+async def make_default(request: Request, user: User) -> Response:
     """Make the address the default: the list again (htmx), or a redirect to it."""
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     changed = await services.make_default_address(
         session=request_session(request), user=user, address_id=request.path_params["address_id"]
     )

@@ -17,7 +17,6 @@ lists in place (block ``invoices``) and a rejected form swaps its block ``invoic
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -38,10 +37,8 @@ from portal.profile.invoices.pages import (
     render_list,
 )
 from portal.profile.models import CorporateInvoice
-from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web import Endpoint, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
-
-Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _done(what: str) -> Response:
@@ -91,10 +88,8 @@ async def _render_form(
     )
 
 
-async def invoice_list(request: Request) -> Response:
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
+@require_user
+async def invoice_list(request: Request, user: User) -> Response:
     return await render_list(request, user, done=request.query_params.get("done"))
 
 
@@ -125,12 +120,10 @@ async def _validate(request: Request, user: User, form: Any) -> bool:
 
 
 def _new(kind: Kind) -> Endpoint:
-    async def new_invoice(request: Request) -> Response:
+    @require_user
+    async def new_invoice(request: Request, user: User) -> Response:
         """GET: an empty form (or why none can be added). POST: add the invoice details."""
         form_data = await read_form(request) if request.method == "POST" else None
-        user = current_user(request)
-        if user is None:
-            return login_redirect(request)
         session = request_session(request)
         action = f"{LIST_URL}/{kind.name}/new"
         if form_data is None:
@@ -172,12 +165,10 @@ def _new(kind: Kind) -> Endpoint:
 
 
 def _edit(kind: Kind) -> Endpoint:
-    async def edit_invoice(request: Request) -> Response:
+    @require_user
+    async def edit_invoice(request: Request, user: User) -> Response:
         """GET: the form filled with the saved details. POST: save the changes."""
         form_data = await read_form(request) if request.method == "POST" else None
-        user = current_user(request)
-        if user is None:
-            return login_redirect(request)
         invoice = await _invoice_or_404(request, user, kind)
         action = f"{LIST_URL}/{kind.name}/{invoice.id}/edit"
         options: dict[str, Any] = {"action": action, "editing": True}
@@ -215,21 +206,16 @@ def _edit(kind: Kind) -> Endpoint:
 
 
 def _delete(kind: Kind) -> Endpoint:
-    async def delete_invoice(request: Request) -> Response:
+    @require_user
+    async def delete_invoice(request: Request, user: User) -> Response:
         """GET: "Delete these invoice details?" (no JavaScript). POST: delete them."""
         if request.method == "GET":
-            user = current_user(request)
-            if user is None:
-                return login_redirect(request)
             invoice = await _invoice_or_404(request, user, kind)
             card = await kind.card(invoice, request.app.state.data_keys)
             return request.app.state.templates.render(
                 request, "profile/invoices/delete.html", {"card": card}
             )
         await read_form(request)
-        user = current_user(request)
-        if user is None:
-            return login_redirect(request)
         deleted = await services.delete_invoice(
             session=request_session(request),
             user=user,
@@ -245,12 +231,10 @@ def _delete(kind: Kind) -> Endpoint:
     return delete_invoice
 
 
-async def withdraw_bank_account(request: Request) -> Response:
+@require_user
+async def withdraw_bank_account(request: Request, user: User) -> Response:
     """GET: what withdrawing erases, and a button. POST: withdraw and erase."""
     if request.method == "GET":
-        user = current_user(request)
-        if user is None:
-            return login_redirect(request)
         session = request_session(request)
         invoices = await services.list_invoices(session=session, user=user, model=CorporateInvoice)
         context = {
@@ -261,9 +245,6 @@ async def withdraw_bank_account(request: Request) -> Response:
             request, "profile/invoices/withdraw.html", context
         )
     await read_form(request)
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     await services.withdraw_bank_account_consent(
         session=request_session(request), user=user, channel=channel_of(request)
     )

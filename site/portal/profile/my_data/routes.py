@@ -11,19 +11,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from portal import i18n
+from portal.accounts.models import User
 from portal.db import request_session
 from portal.privacy.services import CONTACT_EMAIL
 from portal.profile.my_data.services import personal_data, site_inventory
-from portal.web import current_user, login_redirect
+from portal.web import require_user
 
 URL = "/account/privacy/my-data"
 
 
-async def my_data(request: Request) -> Response:
+@require_user
+async def my_data(request: Request, user: User) -> Response:
     """Every scenario of the inventory with the signed-in user's own values."""
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request)
     data = await personal_data(
         session=request_session(request),
         user=user,

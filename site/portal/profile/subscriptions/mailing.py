@@ -4,22 +4,20 @@ Every such mail carries the RFC 8058 headers (``List-Unsubscribe`` with an https
 production, where ``settings.base_url`` is https, and ``List-Unsubscribe-Post``), and the same
 link visibly in its footer: templates extend ``mail/_subscription.html``.
 
-    await queue_topic_mail(session, topic="products", template="subscription_news", env=env,
-                           secret_key=settings.secret_key, base_url=settings.base_url,
-                           context={"title": {...}, "paragraphs": {...}})
+    await queue_topic_mail(session=session, topic="products", template="subscription_news",
+                           mailer=mailer, context={"title": {...}, "paragraphs": {...}})
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import jinja2
 from sqlalchemy import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.i18n import DEFAULT_LOCALE, KNOWN_LOCALES
-from portal.mail.outbox import queue_mail
+from portal.mail.mailer import Mailer
 from portal.profile.models import EmailSubscription
 from portal.profile.subscriptions.tokens import unsubscribe_token
 from portal.profile.subscriptions.topics import LABELS, TOPICS
@@ -32,13 +30,13 @@ def mail_locale(user: User) -> str:
     return user.preferred_language if user.preferred_language in KNOWN_LOCALES else DEFAULT_LOCALE
 
 
-def unsubscribe_link(*, secret_key: str, base_url: str, user: User, topics: Iterable[str]) -> str:
+def unsubscribe_link(mailer: Mailer, *, user: User, topics: Iterable[str]) -> str:
     """The never-expiring link that unsubscribes ``user`` from ``topics``."""
     assert user.id is not None
     token = unsubscribe_token(
-        secret_key, user_id=user.id, created_at=user.created_at, topics=tuple(topics)
+        mailer.secret_key, user_id=user.id, created_at=user.created_at, topics=tuple(topics)
     )
-    return f"{base_url}/subscriptions/unsubscribe?token={token}"
+    return mailer.link(f"/subscriptions/unsubscribe?token={token}")
 
 
 def unsubscribe_headers(link: str) -> dict[str, str]:
@@ -50,13 +48,11 @@ def unsubscribe_headers(link: str) -> dict[str, str]:
 
 
 async def queue_topic_mail(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     topic: str,
     template: str,
-    env: jinja2.Environment,
-    secret_key: str,
-    base_url: str,
+    mailer: Mailer,
     context: dict | None = None,
 ) -> int:
     """Queue ``templates/mail/<template>.html`` to every confirmed subscriber of ``topic``.
@@ -85,12 +81,9 @@ async def queue_topic_mail(
         if not batch:
             return queued
         for subscription, user in batch:
-            link = unsubscribe_link(
-                secret_key=secret_key, base_url=base_url, user=user, topics=[topic]
-            )
-            message = queue_mail(
-                session,
-                env,
+            link = unsubscribe_link(mailer, user=user, topics=[topic])
+            message = mailer.queue(
+                session=session,
                 user_id=user.id,
                 recipient=subscription.email,
                 template=template,

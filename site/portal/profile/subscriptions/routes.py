@@ -21,6 +21,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
+from portal.accounts.models import User
 from portal.db import request_session
 from portal.profile.subscriptions import services
 from portal.profile.subscriptions.forms import SubscriptionsForm
@@ -30,19 +31,17 @@ from portal.profile.subscriptions.tokens import (
     read_confirmation,
     read_unsubscription,
 )
-from portal.web import current_user, is_htmx, login_redirect, rejected_status
+from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import ONE_CLICK_SCOPE_KEY, read_form
 
 PAGE = "profile/subscriptions/subscriptions.html"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-async def subscriptions_page(request: Request) -> Response:
+@require_user(back_to="/account/subscriptions")
+async def subscriptions_page(request: Request, user: User) -> Response:
     """The topics with their state; the form makes the ticked ones the user's subscriptions."""
     form_data = await read_form(request) if request.method == "POST" else None
-    user = current_user(request)
-    if user is None:
-        return login_redirect(request, "/account/subscriptions")
     assert user.id is not None
     session = request_session(request)
     state = request.app.state
@@ -61,17 +60,14 @@ async def subscriptions_page(request: Request) -> Response:
         form = SubscriptionsForm.from_form(form_data)
         try:
             choice = await services.choose_topics(
-                session,
+                session=session,
                 user=user,
                 topics=form.chosen_topics(),  # type: ignore[attr-defined]
                 may_subscribe=not only,
-                env=state.templates.env,
-                secret_key=state.settings.secret_key,
-                base_url=state.settings.base_url,
+                mailer=state.mailer,
                 language=i18n.current_locale(),
             )
         except services.NoEmailAddress:
-            await session.rollback()
             context["no_email"] = True
             status = rejected_status(request)
         else:
@@ -79,7 +75,7 @@ async def subscriptions_page(request: Request) -> Response:
             if not is_htmx(request):
                 return RedirectResponse(f"/account/subscriptions?{flag}=1", status_code=303)
             context[flag] = True
-    context["states"] = await services.topic_states(session, user_id=user.id)
+    context["states"] = await services.topic_states(session=session, user_id=user.id)
     return state.templates.render(
         request, PAGE, context, status_code=status, block="subscriptions", headers=NO_STORE
     )
@@ -110,7 +106,7 @@ async def confirm(request: Request) -> Response:
     session = request_session(request)
     if form_data is not None:
         await services.confirm_topics(
-            session,
+            session=session,
             confirmation=confirmation,
             language=i18n.current_locale(),
             secret_key=request.app.state.settings.secret_key,
@@ -118,7 +114,7 @@ async def confirm(request: Request) -> Response:
         return RedirectResponse(
             f"/subscriptions/confirm?token={quote(token, safe='')}", status_code=303
         )
-    states = await services.confirmation_states(session, confirmation=confirmation)
+    states = await services.confirmation_states(session=session, confirmation=confirmation)
     return request.app.state.templates.render(
         request,
         "profile/subscriptions/confirm.html",
@@ -139,14 +135,14 @@ async def unsubscribe(request: Request) -> Response:
     session = request_session(request)
     if form_data is not None:
         await services.unsubscribe(
-            session, unsubscription=unsubscription, language=i18n.current_locale()
+            session=session, unsubscription=unsubscription, language=i18n.current_locale()
         )
         if not request.scope.get(ONE_CLICK_SCOPE_KEY):
             return RedirectResponse(
                 f"/subscriptions/unsubscribe?token={quote(token, safe='')}", status_code=303
             )
         # A mail provider's one-click POST: a plain 200, no redirect to follow.
-    states = await services.unsubscription_states(session, unsubscription=unsubscription)
+    states = await services.unsubscription_states(session=session, unsubscription=unsubscription)
     return request.app.state.templates.render(
         request,
         "profile/subscriptions/unsubscribe.html",

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-import jinja2
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -32,7 +31,7 @@ from portal.accounts.services import lock_user
 from portal.crypto import address_tag
 from portal.db import utcnow
 from portal.i18n import LazyString
-from portal.mail.outbox import queue_mail
+from portal.mail.mailer import Mailer
 from portal.privacy.services import record_consent
 from portal.profile.audit import ADDED, CHANGED, REMOVED, audit_record
 from portal.profile.models import EmailSubscription
@@ -109,7 +108,7 @@ async def _rows(session: AsyncSession, user_id: int) -> dict[str, EmailSubscript
 
 
 async def topic_states(
-    session: AsyncSession, *, user_id: int, topics: Iterable[str] = TOPICS
+    *, session: AsyncSession, user_id: int, topics: Iterable[str] = TOPICS
 ) -> list[TopicState]:
     """Each topic (in :data:`TOPICS` order): not subscribed, pending, or subscribed since a day."""
     rows = await _rows(session, user_id)
@@ -157,13 +156,11 @@ async def _remove(
 
 
 async def choose_topics(
-    session: AsyncSession,
     *,
+    session: AsyncSession,
     user: User,
     topics: Iterable[str],
-    env: jinja2.Environment,
-    secret_key: str,
-    base_url: str,
+    mailer: Mailer,
     language: str,
     channel: str = WEBSITE,
     may_subscribe: bool = True,
@@ -174,7 +171,7 @@ async def choose_topics(
     confirmation mail (in the user's preferred language) names every pending topic of the
     account's address. Saving again with a topic still pending sends that mail again (a lost
     or expired link), at most once per :data:`RESEND_AFTER`. Raises :class:`NoEmailAddress`
-    when a topic is asked for without an address. With ``may_subscribe`` false (a material
+    (having changed nothing) when a topic is asked for without an address. With ``may_subscribe`` false (a material
     policy change awaits the user's decision) nothing is subscribed or confirmed: unticking is
     all the form can do.
 
@@ -189,6 +186,7 @@ async def choose_topics(
     new = [topic for topic in TOPICS if topic in wanted and topic not in rows]
     gone = [topic for topic in TOPICS if topic in rows and topic not in wanted]
     if new and not user.email:
+        await session.rollback()  # and with it the lock
         raise NoEmailAddress
     removed = await _remove(
         session, user_id=user.id, topics=gone, language=language, channel=channel
@@ -218,9 +216,7 @@ async def choose_topics(
                 session, user_id=user.id, record=RECORD, fields=new, action=ADDED, channel=channel
             )
         asked = [topic for topic in TOPICS if topic in new or topic in {r.topic for r in pending}]
-        _queue_confirmation(
-            session, env, user=user, topics=asked, secret_key=secret_key, base_url=base_url
-        )
+        _queue_confirmation(session, mailer, user=user, topics=asked)
     try:
         await session.commit()
     except IntegrityError:  # the same form sent twice at once: the other request saved it
@@ -231,20 +227,13 @@ async def choose_topics(
 
 
 def _queue_confirmation(
-    session: AsyncSession,
-    env: jinja2.Environment,
-    *,
-    user: User,
-    topics: list[str],
-    secret_key: str,
-    base_url: str,
+    session: AsyncSession, mailer: Mailer, *, user: User, topics: list[str]
 ) -> None:
     assert user.id is not None
     assert user.email is not None
-    token = confirmation_token(secret_key, user_id=user.id, email=user.email, topics=topics)
-    queue_mail(
-        session,
-        env,
+    token = confirmation_token(mailer.secret_key, user_id=user.id, email=user.email, topics=topics)
+    mailer.queue(
+        session=session,
         user_id=user.id,
         recipient=user.email,
         template="subscription_confirm",
@@ -252,23 +241,25 @@ def _queue_confirmation(
         context={
             "name": user.name,
             "topics": [LABELS[topic] for topic in topics],
-            "link": f"{base_url}/subscriptions/confirm?token={token}",
+            "link": mailer.link(f"/subscriptions/confirm?token={token}"),
             "days": CONFIRM_DAYS,
         },
     )
 
 
 async def confirmation_states(
-    session: AsyncSession, *, confirmation: Confirmation
+    *, session: AsyncSession, confirmation: Confirmation
 ) -> list[TopicState]:
     """The states of the topics a confirmation link names (empty: the account is gone)."""
     if await session.get(User, confirmation.user_id) is None:
         return []
-    return await topic_states(session, user_id=confirmation.user_id, topics=confirmation.topics)
+    return await topic_states(
+        session=session, user_id=confirmation.user_id, topics=confirmation.topics
+    )
 
 
 async def confirm_topics(
-    session: AsyncSession, *, confirmation: Confirmation, language: str, secret_key: str
+    *, session: AsyncSession, confirmation: Confirmation, language: str, secret_key: str
 ) -> tuple[str, ...]:
     """Confirm the topics of the link that are still pending for the address it was sent to.
 
@@ -326,16 +317,18 @@ async def _account(session: AsyncSession, unsubscription: Unsubscription) -> Use
 
 
 async def unsubscription_states(
-    session: AsyncSession, *, unsubscription: Unsubscription
+    *, session: AsyncSession, unsubscription: Unsubscription
 ) -> list[TopicState]:
     """The states of the topics an unsubscribe link names (empty: the account is gone)."""
     if await _account(session, unsubscription) is None:
         return []
-    return await topic_states(session, user_id=unsubscription.user_id, topics=unsubscription.topics)
+    return await topic_states(
+        session=session, user_id=unsubscription.user_id, topics=unsubscription.topics
+    )
 
 
 async def unsubscribe(
-    session: AsyncSession, *, unsubscription: Unsubscription, language: str
+    *, session: AsyncSession, unsubscription: Unsubscription, language: str
 ) -> tuple[str, ...]:
     """Unsubscribe from the link's topics (pending or confirmed); idempotent.
 
