@@ -8,20 +8,15 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from tests.support.accounts import database_snapshot, sign_up
+from tests.support.accounts import GOOD, database_snapshot, sign_up
+from tests.support.addresses import ADDRESS
 from tests.support.forms import csrf_token, post_form
 from tests.support.routes import route_table
 
 #: Fields that would make the POST branch of any form route act: a shipping address, an
 #: account's details, a password change, the language, a subscription, a confirmation.
 ACTING_BODY = {
-    "recipient_name": "王芳",
-    "phone": "139 1234 5678",
-    "organization_name": "上海精密机械有限公司",
-    "province": "310000",
-    "city": "310100",
-    "shipping_address": "浦东新区张江路 88 号 3 号楼 501 室",
-    "postal_code": "201203",
+    **ADDRESS,
     "name": "王芳",
     "customer_type": "individual",
     "language": "zh_Hans",
@@ -110,14 +105,7 @@ def test_the_response_that_signs_in_is_not_stored(client: TestClient) -> None:
     signed = post_form(
         client,
         "/register",
-        {
-            "name": "李伟",
-            "email": "Li.Wei@Example.cn",
-            "phone": "138 1234 5678",
-            "customer_type": "business",
-            "password": "milling-spindle-42",
-            "policy_consent": "y",
-        },
+        GOOD,
         page="/register",
     )
     assert "portal_session=" in signed.headers["set-cookie"]
