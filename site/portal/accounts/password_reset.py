@@ -105,6 +105,8 @@ async def reset_password(
 ) -> User | None:
     """Use the link: set ``password``, end every session, and mail a notice; ``None``: bad link.
 
+    Using the link also confirms the address, if it was not confirmed yet.
+
     The caller has checked ``password`` against the rules (``passwords.password_problem``).
     The account's login throttle is cleared: whoever reads the mailbox is the owner, so a
     lockout someone else caused must not keep them out.
@@ -126,6 +128,10 @@ async def reset_password(
         await session.rollback()
         return None
     user.password_hash = await hash_password_off_loop(password)
+    if user.email_verified_at is None:
+        # The link reached the mailbox and was used: that proves the address, as the
+        # verification link would (and the account no longer expires unconfirmed).
+        user.email_verified_at = now
     session.add(user)
     await revoke_sessions(session=session, user_id=user.id)
     await session.execute(

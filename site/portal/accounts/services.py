@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import password_reset, throttling
@@ -23,8 +25,8 @@ from portal.db import utcnow
 from portal.mail.mailer import Mailer
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
+from portal.settings import Settings
 
-VERIFY_HOURS = 48
 # PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
 _MAX_ID = 2**31 - 1
 
@@ -82,7 +84,11 @@ def verification_link(mailer: Mailer, user: User) -> str:
     return mailer.link(f"/verify-email?token={token}")
 
 
-def _queue_verification(session: AsyncSession, mailer: Mailer, user: User, locale: str) -> None:
+def _queue_verification(
+    session: AsyncSession, mailer: Mailer, user: User, locale: str, days: int
+) -> None:
+    """Queue the mail with the verification link. It works for ``days``, as long as an
+    unconfirmed account is kept (``PORTAL_UNVERIFIED_ACCOUNT_DAYS``), and says so."""
     mailer.queue(
         session=session,
         user_id=user.id,
@@ -92,7 +98,7 @@ def _queue_verification(session: AsyncSession, mailer: Mailer, user: User, local
         context={
             "name": user.name,
             "link": verification_link(mailer, user),
-            "hours": VERIFY_HOURS,
+            "days": days,
         },
     )
 
@@ -107,12 +113,14 @@ async def register(
     client: str,
     secret_key: str,
     mailer: Mailer,
+    verify_days: int = Settings.unverified_account_days,
 ) -> User:
     """Create the account, record the policy consent, and queue the verification mail.
 
     Each attempt from ``client`` (an IP address) counts against the registration throttle
     first: :class:`TooManyAttempts` when it must wait. Raises :class:`EmailTaken` when the
-    address has an account (compared without case).
+    address has an account (compared without case). Unless the address is confirmed within
+    ``verify_days``, the worker deletes the account (housekeeping.expire_unverified).
     """
     decision = await throttling.hit(
         session,
@@ -149,13 +157,18 @@ async def register(
             channel=channel,
         )
     )
-    _queue_verification(session, mailer, user, locale)
+    _queue_verification(session, mailer, user, locale, verify_days)
     await session.commit()
     return user
 
 
 async def resend_verification(
-    *, session: AsyncSession, user: User, secret_key: str, mailer: Mailer
+    *,
+    session: AsyncSession,
+    user: User,
+    secret_key: str,
+    mailer: Mailer,
+    verify_days: int = Settings.unverified_account_days,
 ) -> throttling.Decision:
     """Queue a fresh verification mail for a signed-in, unverified user, within its throttle.
 
@@ -165,30 +178,68 @@ async def resend_verification(
         session, throttling.VERIFICATION_MAIL, str(user.id), secret_key=secret_key
     )
     if decision.allowed and user.email_verified_at is None and user.email:
-        _queue_verification(session, mailer, user, user.preferred_language)
+        _queue_verification(session, mailer, user, user.preferred_language, verify_days)
         await session.commit()
     return decision
 
 
-async def verify_email(*, session: AsyncSession, secret_key: str, token: str) -> User | None:
-    """Mark the address in a (valid, unexpired) link as verified; ``None`` when the link is bad.
+async def verification_user(
+    *, session: AsyncSession, secret_key: str, token: str, days: int
+) -> User | None:
+    """The account a valid, unexpired verification link names; ``None`` for any other token.
 
-    The link names the address it was sent to, so a link sent before the user changed their
-    address cannot verify the new one.
+    Reads only: opening the link (a GET, which mail scanners make) changes nothing. The link
+    names the address it was sent to, so a link sent before the user changed their address
+    cannot verify the new one.
     """
+    if not token or len(token) > 500:
+        return None
     try:
-        payload = _serializer(secret_key).loads(token, max_age=VERIFY_HOURS * 3600)
-    except (BadSignature, SignatureExpired):
+        payload = _serializer(secret_key).loads(token, max_age=days * 24 * 3600)
+    except BadData:
         return None
-    if not isinstance(payload, dict):
+    user_id = payload.get("user") if isinstance(payload, dict) else None
+    if type(user_id) is not int or not 0 < user_id <= _MAX_ID:
         return None
-    user = await session.get(User, payload.get("user"))
-    if user is None or address_tag(secret_key, user.email_key or "") != payload.get("address"):
+    user = await session.get(User, user_id)
+    if user is None or not user.email_key:
         return None
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-        session.add(user)
-        await session.commit()
+    if address_tag(secret_key, user.email_key) != payload.get("address"):
+        return None
+    return user
+
+
+async def verify_email(
+    *,
+    session: AsyncSession,
+    secret_key: str,
+    token: str,
+    days: int,
+    signed_in: LoginSession | None,
+) -> User | None:
+    """Confirm the address of a valid link (the page's button); ``None`` when the link is bad.
+
+    Confirming ends every session of the account opened before it, except ``signed_in`` (the
+    browser that pressed the button) if it is the account's own. Whoever registered someone
+    else's address, and kept a session while a mail scanner or the owner confirmed it, is
+    signed out. A second confirmation changes nothing.
+    """
+    user = await verification_user(session=session, secret_key=secret_key, token=token, days=days)
+    if user is None or user.id is None:
+        return None
+    now = utcnow()
+    confirmed: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        update(User)
+        .where(col(User.id) == user.id)
+        .where(col(User.email_verified_at).is_(None))
+        .values(email_verified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if confirmed.rowcount:
+        keep = signed_in.id if signed_in is not None and signed_in.user_id == user.id else None
+        await revoke_sessions(session=session, user_id=user.id, keep_id=keep)
+        user.email_verified_at = now
+    await session.commit()
     return user
 
 
