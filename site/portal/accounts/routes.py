@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from portal import i18n
 from portal.accounts import password_routes, services, throttling
+from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
@@ -91,6 +92,7 @@ async def login(request: Request) -> Response:
             password=form.password.data,
             client=client_of(request)[1],
             secret_key=request.app.state.settings.secret_key,
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if outcome.user is not None:
             return await signed_in_response(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.accounts import password_reset, throttling
+from portal.accounts import devices, password_reset, throttling
 from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.accounts.sessions import NewSession, revoke_sessions, start_session
@@ -268,17 +268,35 @@ class LoginOutcome:
 
 
 async def log_in(
-    *, session: AsyncSession, email: str, password: str, client: str, secret_key: str
+    *,
+    session: AsyncSession,
+    email: str,
+    password: str,
+    client: str,
+    secret_key: str,
+    device_cookie: str | None = None,
 ) -> LoginOutcome:
-    """Check ``password`` unless the account or the client address must wait (throttling.py).
+    """Check ``password`` unless the device, or the account and client address, must wait.
 
-    The attempt is counted against the client address and the account *before* the password is
-    checked, so a burst of parallel guesses cannot all slip in under either limit. A success
-    takes the address's count back (the address limit is on failures: an office or a carrier's
-    shared address logs many customers in) and clears the account's. An attempt the account's
-    lock stops checks nothing, so it is taken back from the address too. The outcome is the
-    same whether or not the address has an account.
+    A browser with a valid device cookie for the account (devices.py) is counted against that
+    device only: neither the account's lock, which strangers' failures set, nor the client
+    address's stops it, and its failures lock nobody else. A success clears the device's count
+    and leaves the account's alone (it is the strangers' count).
+
+    Any other client is counted against the client address and the account *before* the
+    password is checked, so a burst of parallel guesses cannot all slip in under either limit.
+    A success takes the address's count back (the address limit is on failures: an office or a
+    carrier's shared address logs many customers in) and clears the account's. An attempt the
+    account's lock stops checks nothing, so it is taken back from the address too. The outcome
+    is the same whether or not the address has an account.
     """
+    if device_cookie:
+        user = await password_reset.find_account(session=session, email=email)
+        device = devices.device_for(secret_key, device_cookie, user)
+        if user is not None and device is not None:
+            return await _log_in_from_device(
+                session=session, user=user, device=device, password=password, secret_key=secret_key
+            )
     client = throttling.client_subject(client)
     account = email_key(email)
     address = await throttling.hit(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
@@ -304,6 +322,24 @@ async def log_in(
     return LoginOutcome(None, max(reserved.wait, address.wait))
 
 
+async def _log_in_from_device(
+    *, session: AsyncSession, user: User, device: str, password: str, secret_key: str
+) -> LoginOutcome:
+    """:func:`log_in` from a device the account signed in with before: its own count only."""
+    reserved = await throttling.hit(session, throttling.LOGIN_DEVICE, device, secret_key=secret_key)
+    if not reserved.allowed:
+        return LoginOutcome(None, reserved.wait)
+    ok, new_hash = await verify_password_off_loop(user.password_hash, password)
+    if not ok:
+        return LoginOutcome(None, reserved.wait)
+    await throttling.clear(session, throttling.LOGIN_DEVICE, device, secret_key=secret_key)
+    if new_hash:
+        user.password_hash = new_hash
+        session.add(user)
+    await session.commit()
+    return LoginOutcome(user)
+
+
 async def request_password_reset(
     *,
     session: AsyncSession,
@@ -312,26 +348,39 @@ async def request_password_reset(
     secret_key: str,
     mailer: Mailer,
     locale: str,
+    device_cookie: str | None = None,
 ) -> throttling.Decision:
     """Mail a reset link if the address has an account, within the mail throttles.
 
-    Whether a mail was sent is never returned: the page must look the same either way.
+    Whether a mail was sent is never returned: the page must look the same either way. From a
+    device the account signed in with before (devices.py), the request is counted against that
+    device alone, so strangers who used up the address's mails cannot keep its owner from a
+    link; any other client shares the address's limit, and its client address's.
     """
-    by_client = await throttling.hit(
-        session,
-        throttling.RESET_MAIL_CLIENT,
-        throttling.client_subject(client),
-        secret_key=secret_key,
-    )
-    if not by_client.allowed:
-        return by_client
-    by_account = await throttling.hit(
-        session, throttling.RESET_MAIL_ACCOUNT, email_key(email), secret_key=secret_key
-    )
-    if not by_account.allowed:
-        return by_account
-    await password_reset.request_reset(session=session, email=email, mailer=mailer, locale=locale)
-    return by_account
+    user = await password_reset.find_account(session=session, email=email)
+    device = devices.device_for(secret_key, device_cookie, user)
+    if device is not None:
+        decision = await throttling.hit(
+            session, throttling.RESET_MAIL_DEVICE, device, secret_key=secret_key
+        )
+        if not decision.allowed:
+            return decision
+    else:
+        by_client = await throttling.hit(
+            session,
+            throttling.RESET_MAIL_CLIENT,
+            throttling.client_subject(client),
+            secret_key=secret_key,
+        )
+        if not by_client.allowed:
+            return by_client
+        decision = await throttling.hit(
+            session, throttling.RESET_MAIL_ACCOUNT, email_key(email), secret_key=secret_key
+        )
+        if not decision.allowed:
+            return decision
+    await password_reset.request_reset(session=session, user=user, mailer=mailer, locale=locale)
+    return decision
 
 
 async def set_preferred_language(*, session: AsyncSession, user: User, locale: str) -> None:
