@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import password_reset, throttling
@@ -57,11 +58,11 @@ async def expire_unverified(
     async with sessions() as session:
         result = await session.execute(
             delete(User)
-            .where(User.email_verified_at.is_(None))  # type: ignore[union-attr]
-            .where(User.email_key.is_not(None))  # type: ignore[union-attr]
-            .where(User.wechat_openid.is_(None))  # type: ignore[union-attr]
-            .where(User.created_at < cutoff)  # type: ignore[arg-type]
-            .returning(User.id)  # type: ignore[arg-type]
+            .where(col(User.email_verified_at).is_(None))
+            .where(col(User.email_key).is_not(None))
+            .where(col(User.wechat_openid).is_(None))
+            .where(col(User.created_at) < cutoff)
+            .returning(col(User.id))
         )
         deleted = [user_id for user_id in result.scalars() if user_id is not None]
         await session.commit()
