@@ -132,3 +132,35 @@ def test_a_password_changed_in_the_personal_center_ends_the_device_cookies_too(c
     assert log_in(client, NEW_PASSWORD).status_code == 429  # this browser's cookie, too
     stranger.cookies.set(DEVICE_COOKIE, old)
     assert log_in(stranger, NEW_PASSWORD).status_code == 429
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [1, "nonce", "tag"],
+        {"user": "1", "nonce": "n", "password": "p"},
+        {"user": 1, "nonce": 5, "password": "p"},
+        {"user": 1, "nonce": "", "password": None},
+        {"user": True, "nonce": "n"},
+    ],
+)
+def test_a_signed_cookie_of_the_wrong_shape_is_no_device(payload):
+    from itsdangerous import URLSafeTimedSerializer
+
+    from portal.accounts import devices
+    from portal.accounts.models import User
+    from tests.support.site import TEST_SECRET_KEY
+
+    user = User(id=1, email_key="li.wei@example.cn", password_hash="$argon2id$v=19$x")
+    cookie = URLSafeTimedSerializer(TEST_SECRET_KEY, salt="portal.device").dumps(payload)
+    assert devices.device_for(TEST_SECRET_KEY, cookie, user) is None
+    assert devices.device_for(TEST_SECRET_KEY, devices.issue(TEST_SECRET_KEY, user), user)
+    for garbage in ("", "x" * 600, "a.b.c", "名"):
+        assert devices.device_for(TEST_SECRET_KEY, garbage, user) is None
+
+
+def test_garbage_in_the_device_cookie_is_ignored_at_login(owner, stranger):
+    for garbage in ("x" * 600, "a.b.c", "%FF%00"):
+        stranger.cookies.set(DEVICE_COOKIE, garbage)
+        assert log_in(stranger, GOOD["password"]).status_code == 303
+        post_form(stranger, "/logout", {}, page="/account")

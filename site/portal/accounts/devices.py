@@ -69,7 +69,10 @@ def device_for(secret_key: str, cookie: str | None, user: User | None) -> str | 
         )
     except BadData:
         return None
-    if not isinstance(payload, dict) or payload.get("user") != user.id:
+    if not isinstance(payload, dict):
+        return None
+    named = payload.get("user")
+    if type(named) is not int or named != user.id:
         return None
     tag, nonce = payload.get("password"), payload.get("nonce")
     if not isinstance(tag, str) or not isinstance(nonce, str) or not nonce:
