@@ -148,3 +148,21 @@ def test_every_documented_setting_has_a_default_and_a_meaning() -> None:
         problem = f"docs/settings.md: {name} needs a default and a meaning"
         assert len(cells) == 2, problem
         assert all(cells), problem
+
+
+def test_unverified_accounts_wait_seven_days_unless_told_otherwise(tmp_path: Path) -> None:
+    assert (
+        Settings.from_env(env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY)).unverified_account_days == 7
+    )
+    settings = Settings.from_env(
+        env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY, PORTAL_UNVERIFIED_ACCOUNT_DAYS=" 14 ")
+    )
+    assert settings.unverified_account_days == 14
+
+
+@pytest.mark.parametrize("value", ["0", "366", "-1", "seven", "²", "7.5"])
+def test_unverified_account_days_must_be_a_number_of_days(tmp_path: Path, value: str) -> None:
+    with pytest.raises(SettingsError, match=r"PORTAL_UNVERIFIED_ACCOUNT_DAYS=.* is not a number"):
+        Settings.from_env(
+            env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY, PORTAL_UNVERIFIED_ACCOUNT_DAYS=value)
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -121,6 +122,7 @@ class Settings:
     # The largest request body a route takes (portal.web.limits); uploads opt into the larger.
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024
+    unverified_account_days: int = 7
 
     @property
     def production(self) -> bool:
@@ -200,6 +202,12 @@ class Settings:
         smtp_port = env.get("PORTAL_SMTP_PORT", "25").strip()
         if not smtp_port.isdigit() or not 0 < int(smtp_port) < 65536:
             raise SettingsError(f"PORTAL_SMTP_PORT={smtp_port!r} is not a port number")
+        unverified_days = env.get("PORTAL_UNVERIFIED_ACCOUNT_DAYS", "7").strip()
+        if not re.fullmatch(r"[0-9]{1,3}", unverified_days) or not 1 <= int(unverified_days) <= 365:
+            raise SettingsError(
+                f"PORTAL_UNVERIFIED_ACCOUNT_DAYS={unverified_days!r} is not a number of days "
+                "from 1 to 365"
+            )
         base_url = env.get("PORTAL_BASE_URL", "").strip().rstrip("/") or (
             f"http://127.0.0.1:{env.get('PORT', '8000')}"
         )
@@ -232,4 +240,5 @@ class Settings:
             ),
             max_body_bytes=_positive_int(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_upload_bytes=_positive_int(env, "PORTAL_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            unverified_account_days=int(unverified_days),
         )

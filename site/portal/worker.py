@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from portal.accounts.housekeeping import run_housekeeping
+from portal.crypto.keystore import DataKeys
 from portal.db import create_engine, session_factory
 from portal.mail.sender import mail_config, run_sender
 from portal.settings import Settings
@@ -25,7 +26,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
     try:
         await asyncio.gather(
             run_sender(sessions, mail_config(settings), interval=interval, stop=stop),
-            run_housekeeping(sessions, stop=stop),
+            run_housekeeping(
+                sessions,
+                unverified_days=settings.unverified_account_days,
+                data_keys=DataKeys.from_settings(settings),
+                stop=stop,
+            ),
         )
     finally:
         await engine.dispose()

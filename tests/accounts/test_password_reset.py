@@ -10,7 +10,7 @@ from sqlalchemy import event
 from starlette.testclient import TestClient
 
 from portal.accounts import password_reset
-from portal.accounts.models import LoginSession, PasswordResetToken
+from portal.accounts.models import LoginSession, PasswordResetToken, User
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import utcnow
 from portal.mail.models import OutboxMessage
@@ -249,3 +249,13 @@ def test_an_unknown_address_costs_the_same_work_as_a_known_one(client, app, sett
     assert len(inserts) == 2
     assert [s for s in known_sql if s not in inserts] == unknown_sql
     assert len(reset_mails(settings)) == 1
+
+
+def test_a_completed_reset_confirms_the_address(client, settings, token):
+    """The link came to the mailbox, so using it proves the address as the verification link
+    would: the account is then confirmed (and no longer expires unconfirmed)."""
+    (user,) = rows(settings, User)
+    assert user.email_verified_at is None
+    assert reset(client, token).status_code == 303
+    (user,) = rows(settings, User)
+    assert user.email_verified_at is not None

@@ -35,6 +35,7 @@ FORMS = {
     "/logout": [],
     "/password/forgot": ["email"],
     "/password/reset": ["token", "password"],
+    "/verify-email": ["token"],
     "/verify-email/resend": [],
     "/account/sessions/{id}/end": [],
     "/account/sessions/end-others": [],

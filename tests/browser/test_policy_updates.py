@@ -183,6 +183,7 @@ def test_the_consent_records_and_cookie_pages(
     page = new_page(locale=locale)
     page.goto(site.url("/cookies"))
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
+    expect(page.locator("#cookie-portal_device")).to_be_visible()
     expect(page.locator("#cookie-portal_session")).to_be_visible()
     check(page, f"cookies-{language}")
     sign_in(page, site, language, consented_to="1.1")

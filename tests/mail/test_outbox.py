@@ -14,7 +14,7 @@ from portal.mail.outbox import queue_mail, render_mail
 from portal.mail.sender import MAX_ATTEMPTS, MailConfig, backoff, send_due
 from portal.templating import create_environment
 
-CONTEXT = {"name": "李伟", "link": "https://www.xometry.asia/verify?token=abc", "hours": 48}
+CONTEXT = {"name": "李伟", "link": "https://www.xometry.asia/verify?token=abc", "days": 7}
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from http.cookies import SimpleCookie
 import pytest
 from starlette.testclient import TestClient
 
+from portal.accounts.devices import DEVICE_LIFETIME
 from portal.accounts.sessions import REMEMBER_LIFETIME
 from portal.app import create_app
 from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
@@ -18,6 +19,7 @@ from tests.support.policy_updates import PASSWORD, create_user
 from tests.support.site import make_settings
 
 ZH = "zh-CN,zh;q=0.9"
+ALL = {"portal_session", "portal_language", "portal_csrf", "portal_device"}
 
 
 def set_cookies(response) -> dict[str, dict]:
@@ -58,7 +60,7 @@ def test_every_cookie_the_site_sets_is_on_the_page_as_it_is_set(open_site, minor
     assert page.status_code == 200
     assert page.template.name == "privacy/cookies.html"
     listed = {cookie.name: cookie for cookie in page.context["cookies"]}
-    assert set(cookies) == set(listed) == {"portal_session", "portal_language", "portal_csrf"}
+    assert set(cookies) == set(listed) == ALL
     for name, attributes in cookies.items():
         assert "httponly" in attributes["header"], name
         assert "samesite=lax" in attributes["header"], name
@@ -67,6 +69,7 @@ def test_every_cookie_the_site_sets_is_on_the_page_as_it_is_set(open_site, minor
     assert cookies["portal_language"]["max-age"] == str(LANGUAGE_COOKIE_MAX_AGE)
     assert cookies["portal_session"]["max-age"] == str(int(REMEMBER_LIFETIME.total_seconds()))
     assert "max-age" not in cookies["portal_csrf"]  # a browser-session cookie
+    assert cookies["portal_device"]["max-age"] == str(int(DEVICE_LIFETIME.total_seconds()))
 
 
 def test_the_lifetimes_are_the_codes(client):
@@ -76,6 +79,8 @@ def test_the_lifetimes_are_the_codes(client):
     assert by_name["portal_language"].lifetime == "1 year"
     assert LANGUAGE_COOKIE_MAX_AGE == 365 * 24 * 3600
     assert REMEMBER_LIFETIME.days == 30
+    assert by_name["portal_device"].lifetime == "180 days"
+    assert DEVICE_LIFETIME.days == 180
 
 
 def test_in_production_every_cookie_is_secure(tmp_path, built_policy, database_url):
@@ -91,7 +96,7 @@ def test_in_production_every_cookie_is_secure(tmp_path, built_policy, database_u
         site = Site()
         site.app, site.settings = app, settings
         cookies = every_cookie_the_site_sets(client, site)
-    assert set(cookies) == {"portal_session", "portal_language", "portal_csrf"}
+    assert set(cookies) == ALL
     for name, attributes in cookies.items():
         assert "secure" in attributes["header"], name
 
@@ -106,7 +111,7 @@ def test_the_cookie_page_in_both_languages(client, accept, lang, title):
     assert document.html_lang == lang
     if title:
         assert title in response.text
-    for name in ("portal_session", "portal_language", "portal_csrf"):
+    for name in ALL:
         assert name in response.text
     assert "/policy#cookies" in document.links
 

@@ -1,7 +1,12 @@
-"""The accounts area's background job: forget old throttle counts and dead reset links.
+"""The accounts area's background jobs: forget old throttle counts and dead reset links, and
+delete the accounts whose address was never confirmed.
 
 A throttle row names nobody (its key is an HMAC), but it is still data about someone's
 behaviour, so it is kept no longer than the throttles need it (a day; throttling.py).
+
+Anyone can register someone else's address; the owner is then told that it "already has an
+account". Such an account, never confirmed, is deleted after ``PORTAL_UNVERIFIED_ACCOUNT_DAYS``
+(the verification link works for as long), so the address is free again.
 """
 
 from __future__ import annotations
@@ -9,11 +14,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import password_reset, throttling
+from portal.accounts.models import User
+from portal.crypto.keystore import DataKeys
+from portal.db import utcnow
 
 logger = logging.getLogger("portal.accounts")
 
@@ -26,17 +37,57 @@ async def tidy(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
     return throttles, links
 
 
+async def expire_unverified(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    days: int,
+    data_keys: DataKeys | None,
+    now: datetime | None = None,
+) -> int:
+    """Delete the email accounts not confirmed within ``days`` of registering; their number.
+
+    One ``DELETE``: a confirmation that commits first keeps its account, one that comes after
+    finds none. The database removes what the account holds (sessions, reset links, queued
+    mail, addresses, invoice details, subscriptions: ``ON DELETE CASCADE``). The consent
+    ledger is append-only (migration 0004): its rows stay, with ``user_id`` set to NULL, so
+    they record that a consent was given but no longer whose. Then the account's data key is
+    erased, in case anything was encrypted under it. An account made through WeChat has no
+    address to confirm and is never deleted here.
+    """
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    async with sessions() as session:
+        result = await session.execute(
+            delete(User)
+            .where(col(User.email_verified_at).is_(None))
+            .where(col(User.email_key).is_not(None))
+            .where(col(User.wechat_openid).is_(None))
+            .where(col(User.created_at) < cutoff)
+            .returning(col(User.id))
+        )
+        deleted = [user_id for user_id in result.scalars() if user_id is not None]
+        await session.commit()
+    if data_keys is not None:
+        for user_id in deleted:
+            await data_keys.erase(user_id)
+    if deleted:
+        logger.info("deleted %d account(s) whose address was never confirmed", len(deleted))
+    return len(deleted)
+
+
 async def run_housekeeping(
     sessions: async_sessionmaker[AsyncSession],
     *,
+    unverified_days: int,
+    data_keys: DataKeys | None,
     interval: float = 600.0,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Tidy every ``interval`` seconds until ``stop`` is set."""
+    """Tidy, and expire unconfirmed accounts, every ``interval`` seconds until ``stop`` is set."""
     stop = stop or asyncio.Event()
     while not stop.is_set():
         try:
             await tidy(sessions)
+            await expire_unverified(sessions, days=unverified_days, data_keys=data_keys)
         except Exception:
             logger.exception("accounts housekeeping round failed")
         with contextlib.suppress(TimeoutError):

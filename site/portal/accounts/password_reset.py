@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+import sqlmodel
 from sqlalchemy import delete, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -40,8 +41,16 @@ def new_token() -> tuple[str, str]:
     return token, _digest(token)
 
 
-async def request_reset(*, session: AsyncSession, email: str, mailer: Mailer, locale: str) -> None:
-    """Mail a reset link if an account has this address; otherwise queue nothing, silently.
+async def find_account(*, session: AsyncSession, email: str) -> User | None:
+    """The account with this address, or ``None``: the one query every address costs."""
+    key = email.strip().lower()
+    return await session.scalar(sqlmodel.select(User).where(sqlmodel.col(User.email_key) == key))
+
+
+async def request_reset(
+    *, session: AsyncSession, user: User | None, mailer: Mailer, locale: str
+) -> None:
+    """Mail a reset link to ``user`` (:func:`find_account`); for ``None``, queue nothing.
 
     The mail is in the account's preferred language. A new link replaces any earlier one.
 
@@ -49,8 +58,6 @@ async def request_reset(*, session: AsyncSession, email: str, mailer: Mailer, lo
     whether an account exists: the same queries, a token made and hashed, the mail rendered
     (in ``locale``, the page's language); only the link's row and the mail are not added.
     """
-    key = email.strip().lower()
-    user = await session.scalar(select(User).where(User.email_key == key))
     account = user if user is not None and user.email else None
     token, digest = new_token()
     now = utcnow()
@@ -69,7 +76,7 @@ async def request_reset(*, session: AsyncSession, email: str, mailer: Mailer, lo
             "minutes": int(RESET_LIFETIME.total_seconds() // 60),
         },
     )
-    if account is not None and account.email:
+    if account is not None and account.id is not None and account.email:
         session.add(
             PasswordResetToken(
                 token_hash=digest,
@@ -105,6 +112,8 @@ async def reset_password(
 ) -> User | None:
     """Use the link: set ``password``, end every session, and mail a notice; ``None``: bad link.
 
+    Using the link also confirms the address, if it was not confirmed yet.
+
     The caller has checked ``password`` against the rules (``passwords.password_problem``).
     The account's login throttle is cleared: whoever reads the mailbox is the owner, so a
     lockout someone else caused must not keep them out.
@@ -126,6 +135,10 @@ async def reset_password(
         await session.rollback()
         return None
     user.password_hash = await hash_password_off_loop(password)
+    if user.email_verified_at is None:
+        # The link reached the mailbox and was used: that proves the address, as the
+        # verification link would (and the account no longer expires unconfirmed).
+        user.email_verified_at = now
     session.add(user)
     await revoke_sessions(session=session, user_id=user.id)
     await session.execute(

@@ -8,6 +8,7 @@ from starlette.routing import Route
 
 from portal import i18n
 from portal.accounts import password_reset, services
+from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
@@ -33,6 +34,7 @@ async def forgot_password(request: Request) -> Response:
             secret_key=state.settings.secret_key,
             mailer=state.mailer,
             locale=i18n.current_locale(),
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if not decision.allowed:
             return too_many(request, template, {"form": form, "sent": False}, decision)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.accounts import services, throttling
+from portal.accounts import devices, services, throttling
 from portal.accounts.models import User
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import request_session
@@ -33,6 +33,7 @@ async def signed_in_response(
     """Open a fresh session (ending the one this browser had) and set its cookie.
 
     The CSRF cookie is replaced as well: a token known before the sign-in must not work in it.
+    The browser gets a new device cookie (devices.py): strangers cannot lock it out of the account.
     """
     state = request.app.state
     user_agent, ip_address = client_of(request)
@@ -55,4 +56,14 @@ async def signed_in_response(
         samesite="lax",
         secure=state.settings.production,
     )
+    device = devices.issue(state.settings.secret_key, user)
+    if device is not None:
+        response.set_cookie(
+            devices.DEVICE_COOKIE,
+            device,
+            max_age=int(devices.DEVICE_LIFETIME.total_seconds()),
+            httponly=True,
+            samesite="lax",
+            secure=state.settings.production,
+        )
     return response

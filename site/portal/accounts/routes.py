@@ -6,12 +6,16 @@ in ``portal/profile``.
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
 from portal.accounts import password_routes, services, throttling
+from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
@@ -49,6 +53,7 @@ async def register(request: Request) -> Response:
                 client=client_of(request)[1],
                 secret_key=state.settings.secret_key,
                 mailer=state.mailer,
+                verify_days=state.settings.unverified_account_days,
             )
         except services.TooManyAttempts as error:
             form.password.data = ""
@@ -87,6 +92,7 @@ async def login(request: Request) -> Response:
             password=form.password.data,
             client=client_of(request)[1],
             secret_key=request.app.state.settings.secret_key,
+            device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if outcome.user is not None:
             return await signed_in_response(
@@ -121,23 +127,52 @@ async def logout(request: Request) -> Response:
     return response
 
 
+# The token is in the address: no caching (as for the password reset links).
+_NO_STORE = {"Cache-Control": "no-store"}
+
+
 async def verify_email(request: Request) -> Response:
+    """GET: the link in the mail shows the address and a button, and changes nothing (mail
+    scanners follow links). POST: the button confirms, then back to the GET, which says so."""
+    form_data = await read_form(request) if request.method == "POST" else None
+    token = form_data.get("token") if form_data is not None else request.query_params.get("token")
+    token = token if isinstance(token, str) else ""
     state = request.app.state
-    user = await services.verify_email(
-        session=request_session(request),
-        secret_key=state.settings.secret_key,
-        token=request.query_params.get("token", ""),
-    )
+    days = state.settings.unverified_account_days
+    if form_data is not None:
+        user = await services.verify_email(
+            session=request_session(request),
+            secret_key=state.settings.secret_key,
+            token=token,
+            days=days,
+            signed_in=request.scope.get("login_session"),
+        )
+        if user is not None:
+            return RedirectResponse(f"/verify-email?token={quote(token, safe='')}", 303)
+    else:
+        user = await services.verification_user(
+            session=request_session(request),
+            secret_key=state.settings.secret_key,
+            token=token,
+            days=days,
+        )
     signed_in = current_user(request)
-    if user is not None and signed_in is not None and signed_in.id == user.id:
-        # The request's copy of the user was loaded before the change: the page drawn from it
-        # must not remind them to confirm the address they just confirmed.
-        signed_in.email_verified_at = user.email_verified_at
+    state_name = (
+        "bad" if user is None else "confirm" if user.email_verified_at is None else "confirmed"
+    )
+    context = {
+        "state": state_name,
+        "token": token,
+        "email": user.email if user else "",
+        "days": days,
+        "signed_in_here": user is not None and signed_in is not None and signed_in.id == user.id,
+    }
     return state.templates.render(
         request,
-        "accounts/verified.html",
-        {"verified": user is not None},
-        status_code=200 if user else 400,
+        "accounts/verify_email.html",
+        context,
+        status_code=400 if user is None else 200,
+        headers=_NO_STORE,
     )
 
 
@@ -150,6 +185,7 @@ async def resend_verification(request: Request, user: User) -> Response:
         user=user,
         secret_key=state.settings.secret_key,
         mailer=state.mailer,
+        verify_days=state.settings.unverified_account_days,
     )
     if not decision.allowed:
         return await _account_page(request, user, status_code=429, decision=decision)
@@ -171,6 +207,10 @@ async def _account_page(
 ) -> Response:
     sessions = await active_sessions(session=request_session(request), user_id=user.id)
     query = request.query_params
+    days = request.app.state.settings.unverified_account_days
+    # An email account left unconfirmed is deleted then (housekeeping.expire_unverified).
+    unconfirmed = user.email_verified_at is None and user.email and not user.wechat_openid
+    delete_after = user.created_at + timedelta(days=days) if unconfirmed else None
     response = request.app.state.templates.render(
         request,
         "accounts/account.html",
@@ -181,6 +221,8 @@ async def _account_page(
             "password_changed": query.get("password_changed") == "1",
             "signed_out": query.get("signed_out") == "1",
             "retry_minutes": decision.minutes if decision else None,
+            "unverified_days": days,
+            "delete_after": delete_after,
         },
         status_code=status_code,
     )
@@ -228,7 +270,7 @@ routes = [
     Route("/register", register, methods=["GET", "POST"], name="register"),
     Route("/login", login, methods=["GET", "POST"], name="login"),
     Route("/logout", logout, methods=["POST"], name="logout"),
-    Route("/verify-email", verify_email, name="verify_email"),
+    Route("/verify-email", verify_email, methods=["GET", "POST"], name="verify_email"),
     Route(
         "/verify-email/resend", resend_verification, methods=["POST"], name="resend_verification"
     ),

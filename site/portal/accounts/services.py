@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select, update
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from portal.accounts import password_reset, throttling
+from portal.accounts import devices, password_reset, throttling
 from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.accounts.sessions import NewSession, revoke_sessions, start_session
@@ -23,8 +25,8 @@ from portal.db import utcnow
 from portal.mail.mailer import Mailer
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
+from portal.settings import Settings
 
-VERIFY_HOURS = 48
 # PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
 _MAX_ID = 2**31 - 1
 
@@ -82,7 +84,11 @@ def verification_link(mailer: Mailer, user: User) -> str:
     return mailer.link(f"/verify-email?token={token}")
 
 
-def _queue_verification(session: AsyncSession, mailer: Mailer, user: User, locale: str) -> None:
+def _queue_verification(
+    session: AsyncSession, mailer: Mailer, user: User, locale: str, days: int
+) -> None:
+    """Queue the mail with the verification link. It works for ``days``, as long as an
+    unconfirmed account is kept (``PORTAL_UNVERIFIED_ACCOUNT_DAYS``), and says so."""
     mailer.queue(
         session=session,
         user_id=user.id,
@@ -92,7 +98,7 @@ def _queue_verification(session: AsyncSession, mailer: Mailer, user: User, local
         context={
             "name": user.name,
             "link": verification_link(mailer, user),
-            "hours": VERIFY_HOURS,
+            "days": days,
         },
     )
 
@@ -107,12 +113,14 @@ async def register(
     client: str,
     secret_key: str,
     mailer: Mailer,
+    verify_days: int = Settings.unverified_account_days,
 ) -> User:
     """Create the account, record the policy consent, and queue the verification mail.
 
     Each attempt from ``client`` (an IP address) counts against the registration throttle
     first: :class:`TooManyAttempts` when it must wait. Raises :class:`EmailTaken` when the
-    address has an account (compared without case).
+    address has an account (compared without case). Unless the address is confirmed within
+    ``verify_days``, the worker deletes the account (housekeeping.expire_unverified).
     """
     decision = await throttling.hit(
         session,
@@ -149,13 +157,18 @@ async def register(
             channel=channel,
         )
     )
-    _queue_verification(session, mailer, user, locale)
+    _queue_verification(session, mailer, user, locale, verify_days)
     await session.commit()
     return user
 
 
 async def resend_verification(
-    *, session: AsyncSession, user: User, secret_key: str, mailer: Mailer
+    *,
+    session: AsyncSession,
+    user: User,
+    secret_key: str,
+    mailer: Mailer,
+    verify_days: int = Settings.unverified_account_days,
 ) -> throttling.Decision:
     """Queue a fresh verification mail for a signed-in, unverified user, within its throttle.
 
@@ -165,30 +178,68 @@ async def resend_verification(
         session, throttling.VERIFICATION_MAIL, str(user.id), secret_key=secret_key
     )
     if decision.allowed and user.email_verified_at is None and user.email:
-        _queue_verification(session, mailer, user, user.preferred_language)
+        _queue_verification(session, mailer, user, user.preferred_language, verify_days)
         await session.commit()
     return decision
 
 
-async def verify_email(*, session: AsyncSession, secret_key: str, token: str) -> User | None:
-    """Mark the address in a (valid, unexpired) link as verified; ``None`` when the link is bad.
+async def verification_user(
+    *, session: AsyncSession, secret_key: str, token: str, days: int
+) -> User | None:
+    """The account a valid, unexpired verification link names; ``None`` for any other token.
 
-    The link names the address it was sent to, so a link sent before the user changed their
-    address cannot verify the new one.
+    Reads only: opening the link (a GET, which mail scanners make) changes nothing. The link
+    names the address it was sent to, so a link sent before the user changed their address
+    cannot verify the new one.
     """
+    if not token or len(token) > 500:
+        return None
     try:
-        payload = _serializer(secret_key).loads(token, max_age=VERIFY_HOURS * 3600)
-    except (BadSignature, SignatureExpired):
+        payload = _serializer(secret_key).loads(token, max_age=days * 24 * 3600)
+    except BadData:
         return None
-    if not isinstance(payload, dict):
+    user_id = payload.get("user") if isinstance(payload, dict) else None
+    if type(user_id) is not int or not 0 < user_id <= _MAX_ID:
         return None
-    user = await session.get(User, payload.get("user"))
-    if user is None or address_tag(secret_key, user.email_key or "") != payload.get("address"):
+    user = await session.get(User, user_id)
+    if user is None or not user.email_key:
         return None
-    if user.email_verified_at is None:
-        user.email_verified_at = utcnow()
-        session.add(user)
-        await session.commit()
+    if address_tag(secret_key, user.email_key) != payload.get("address"):
+        return None
+    return user
+
+
+async def verify_email(
+    *,
+    session: AsyncSession,
+    secret_key: str,
+    token: str,
+    days: int,
+    signed_in: LoginSession | None,
+) -> User | None:
+    """Confirm the address of a valid link (the page's button); ``None`` when the link is bad.
+
+    Confirming ends every session of the account opened before it, except ``signed_in`` (the
+    browser that pressed the button) if it is the account's own. Whoever registered someone
+    else's address, and kept a session while a mail scanner or the owner confirmed it, is
+    signed out. A second confirmation changes nothing.
+    """
+    user = await verification_user(session=session, secret_key=secret_key, token=token, days=days)
+    if user is None or user.id is None:
+        return None
+    now = utcnow()
+    confirmed: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+        update(User)
+        .where(col(User.id) == user.id)
+        .where(col(User.email_verified_at).is_(None))
+        .values(email_verified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if confirmed.rowcount:
+        keep = signed_in.id if signed_in is not None and signed_in.user_id == user.id else None
+        await revoke_sessions(session=session, user_id=user.id, keep_id=keep)
+        user.email_verified_at = now
+    await session.commit()
     return user
 
 
@@ -217,17 +268,35 @@ class LoginOutcome:
 
 
 async def log_in(
-    *, session: AsyncSession, email: str, password: str, client: str, secret_key: str
+    *,
+    session: AsyncSession,
+    email: str,
+    password: str,
+    client: str,
+    secret_key: str,
+    device_cookie: str | None = None,
 ) -> LoginOutcome:
-    """Check ``password`` unless the account or the client address must wait (throttling.py).
+    """Check ``password`` unless the device, or the account and client address, must wait.
 
-    The attempt is counted against the client address and the account *before* the password is
-    checked, so a burst of parallel guesses cannot all slip in under either limit. A success
-    takes the address's count back (the address limit is on failures: an office or a carrier's
-    shared address logs many customers in) and clears the account's. An attempt the account's
-    lock stops checks nothing, so it is taken back from the address too. The outcome is the
-    same whether or not the address has an account.
+    A browser with a valid device cookie for the account (devices.py) is counted against that
+    device only: neither the account's lock, which strangers' failures set, nor the client
+    address's stops it, and its failures lock nobody else. A success clears the device's count
+    and leaves the account's alone (it is the strangers' count).
+
+    Any other client is counted against the client address and the account *before* the
+    password is checked, so a burst of parallel guesses cannot all slip in under either limit.
+    A success takes the address's count back (the address limit is on failures: an office or a
+    carrier's shared address logs many customers in) and clears the account's. An attempt the
+    account's lock stops checks nothing, so it is taken back from the address too. The outcome
+    is the same whether or not the address has an account.
     """
+    if device_cookie:
+        user = await password_reset.find_account(session=session, email=email)
+        device = devices.device_for(secret_key, device_cookie, user)
+        if user is not None and device is not None:
+            return await _log_in_from_device(
+                session=session, user=user, device=device, password=password, secret_key=secret_key
+            )
     client = throttling.client_subject(client)
     account = email_key(email)
     address = await throttling.hit(session, throttling.LOGIN_CLIENT, client, secret_key=secret_key)
@@ -253,6 +322,24 @@ async def log_in(
     return LoginOutcome(None, max(reserved.wait, address.wait))
 
 
+async def _log_in_from_device(
+    *, session: AsyncSession, user: User, device: str, password: str, secret_key: str
+) -> LoginOutcome:
+    """:func:`log_in` from a device the account signed in with before: its own count only."""
+    reserved = await throttling.hit(session, throttling.LOGIN_DEVICE, device, secret_key=secret_key)
+    if not reserved.allowed:
+        return LoginOutcome(None, reserved.wait)
+    ok, new_hash = await verify_password_off_loop(user.password_hash, password)
+    if not ok:
+        return LoginOutcome(None, reserved.wait)
+    await throttling.clear(session, throttling.LOGIN_DEVICE, device, secret_key=secret_key)
+    if new_hash:
+        user.password_hash = new_hash
+        session.add(user)
+    await session.commit()
+    return LoginOutcome(user)
+
+
 async def request_password_reset(
     *,
     session: AsyncSession,
@@ -261,26 +348,39 @@ async def request_password_reset(
     secret_key: str,
     mailer: Mailer,
     locale: str,
+    device_cookie: str | None = None,
 ) -> throttling.Decision:
     """Mail a reset link if the address has an account, within the mail throttles.
 
-    Whether a mail was sent is never returned: the page must look the same either way.
+    Whether a mail was sent is never returned: the page must look the same either way. From a
+    device the account signed in with before (devices.py), the request is counted against that
+    device alone, so strangers who used up the address's mails cannot keep its owner from a
+    link; any other client shares the address's limit, and its client address's.
     """
-    by_client = await throttling.hit(
-        session,
-        throttling.RESET_MAIL_CLIENT,
-        throttling.client_subject(client),
-        secret_key=secret_key,
-    )
-    if not by_client.allowed:
-        return by_client
-    by_account = await throttling.hit(
-        session, throttling.RESET_MAIL_ACCOUNT, email_key(email), secret_key=secret_key
-    )
-    if not by_account.allowed:
-        return by_account
-    await password_reset.request_reset(session=session, email=email, mailer=mailer, locale=locale)
-    return by_account
+    user = await password_reset.find_account(session=session, email=email)
+    device = devices.device_for(secret_key, device_cookie, user)
+    if device is not None:
+        decision = await throttling.hit(
+            session, throttling.RESET_MAIL_DEVICE, device, secret_key=secret_key
+        )
+        if not decision.allowed:
+            return decision
+    else:
+        by_client = await throttling.hit(
+            session,
+            throttling.RESET_MAIL_CLIENT,
+            throttling.client_subject(client),
+            secret_key=secret_key,
+        )
+        if not by_client.allowed:
+            return by_client
+        decision = await throttling.hit(
+            session, throttling.RESET_MAIL_ACCOUNT, email_key(email), secret_key=secret_key
+        )
+        if not decision.allowed:
+            return decision
+    await password_reset.request_reset(session=session, user=user, mailer=mailer, locale=locale)
+    return decision
 
 
 async def set_preferred_language(*, session: AsyncSession, user: User, locale: str) -> None:

@@ -1,4 +1,4 @@
-"""Throttles: how often an account or a client address may try to log in, register or ask for mail.
+"""Throttles: how often an account, a device or a client address may log in, register or ask for mail.
 
 The counts live in the ``throttles`` table, one row per key, because app processes are stateless
 (DESIGN.md): several uvicorn workers and hosts share one database, so an attacker gains nothing by
@@ -10,21 +10,33 @@ The policies, and why:
 
 - **Logins to one account**: 5 failures within 15 minutes lock the account's key for 5 minutes;
   each further lockout doubles the wait (10, 20, 40 minutes) up to an hour, until the key has
-  been quiet for a day or the user logs in. Five tries forgive typos and a forgotten Caps Lock;
-  the doubling holds a guesser to a few dozen tries a day, far too few for a password that passed
-  our rules. The wait stays short because a lockout is also a way to annoy a victim, and
-  "Forgot your password?" always works (it clears the lock).
+  been quiet for a day or someone logs in to the account from an unknown client. Five tries
+  forgive typos and a forgotten Caps Lock; the doubling holds a guesser to a few dozen tries a
+  day, far too few for a password that passed our rules. The wait stays short because a lockout
+  is also a way to annoy a victim, and this lock only stops clients the account does not know.
+- **Logins from a known device**: a browser that signed in to the account before holds a
+  device cookie for it (devices.py). Its attempts are counted against that device alone, with
+  the account's numbers (5 failures, then 5 minutes, doubling up to an hour), and neither the
+  account's lock nor the client address's stops it: a stranger's guesses cannot keep the owner
+  out, and the owner's typos lock only their own browser. A success clears the device's count,
+  not the account's, which is the strangers' count.
 - **Logins from one client address**: 30 failures within 15 minutes lock it for 15 minutes,
   doubling up to an hour. This stops one machine trying one password on many accounts; the limit
   is high because Chinese carriers put many customers behind one address (CGNAT) and a factory's
-  office shares one. IPv6 clients are counted per /64, the block one customer gets.
+  office shares one. IPv6 clients are counted per /64, the block one customer gets. A success
+  takes its attempt back: the limit is on failures.
 - **Registrations from one client address**: 10 per hour, then an hour's wait; a registration
   says whether an address has an account, so this also slows enumeration.
-- **Mails on request** (verification again, password reset): 3 per hour per account or address
-  typed, 10 per hour per client address, so nobody can fill a mailbox through us.
+- **Reset links** ("Forgot your password?"): 3 per hour per address typed and 10 per hour per
+  client address, so nobody can fill a mailbox through us; from a known device, 3 per hour for
+  that device instead of both, so strangers who used up an address's mails cannot keep its owner
+  from a link. Completing a reset clears the account's login lock (password_reset.py): whoever
+  reads the mailbox is the owner.
+- **Verification mails sent again**: 3 per hour per account (only a signed-in user can ask).
 
 An address without an account is throttled exactly like one with an account: the key is an HMAC
-of what was typed, never a user id. The HMAC also keeps email and IP addresses out of the table.
+of what was typed (or of the device's nonce, or the signed-in account's id), so the table holds
+no email or IP address, and no key says whether an account exists.
 """
 
 from __future__ import annotations
@@ -66,18 +78,22 @@ MINUTE = timedelta(minutes=1)
 HOUR = timedelta(hours=1)
 
 LOGIN_ACCOUNT = Policy("login-account", 5, 15 * MINUTE, 5 * MINUTE, HOUR)
+LOGIN_DEVICE = Policy("login-device", 5, 15 * MINUTE, 5 * MINUTE, HOUR)
 LOGIN_CLIENT = Policy("login-client", 30, 15 * MINUTE, 15 * MINUTE, HOUR)
 REGISTRATION_CLIENT = Policy("register-client", 10, HOUR, HOUR, HOUR)
 VERIFICATION_MAIL = Policy("verify-mail", 3, HOUR, HOUR, HOUR)
 RESET_MAIL_ACCOUNT = Policy("reset-account", 3, HOUR, HOUR, HOUR)
 RESET_MAIL_CLIENT = Policy("reset-client", 10, HOUR, HOUR, HOUR)
+RESET_MAIL_DEVICE = Policy("reset-device", 3, HOUR, HOUR, HOUR)
 POLICIES = (
     LOGIN_ACCOUNT,
+    LOGIN_DEVICE,
     LOGIN_CLIENT,
     REGISTRATION_CLIENT,
     VERIFICATION_MAIL,
     RESET_MAIL_ACCOUNT,
     RESET_MAIL_CLIENT,
+    RESET_MAIL_DEVICE,
 )
 
 

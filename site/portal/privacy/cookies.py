@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal import i18n
+from portal.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME
 from portal.accounts.sessions import IDLE_LIFETIME, REMEMBER_LIFETIME, SESSION_COOKIE
 from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
 from portal.web.csrf import CSRF_COOKIE
@@ -30,6 +31,7 @@ def site_cookies() -> list[CookieDescription]:
     remember_days = REMEMBER_LIFETIME.days
     idle_hours = int(IDLE_LIFETIME.total_seconds() // 3600)
     language_years = LANGUAGE_COOKIE_MAX_AGE // (365 * 24 * 3600)
+    device_days = DEVICE_LIFETIME.days
     return [
         CookieDescription(
             SESSION_COOKIE,
@@ -60,5 +62,15 @@ def site_cookies() -> list[CookieDescription]:
                 "must carry a code that matches this random value."
             ),
             i18n.gettext("Until you close your browser."),
+        ),
+        CookieDescription(
+            DEVICE_COOKIE,
+            i18n.gettext(
+                "Recognises this browser as one you have logged in with, so that someone else "
+                "typing wrong passwords cannot lock you out of your account. It holds the number "
+                "of your account and a random value, signed by us; a new password makes it "
+                "worthless."
+            ),
+            i18n.ngettext("%(num)s day", "%(num)s days", device_days),
         ),
     ]
