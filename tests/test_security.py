@@ -4,18 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
-from starlette.convertors import (
-    FloatConvertor,
-    IntegerConvertor,
-    PathConvertor,
-    UUIDConvertor,
-)
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route, Router
@@ -25,6 +18,7 @@ from portal import i18n
 from portal.templating import StaticAssets
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
+from tests.support.routes import concrete
 
 SWITCH = {"language": "zh_Hans", "next": "/policy"}
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -155,32 +149,14 @@ def test_an_oversized_form_is_refused(client: TestClient) -> None:
     assert response.status_code == 413  # the body limit answers before the CSRF check reads it
 
 
-def _sample(convertor: object) -> object:
-    if isinstance(convertor, IntegerConvertor):
-        return 1
-    if isinstance(convertor, FloatConvertor):
-        return 1.5
-    if isinstance(convertor, UUIDConvertor):
-        return uuid.UUID(int=1)
-    if isinstance(convertor, PathConvertor):
-        return "sample/path"
-    return "sample"
-
-
-def _concrete(path_format: str, convertors: dict) -> str:
-    for name, convertor in convertors.items():
-        path_format = path_format.replace("{" + name + "}", convertor.to_string(_sample(convertor)))
-    return path_format
-
-
 def unsafe_routes(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
     """``(method, path)`` for every route of the app that accepts an unsafe method."""
     for route in routes:
         if isinstance(route, Route):
             for method in sorted(set(route.methods or ()) & set(UNSAFE_METHODS)):
-                yield method, prefix + _concrete(route.path_format, route.param_convertors)
+                yield method, prefix + concrete(route.path_format, route.param_convertors)
         elif isinstance(route, Mount) and isinstance(route.app, Router):
-            mount_prefix = _concrete(route.path_format.removesuffix("/{path}"), {})
+            mount_prefix = concrete(route.path_format.removesuffix("/{path}"), {})
             yield from unsafe_routes(route.routes, prefix + mount_prefix)
 
 
