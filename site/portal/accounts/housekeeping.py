@@ -17,9 +17,8 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import password_reset, throttling
 from portal.accounts.models import User

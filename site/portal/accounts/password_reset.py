@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import sqlmodel
 from sqlalchemy import delete, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User

@@ -13,8 +13,8 @@ from typing import Any
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import devices, password_reset, throttling
 from portal.accounts.models import LoginSession, User

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import bindparam, func, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.accounts.models import LoginSession, User

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.mail.models import OutboxMessage
 from portal.mail.outbox import queue_mail

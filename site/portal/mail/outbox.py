@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import json
 import weakref
+from typing import Any
 
 import jinja2
 from jinja2_fragments import render_block
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal import i18n
 from portal.mail.models import OutboxMessage
 
 
 def render_mail(
-    env: jinja2.Environment, template: str, locale: str, context: dict
+    env: jinja2.Environment, template: str, locale: str, context: dict[str, Any]
 ) -> tuple[str, str, str]:
     """Render ``templates/mail/<template>.html`` into (subject, text, html) in ``locale``.
 
@@ -60,7 +61,7 @@ def queue_mail(
     recipient: str,
     template: str,
     locale: str,
-    context: dict,
+    context: dict[str, Any],
     headers: dict[str, str] | None = None,
 ) -> OutboxMessage:
     """Add a mail to the outbox; the caller's commit makes it real.

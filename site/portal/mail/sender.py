@@ -22,8 +22,8 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from portal.db import utcnow
 from portal.mail.models import OutboxMessage
@@ -132,23 +132,26 @@ async def _claim(
 ) -> list[int]:
     async with sessions() as session:
         due = (
-            select(OutboxMessage.id)
-            .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
-            .where(OutboxMessage.attempts < MAX_ATTEMPTS)
-            .where(OutboxMessage.next_attempt_at <= now)
-            .where((OutboxMessage.claimed_until.is_(None)) | (OutboxMessage.claimed_until < now))  # type: ignore[union-attr,operator]
-            .order_by(OutboxMessage.id)
+            select(col(OutboxMessage.id))
+            .where(col(OutboxMessage.sent_at).is_(None))
+            .where(col(OutboxMessage.attempts) < MAX_ATTEMPTS)
+            .where(col(OutboxMessage.next_attempt_at) <= now)
+            .where(
+                col(OutboxMessage.claimed_until).is_(None)
+                | (col(OutboxMessage.claimed_until) < now)
+            )
+            .order_by(col(OutboxMessage.id))
             .limit(limit)
         )
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
         claimed = await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(due.scalar_subquery()))  # type: ignore[union-attr]
+            .where(col(OutboxMessage.id).in_(due.scalar_subquery()))
             .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-            .returning(OutboxMessage.id)
+            .returning(col(OutboxMessage.id))
         )
-        ids = sorted(claimed.scalars())
+        ids = sorted(message_id for message_id in claimed.scalars() if message_id is not None)
         await session.commit()
         return ids
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china

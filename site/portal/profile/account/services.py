@@ -12,8 +12,8 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User

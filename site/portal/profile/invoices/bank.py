@@ -21,7 +21,7 @@ through.
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.accounts.models import User
 from portal.crypto import DataKeys, DecryptionError, decrypt_field, encrypt_field, user_context
