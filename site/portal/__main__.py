@@ -117,14 +117,14 @@ def policy_notify() -> None:
     from portal.db import create_engine, session_factory
     from portal.mail.mailer import Mailer
     from portal.policy.library import PolicyLibrary
-    from portal.privacy.announcements import announce_upcoming
+    from portal.privacy.announcements import Announcement, announce_upcoming
     from portal.templating import create_environment
 
     settings = _settings()
     i18n.configure(settings.locales_dir)
     library = PolicyLibrary(settings.public_dir)
 
-    async def run() -> list:
+    async def run() -> list[Announcement]:
         engine = create_engine(settings.database_url)
         try:
             return await announce_upcoming(

@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 KNOWN_LOCALES = ("en", "zh_Hans")
 DEFAULT_LOCALE = "en"
@@ -182,11 +183,11 @@ class LocaleMiddleware:
     ``scope["preferred_language"]``), the language switch's cookie, ``Accept-Language``, English.
     """
 
-    def __init__(self, app, default: str = DEFAULT_LOCALE) -> None:
+    def __init__(self, app: ASGIApp, default: str = DEFAULT_LOCALE) -> None:
         self.app = app
         self.default = default
 
-    async def __call__(self, scope, receive, send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -194,7 +195,7 @@ class LocaleMiddleware:
         scope["locale"] = locale
         token = _current.set(locale)
 
-        async def send_with_language(message) -> None:
+        async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"content-language", LANGUAGES[locale].html_lang.encode()))
@@ -208,8 +209,8 @@ class LocaleMiddleware:
             _current.reset(token)
 
 
-def choose_locale(scope, default: str = DEFAULT_LOCALE) -> str:
-    preferred = scope.get("preferred_language")
+def choose_locale(scope: Scope, default: str = DEFAULT_LOCALE) -> str:
+    preferred: str | None = scope.get("preferred_language")
     if preferred in KNOWN_LOCALES:
         return preferred
     from portal.web.csrf import _cookie, _header  # local: security imports nothing of ours

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 import portal.models  # noqa: F401 - registers every table on the metadata
@@ -14,7 +16,7 @@ config = context.config
 database_url = config.attributes["database_url"]
 
 
-def _render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def _render_item(type_: str, obj: object, autogen_context: AutogenContext) -> str | Literal[False]:
     # Migrations must not import application code that may change: UTCDateTime is stored as
     # a plain timezone-aware timestamp.
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -55,6 +55,7 @@ def _same_structure(version: PolicyVersion) -> list[Problem]:
         if a and b and (a.level, a.anchor) == (b.level, b.anchor):
             continue
         if b is None:
+            assert a is not None  # b is past the end of zh's headings, so a is within en's
             return [
                 Problem(
                     zh.path,

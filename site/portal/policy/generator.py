@@ -11,8 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -60,7 +63,7 @@ class _Cache:
             except Exception:  # noqa: BLE001 - a damaged cache is only a slower build
                 self.entries = {}
 
-    def get(self, parts: tuple[str, ...], render) -> str:
+    def get(self, parts: tuple[str, ...], render: Callable[[], str]) -> str:
         key = hashlib.sha256("\0".join((self.salt, *parts)).encode()).hexdigest()
         if key not in self.entries:
             self.entries[key] = render()
@@ -78,7 +81,7 @@ class _Cache:
         temporary.replace(self.path)
 
 
-def manifest(policy: Policy) -> dict:
+def manifest(policy: Policy) -> dict[str, Any]:
     """What the site needs to know without reading the fragments: versions and their headers."""
     return {
         "format": CACHE_FORMAT,
@@ -118,7 +121,7 @@ def build(
             previous = policy.previous(version)
             for locale in LOCALES:
                 document = version.documents[locale]
-                parts = (
+                parts: tuple[str, ...] = (
                     "document",
                     locale,
                     document.digest,
@@ -130,7 +133,7 @@ def build(
                     f"{version.version}/{locale}.html",
                     cache.get(
                         parts,
-                        lambda v=version, d=document, p=previous: renderer.document(v, d, p),
+                        partial(renderer.document, version, document, previous),
                     ),
                 )
                 if previous is not None:
@@ -138,18 +141,14 @@ def build(
                     parts = ("diff", locale, old.digest, document.digest)
                     writer.write(
                         f"{version.version}/changes.{locale}.html",
-                        cache.get(
-                            parts, lambda o=old, d=document, v=version: renderer.diff(o, d, v)
-                        ),
+                        cache.get(parts, partial(renderer.diff, old, document, version)),
                     )
         listing = json.dumps(manifest(policy), ensure_ascii=False, indent=1)
         for locale in LOCALES:
             # The change log shows the headers of every version: the manifest lists them all.
             writer.write(
                 f"changes.{locale}.html",
-                cache.get(
-                    ("changes", locale, listing), lambda x=locale: renderer.changes(policy, x)
-                ),
+                cache.get(("changes", locale, listing), partial(renderer.changes, policy, locale)),
             )
         writer.write("manifest.json", listing)
         writer.commit()

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from portal import i18n
 from portal.policy import diff
 from portal.policy.check import CONTENTS_MARKER, INVENTORY_MARKER, REFERENCE
+from portal.policy.diff import Block
 from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion
 
 MARKDOWN_EXTENSIONS = ("meta", "attr_list", "sane_lists")
@@ -61,7 +62,7 @@ class Renderer:
         self.inventory = inventory
         self.md = new_markdown()
         self._tables: dict[str, str] = {}
-        self._blocks: dict[str, list[diff.Block]] = {}
+        self._blocks: dict[str, list[Block]] = {}
 
     def document(
         self, version: PolicyVersion, document: PolicyDocument, previous: PolicyVersion | None
@@ -106,7 +107,7 @@ class Renderer:
                 old=old, new=new, version=version, diff=result, mark=_mark
             )
 
-    def _blocks_of(self, document: PolicyDocument) -> list[diff.Block]:
+    def _blocks_of(self, document: PolicyDocument) -> list[Block]:
         key = f"{document.locale}:{document.digest}"
         if key not in self._blocks:
             self._blocks[key] = diff.blocks(document.body)

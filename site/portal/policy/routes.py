@@ -10,10 +10,11 @@ from starlette.routing import Route
 from portal import i18n
 from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
+from portal.web import state
 
 
 def _library(request: Request) -> PolicyLibrary:
-    return request.app.state.policy
+    return state.policy(request)
 
 
 def _version(request: Request) -> VersionInfo:
@@ -40,7 +41,7 @@ def _show(request: Request, info: VersionInfo, *, canonical: bool) -> Response:
     library = _library(request)
     today = today_in_china()
     in_force = library.in_force(today)
-    return request.app.state.templates.render(
+    return state.render(
         request,
         "policy/show.html",
         {
@@ -56,7 +57,7 @@ def _show(request: Request, info: VersionInfo, *, canonical: bool) -> Response:
 
 async def change_log(request: Request) -> Response:
     library = _library(request)
-    return request.app.state.templates.render(
+    return state.render(
         request,
         "policy/changes.html",
         {
@@ -81,9 +82,9 @@ async def version_changes(request: Request) -> Response:
         older = library.get(since)
         if older is None or library.versions.index(older) >= library.versions.index(info):
             raise HTTPException(status_code=404)
-        settings = request.app.state.settings
+        settings = state.settings(request)
         changes = combined_changes(
-            request.app.state.templates.env,
+            state.templates(request).env,
             settings.content_dir,
             older.version,
             info.version,
@@ -96,7 +97,7 @@ async def version_changes(request: Request) -> Response:
         raise HTTPException(status_code=404)
     else:
         changes = library.changes(info.version, locale)
-    return request.app.state.templates.render(
+    return state.render(
         request,
         "policy/diff.html",
         {
