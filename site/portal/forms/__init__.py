@@ -4,6 +4,6 @@ one catalogue message per limit (``fields``), and the province and city picker (
 
 from __future__ import annotations
 
-from portal.forms.base import Email, Phone, PortalForm, display_phone, strip
+from portal.forms.base import Email, Phone, PortalForm, display_phone, lazy_message, strip
 
-__all__ = ["Email", "Phone", "PortalForm", "display_phone", "strip"]
+__all__ = ["Email", "Phone", "PortalForm", "display_phone", "lazy_message", "strip"]

@@ -6,7 +6,8 @@ see is in our catalogue; WTForms' own messages never reach the page.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Self, cast
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -15,7 +16,21 @@ from wtforms import Form, ValidationError
 from wtforms.fields import Field
 
 from portal import i18n
-from portal.i18n import lazy_gettext as _l
+from portal.i18n import LazyString
+
+
+def lazy_message(message: str) -> str:
+    """``lazy_gettext`` for WTForms labels and messages; forms import it as ``_l``.
+
+    The :class:`~portal.i18n.LazyString` is translated when it is shown, in the language of the
+    request showing it. WTForms only formats a label or message with ``str()``, ``%`` or
+    Markup's ``__html__``, all of which it does; WTForms' stubs type them ``str``, so that is
+    the type this gives it (a form module uses it only for what it hands to WTForms).
+    """
+    return cast(str, LazyString(message))
+
+
+_l = lazy_message
 
 
 class _Translations:
@@ -34,7 +49,7 @@ class PortalForm(Form):
             return _Translations()
 
     @classmethod
-    def from_form(cls, form: FormData, **kwargs: Any) -> PortalForm:
+    def from_form(cls, form: FormData, **kwargs: Any) -> Self:
         # Nobody types a NUL, and PostgreSQL's text cannot hold one (psycopg raises DataError):
         # drop it here, so no form of any area can turn it into a 500.
         cleaned = FormData(
@@ -43,11 +58,16 @@ class PortalForm(Form):
                 for key, value in form.multi_items()
             ]
         )
-        return cls(formdata=cleaned, **kwargs)  # type: ignore[arg-type]
+        return cls(formdata=cleaned, **kwargs)
 
     def first_errors(self) -> dict[str, str]:
         """The first error of each field, as text, for templates and htmx responses."""
-        return {name: str(errors[0]) for name, errors in self.errors.items() if errors}
+        # A field's errors are a list of messages (a FormField's would be a dict: we have none).
+        return {
+            name: str(errors[0])
+            for name, errors in self.errors.items()
+            if errors and isinstance(errors, Sequence)
+        }
 
 
 def strip(value: object) -> object:

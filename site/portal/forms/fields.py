@@ -19,13 +19,14 @@ from typing import Any
 
 from wtforms import EmailField, Form, RadioField, StringField, TelField, ValidationError
 from wtforms.fields import Field
-from wtforms.fields.choices import SelectChoice
+
+# SelectChoice came with WTForms 3.2; types-WTForms does not have it yet.
+from wtforms.fields.choices import SelectChoice  # type: ignore[attr-defined]
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.forms import Email, Phone, strip
+from portal.forms.base import lazy_message as _l
 from portal.forms.text import SingleLine
-from portal.i18n import LazyString
-from portal.i18n import lazy_gettext as _l
 
 # One message per limit in use: the catalogue holds each sentence whole, number included.
 _TOO_LONG = {
@@ -43,9 +44,9 @@ def length_limit(limit: int) -> Length:
 
 
 def text_field(
-    label: LazyString,
+    label: str,
     *,
-    required: LazyString | None = None,
+    required: str | None = None,
     max_length: int | None = None,
     optional: bool = False,
 ) -> StringField:
@@ -65,26 +66,26 @@ def text_field(
     return StringField(label, filters=[strip], validators=validators)
 
 
-def name_field(required: LazyString | None = None) -> StringField:
+def name_field(required: str | None = None) -> StringField:
     """A person's name, up to 100 characters; ``required`` says what to enter if not "your name"."""
     if required is None:
         required = _l("Enter your name.")
     return text_field(_l("Name"), required=required, max_length=100)
 
 
-def street_address_field(label: LazyString) -> StringField:
+def street_address_field(label: str) -> StringField:
     """The street, building and room of an address (the province and city are separate)."""
     return text_field(label, required=_l("Enter the street, building and room."), max_length=200)
 
 
-def email_field(label: LazyString, *, required: LazyString | None = None) -> EmailField:
+def email_field(label: str, *, required: str | None = None) -> EmailField:
     """An email address we will write to: checked and stored normalized (``portal.forms.Email``)."""
     validators: list[Any] = [] if required is None else [DataRequired(required)]
     validators += [SingleLine(), length_limit(254), Email()]
     return EmailField(label, filters=[strip], validators=validators)
 
 
-def mobile_field(label: LazyString, *, required: LazyString) -> TelField:
+def mobile_field(label: str, *, required: str) -> TelField:
     """A mobile number, stored in E.164 form (``portal.forms.Phone``)."""
     return TelField(
         label,
@@ -143,7 +144,7 @@ def postal_code_field() -> StringField:
 class _OneOf:
     """The value is one of ``values``; else ``message`` (WTForms' own check would not say it)."""
 
-    def __init__(self, values: Collection[str], message: LazyString) -> None:
+    def __init__(self, values: Collection[str], message: str) -> None:
         self.values = values
         self.message = message
 
@@ -152,9 +153,7 @@ class _OneOf:
             raise ValidationError(self.message)
 
 
-def radio_field(
-    label: LazyString, choices: Iterable[tuple[str, Any]], *, message: LazyString
-) -> RadioField:
+def radio_field(label: str, choices: Iterable[tuple[str, Any]], *, message: str) -> RadioField:
     """Radio buttons of ``(value, label)``; ``message`` when none is chosen, or another value."""
     choices = tuple(choices)
     return RadioField(

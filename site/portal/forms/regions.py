@@ -44,12 +44,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from wtforms import Form
 from wtforms.fields import Field
+from wtforms.form import BaseForm
 from wtforms.validators import StopValidation
 
 from portal import regions
-from portal.i18n import lazy_gettext as _l
+from portal.forms.base import lazy_message as _l
 
 REFRESH_BUTTON = "refresh_regions"
 
@@ -81,7 +81,7 @@ class ProvinceField(_RegionField):
         """``(code, name)`` of every province, in the current language."""
         return regions.province_choices(locale)
 
-    def pre_validate(self, form: Form) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         if self.data is None:
             if self.required or _city_data(form):
                 raise StopValidation(str(_l("Choose a province.")))
@@ -100,7 +100,7 @@ class CityField(_RegionField):
         """``(code, name)`` of the cities of ``province_code``; none for an unknown province."""
         return regions.city_choices(province_code, locale)
 
-    def pre_validate(self, form: Form) -> None:
+    def pre_validate(self, form: BaseForm) -> None:
         province_code = form["province"].data
         if regions.province(province_code) is None:
             return  # the province's own message says what to do first
@@ -110,14 +110,14 @@ class CityField(_RegionField):
             raise StopValidation(str(_l("Choose a city of the province you chose.")))
 
 
-def _city_data(form: Form) -> str | None:
+def _city_data(form: BaseForm) -> str | None:
     return form["city"].data if "city" in form else None
 
 
 def region_fields(*, required: bool = True) -> tuple[ProvinceField, CityField]:
     """The ``province`` and ``city`` fields, for ``province, city = region_fields(...)``."""
     return (
-        ProvinceField(_l("Province"), required=required),  # type: ignore[return-value]
+        ProvinceField(_l("Province"), required=required),
         CityField(_l("City"), required=required),
     )
 

@@ -36,7 +36,7 @@ import unicodedata
 from wtforms import Form, ValidationError
 from wtforms.fields import Field
 
-from portal.i18n import lazy_gettext as _l
+from portal.forms.base import lazy_message as _l
 
 MAX_MARKS = 4
 
