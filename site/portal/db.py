@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import DateTime, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -54,6 +54,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def saved_id(row: _Row) -> int:
+    """The primary key of a row that has been saved (``id`` is ``None`` only before a flush).
+
+    The models' ``id`` is ``int | None`` because a new row has none yet; a row read from the
+    database, or flushed, has one, and this says so to the type checker.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id: it has not been saved")
+    return row.id
+
+
+def rowcount(result: Result[*tuple[Any, ...]]) -> int:
+    """How many rows an UPDATE or DELETE matched.
+
+    ``AsyncSession.execute`` is typed to return a ``Result``; for those statements it is a
+    ``CursorResult``, which has the count.
+    """
+    return cast("CursorResult[*tuple[Any, ...]]", result).rowcount
 
 
 def create_engine(database_url: str) -> AsyncEngine:

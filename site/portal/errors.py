@@ -10,15 +10,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from portal import i18n
-from portal.web import state
 from portal.web.headers import security_headers
 from portal.web.limits import TOO_LARGE_SCOPE_KEY
+from portal.web.state import app_state
 
 logger = logging.getLogger("portal")
 
 
 def _render(request: Request, status_code: int) -> Response:
-    templates = state.templates(request)
+    templates = app_state(request).templates
     # A 500 is rendered outside the locale middleware, whose context has ended by then.
     i18n.set_locale(request.scope.get("locale") or i18n.choose_locale(request.scope))
     response = templates.render(
@@ -49,7 +49,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     except Exception:  # noqa: BLE001 - the error page itself must never fail
         response = HTMLResponse("<h1>500</h1>", status_code=500)
     # Starlette answers a 500 from outside every middleware, SecurityHeadersMiddleware included.
-    for name, value in security_headers(hsts=state.settings(request).production):
+    for name, value in security_headers(hsts=app_state(request).settings.production):
         response.headers.setdefault(name.decode(), value.decode())
     return response
 
@@ -70,7 +70,7 @@ async def too_large(scope: Scope, receive: Receive, send: Send) -> None:
     """The body limit's answer (outside every other middleware): the 413 page, then hang up."""
     request = Request(scope, receive)
     response = _render(request, 413)
-    for name, value in security_headers(hsts=state.settings(request).production):
+    for name, value in security_headers(hsts=app_state(request).settings.production):
         response.headers.setdefault(name.decode(), value.decode())
     response.headers["Connection"] = "close"  # the rest of the body is never read
     await response(scope, receive, send)

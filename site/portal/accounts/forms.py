@@ -11,10 +11,9 @@ from wtforms.validators import DataRequired
 
 from portal.accounts.passwords import password_problem
 from portal.forms import PortalForm, strip
+from portal.forms.base import lazy_message as _l
 from portal.forms.fields import email_field, mobile_field, name_field, radio_field
 from portal.forms.text import SingleLine
-from portal.i18n import LazyString
-from portal.i18n import lazy_gettext as _l
 
 CUSTOMER_TYPES = (
     ("business", _l("Company")),
@@ -42,10 +41,10 @@ class _PasswordRules:
     def __call__(self, form: Form, field: Field) -> None:
         problem = password_problem(field.data or "", email=self.email(form))
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(str(problem))
 
 
-def new_password_field(label: LazyString, *, email: Callable[[Any], str | None]) -> PasswordField:
+def new_password_field(label: str, *, email: Callable[[Any], str | None]) -> PasswordField:
     """A password being chosen, checked against the rules with the address ``email(form)``."""
     return PasswordField(
         label,

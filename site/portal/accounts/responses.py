@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
@@ -10,6 +12,7 @@ from portal.accounts.models import User
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import request_session
 from portal.web.csrf import rotate_csrf_cookie
+from portal.web.state import app_state, render
 
 
 def client_of(request: Request) -> tuple[str, str]:
@@ -17,10 +20,10 @@ def client_of(request: Request) -> tuple[str, str]:
 
 
 def too_many(
-    request: Request, template: str, context: dict, decision: throttling.Decision
+    request: Request, template: str, context: dict[str, Any], decision: throttling.Decision
 ) -> Response:
     """The form again, status 429, saying when the user can try again."""
-    response = request.app.state.templates.render(
+    response = render(
         request, template, {**context, "retry_minutes": decision.minutes}, status_code=429
     )
     response.headers["Retry-After"] = str(decision.seconds)
@@ -35,7 +38,7 @@ async def signed_in_response(
     The CSRF cookie is replaced as well: a token known before the sign-in must not work in it.
     The browser gets a new device cookie (devices.py): strangers cannot lock it out of the account.
     """
-    state = request.app.state
+    state = app_state(request)
     user_agent, ip_address = client_of(request)
     new = await services.sign_in(
         session=request_session(request),

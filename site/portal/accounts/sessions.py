@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.accounts.models import LoginSession, User
-from portal.db import request_session, utcnow
+from portal.db import request_session, rowcount, saved_id, utcnow
 from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 from portal.web.csrf import _cookie
 
@@ -58,7 +59,7 @@ async def start_session(
     session.add(
         LoginSession(
             token_hash=token_hash(token),
-            user_id=user.id,
+            user_id=saved_id(user),
             remember=remember,
             user_agent=user_agent[:300],
             ip_address=ip_address[:45],
@@ -77,24 +78,24 @@ async def revoke_sessions(
     """End a user's sessions: one (``only_id``), or all but ``keep_id``; the caller commits."""
     statement = (
         update(LoginSession)
-        .where(LoginSession.user_id == user_id)
-        .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(LoginSession.user_id) == user_id)
+        .where(col(LoginSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     if only_id is not None:
-        statement = statement.where(LoginSession.id == only_id)
+        statement = statement.where(col(LoginSession.id) == only_id)
     if keep_id is not None:
-        statement = statement.where(LoginSession.id != keep_id)
+        statement = statement.where(col(LoginSession.id) != keep_id)
     result = await session.execute(statement)
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 _ACTIVE = (
     select(LoginSession)
-    .where(LoginSession.user_id == bindparam("user_id"))
-    .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
-    .where(LoginSession.expires_at > bindparam("now"))
-    .order_by(LoginSession.last_used_at.desc())  # type: ignore[attr-defined]
+    .where(col(LoginSession.user_id) == bindparam("user_id"))
+    .where(col(LoginSession.revoked_at).is_(None))
+    .where(col(LoginSession.expires_at) > bindparam("now"))
+    .order_by(col(LoginSession.last_used_at).desc())
 )
 
 
@@ -115,18 +116,18 @@ def read_token(secret_key: str, cookie_value: str | None) -> str | None:
 # The newest policy row of the user's consent ledger comes with the same query: the policy gate
 # keys its cache on it (privacy/gate.py), so a signed-in page costs one query here, not two.
 _POLICY_MARKER = (
-    select(func.max(ConsentRecord.id))
-    .where(ConsentRecord.user_id == LoginSession.user_id)
-    .where(ConsentRecord.kind.in_(POLICY_LEDGER_KINDS))  # type: ignore[attr-defined]
+    select(func.max(col(ConsentRecord.id)))
+    .where(col(ConsentRecord.user_id) == col(LoginSession.user_id))
+    .where(col(ConsentRecord.kind).in_(POLICY_LEDGER_KINDS))
     .scalar_subquery()
 )
 # Built once: it runs on every signed-in request, and building it cost as much as running it.
 _SIGNED_IN = (
     select(LoginSession, User, _POLICY_MARKER)
-    .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
-    .where(LoginSession.token_hash == bindparam("digest"))
-    .where(LoginSession.revoked_at.is_(None))  # type: ignore[union-attr]
-    .where(LoginSession.expires_at > bindparam("now"))
+    .join(User, col(User.id) == col(LoginSession.user_id))
+    .where(col(LoginSession.token_hash) == bindparam("digest"))
+    .where(col(LoginSession.revoked_at).is_(None))
+    .where(col(LoginSession.expires_at) > bindparam("now"))
 )
 
 
@@ -163,11 +164,13 @@ class SessionMiddleware:
             return None
         login_session, user, marker = row
         if now - login_session.last_used_at >= TOUCH_EVERY:
-            values: dict = {"last_used_at": now}
+            values: dict[str, object] = {"last_used_at": now}
             if not login_session.remember:
                 values["expires_at"] = now + IDLE_LIFETIME
             await session.execute(
-                update(LoginSession).where(LoginSession.id == login_session.id).values(**values)
+                update(LoginSession)
+                .where(col(LoginSession.id) == login_session.id)
+                .values(**values)
             )
             await session.commit()
         # Detached, as loaded: a service's rollback later in the request (a throttle refusing,

@@ -52,9 +52,10 @@ from typing import Any
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import Throttle
-from portal.db import utcnow
+from portal.db import rowcount, utcnow
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class Policy:
 
     def lockout_after(self, lockouts: int) -> timedelta:
         """The wait imposed by the key's next lockout, after ``lockouts`` earlier ones."""
-        return min(self.lockout * 2 ** min(lockouts, 16), self.max_lockout)
+        factor: int = 2 ** min(lockouts, 16)
+        return min(self.lockout * factor, self.max_lockout)
 
 
 MINUTE = timedelta(minutes=1)
@@ -157,8 +159,8 @@ async def status(
     """Whether ``subject`` may try now, without counting a hit (reads only)."""
     now = now or utcnow()
     locked_until = await session.scalar(
-        select(Throttle.locked_until).where(
-            Throttle.key == throttle_key(policy, subject, secret_key=secret_key)
+        select(col(Throttle.locked_until)).where(
+            col(Throttle.key) == throttle_key(policy, subject, secret_key=secret_key)
         )
     )
     if locked_until is not None and locked_until > now:
@@ -181,11 +183,11 @@ async def hit(
     """
     now = now or utcnow()
     key = throttle_key(policy, subject, secret_key=secret_key)
-    await session.execute(_insert_if_missing(session.bind.dialect.name, key, now))
+    await session.execute(_insert_if_missing(session.get_bind().dialect.name, key, now))
     row = (
         await session.execute(
             select(Throttle)
-            .where(Throttle.key == key)
+            .where(col(Throttle.key) == key)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -214,7 +216,9 @@ async def hit(
 async def clear(session: AsyncSession, policy: Policy, subject: str, *, secret_key: str) -> None:
     """Forget ``subject``'s hits and lockouts (a successful login); the caller commits."""
     await session.execute(
-        delete(Throttle).where(Throttle.key == throttle_key(policy, subject, secret_key=secret_key))
+        delete(Throttle).where(
+            col(Throttle.key) == throttle_key(policy, subject, secret_key=secret_key)
+        )
     )
 
 
@@ -231,19 +235,19 @@ async def take_back(
     if counted.wait > timedelta(0):
         await session.execute(
             update(Throttle)
-            .where(Throttle.key == key)  # type: ignore[arg-type]
+            .where(col(Throttle.key) == key)
             .values(
                 locked_until=None,
                 hits=policy.limit - 1,
-                lockouts=case((Throttle.lockouts > 0, Throttle.lockouts - 1), else_=0),
+                lockouts=case((col(Throttle.lockouts) > 0, col(Throttle.lockouts) - 1), else_=0),
             )
         )
         return
     await session.execute(
         update(Throttle)
-        .where(Throttle.key == key)  # type: ignore[arg-type]
-        .where(Throttle.hits > 0)  # type: ignore[operator]
-        .values(hits=Throttle.hits - 1)
+        .where(col(Throttle.key) == key)
+        .where(col(Throttle.hits) > 0)
+        .values(hits=col(Throttle.hits) - 1)
     )
 
 
@@ -253,8 +257,8 @@ async def prune(session: AsyncSession, *, now: datetime | None = None) -> int:
     oldest = now - max(policy.memory for policy in POLICIES) - HOUR
     result = await session.execute(
         delete(Throttle)
-        .where(Throttle.updated_at < oldest)
-        .where((Throttle.locked_until.is_(None)) | (Throttle.locked_until < now))  # type: ignore[union-attr,operator]
+        .where(col(Throttle.updated_at) < oldest)
+        .where((col(Throttle.locked_until).is_(None)) | (col(Throttle.locked_until) < now))
     )
     await session.commit()
-    return result.rowcount or 0
+    return rowcount(result)

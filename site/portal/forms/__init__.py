@@ -4,6 +4,24 @@ one catalogue message per limit (``fields``), and the province and city picker (
 
 from __future__ import annotations
 
-from portal.forms.base import Email, Phone, PortalForm, display_phone, lazy_message, strip
+from portal.forms.base import (
+    Email,
+    Phone,
+    PortalForm,
+    display_phone,
+    entered,
+    field_text,
+    lazy_message,
+    strip,
+)
 
-__all__ = ["Email", "Phone", "PortalForm", "display_phone", "lazy_message", "strip"]
+__all__ = [
+    "Email",
+    "Phone",
+    "PortalForm",
+    "display_phone",
+    "entered",
+    "field_text",
+    "lazy_message",
+    "strip",
+]

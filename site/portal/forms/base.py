@@ -19,15 +19,20 @@ from portal import i18n
 from portal.i18n import LazyString
 
 
-def lazy_message(message: str) -> str:
-    """``lazy_gettext`` for WTForms labels and messages; forms import it as ``_l``.
+def field_text(text: LazyString) -> str:
+    """A :class:`~portal.i18n.LazyString` as a WTForms label or message.
 
-    The :class:`~portal.i18n.LazyString` is translated when it is shown, in the language of the
-    request showing it. WTForms only formats a label or message with ``str()``, ``%`` or
-    Markup's ``__html__``, all of which it does; WTForms' stubs type them ``str``, so that is
-    the type this gives it (a form module uses it only for what it hands to WTForms).
+    It is translated when it is shown, in the language of the request showing it. WTForms only
+    formats a label or message with ``str()``, ``%`` or Markup's ``__html__``, all of which a
+    LazyString does; WTForms' stubs type them ``str``, so that is the type this gives it.
     """
-    return cast(str, LazyString(message))
+    return cast(str, text)
+
+
+def lazy_message(message: str) -> str:
+    """``lazy_gettext`` for WTForms labels and messages (see :func:`field_text`); form modules
+    import it as ``_l``, and use it only for what they hand to WTForms."""
+    return field_text(LazyString(message))
 
 
 _l = lazy_message
@@ -68,6 +73,18 @@ class PortalForm(Form):
             for name, errors in self.errors.items()
             if errors and isinstance(errors, Sequence)
         }
+
+
+def entered(field: Field) -> str:
+    """The text of a field the form has validated as required.
+
+    WTForms types a text field's ``data`` as ``str | None``; once ``DataRequired`` has passed
+    it is a string, and this says so (or fails loudly where a form was not validated).
+    """
+    data = field.data
+    if not isinstance(data, str):
+        raise TypeError(f"{field.name} holds no text: was the form validated?")
+    return data
 
 
 def strip(value: object) -> object:

@@ -8,15 +8,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.web import state
 from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
+from portal.web.state import app_state, render
 
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 async def home(request: Request) -> Response:
-    return state.render(request, "pages/home.html")
+    return render(request, "pages/home.html")
 
 
 async def switch_language(request: Request) -> Response:
@@ -32,10 +32,10 @@ async def switch_language(request: Request) -> Response:
             max_age=LANGUAGE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
-            secure=state.settings(request).production,
+            secure=app_state(request).settings.production,
         )
         # A signed-in user's preference outranks the cookie; later areas hook in here.
-        for hook in state.language_hooks(request):
+        for hook in app_state(request).language_hooks:
             await hook(request, str(locale))
     return response
 
@@ -44,12 +44,12 @@ async def health(request: Request) -> Response:
     """For load balancers and operators: the database answers and the policy is built."""
     checks: dict[str, str] = {}
     try:
-        async with state.engine(request).connect() as connection:
+        async with app_state(request).engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
         checks["database"] = "ok"
     except Exception as error:  # noqa: BLE001 - reported, not raised
         checks["database"] = f"error: {type(error).__name__}"
-    checks["policy"] = "ok" if state.policy(request).versions else "not built"
+    checks["policy"] = "ok" if app_state(request).policy.versions else "not built"
     healthy = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ok" if healthy else "unavailable", **checks},

@@ -10,11 +10,11 @@ from starlette.routing import Route
 from portal import i18n
 from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
-from portal.web import state
+from portal.web.state import app_state, render
 
 
 def _library(request: Request) -> PolicyLibrary:
-    return state.policy(request)
+    return app_state(request).policy
 
 
 def _version(request: Request) -> VersionInfo:
@@ -41,7 +41,7 @@ def _show(request: Request, info: VersionInfo, *, canonical: bool) -> Response:
     library = _library(request)
     today = today_in_china()
     in_force = library.in_force(today)
-    return state.render(
+    return render(
         request,
         "policy/show.html",
         {
@@ -57,7 +57,7 @@ def _show(request: Request, info: VersionInfo, *, canonical: bool) -> Response:
 
 async def change_log(request: Request) -> Response:
     library = _library(request)
-    return state.render(
+    return render(
         request,
         "policy/changes.html",
         {
@@ -82,9 +82,9 @@ async def version_changes(request: Request) -> Response:
         older = library.get(since)
         if older is None or library.versions.index(older) >= library.versions.index(info):
             raise HTTPException(status_code=404)
-        settings = state.settings(request)
+        settings = app_state(request).settings
         changes = combined_changes(
-            state.templates(request).env,
+            app_state(request).templates.env,
             settings.content_dir,
             older.version,
             info.version,
@@ -97,7 +97,7 @@ async def version_changes(request: Request) -> Response:
         raise HTTPException(status_code=404)
     else:
         changes = library.changes(info.version, locale)
-    return state.render(
+    return render(
         request,
         "policy/diff.html",
         {

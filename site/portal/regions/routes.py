@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from portal.forms import PortalForm
 from portal.forms.regions import RegionMixin
-from portal.web import state
+from portal.web.state import render
 
 
 class _PickerForm(RegionMixin, PortalForm):
@@ -24,7 +24,7 @@ async def city_field(request: Request) -> Response:
     """The city ``<select>`` (with its label) of the province in ``?province=<code>``."""
     code = request.query_params.get("province", "").strip()
     form = _PickerForm(data={"province": code or None})
-    return state.render(
+    return render(
         request,
         "forms/_regions.html",
         {"form": form},

@@ -1,14 +1,14 @@
 """Typed access to what ``create_app`` keeps on ``app.state`` (portal/app.py).
 
 Starlette's ``request.app`` and its ``state`` are untyped, so every ``request.app.state.x`` is
-``Any`` to the type checker: these functions say what each one is, in one place. A route reads
-``state.settings(request).production`` and renders with ``state.render(request, "page.html")``.
+``Any`` to the type checker. :class:`AppState` says once what each one is: a route reads
+``app_state(request).settings``, and renders with ``render(request, "page.html", ...)``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import Response
@@ -26,36 +26,21 @@ if TYPE_CHECKING:
 LanguageHook = Callable[[Request, str], Awaitable[None]]
 
 
-def settings(connection: HTTPConnection) -> Settings:
-    return cast("Settings", connection.app.state.settings)
+class AppState(Protocol):
+    """What ``create_app`` sets on ``app.state``."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    templates: Templates
+    mailer: Mailer  # services queue mail through it (portal/mail/mailer.py)
+    policy: PolicyLibrary
+    data_keys: DataKeys  # portal.crypto: encryption at rest
+    language_hooks: list[LanguageHook]
 
 
-def templates(connection: HTTPConnection) -> Templates:
-    return cast("Templates", connection.app.state.templates)
-
-
-def mailer(connection: HTTPConnection) -> Mailer:
-    return cast("Mailer", connection.app.state.mailer)
-
-
-def policy(connection: HTTPConnection) -> PolicyLibrary:
-    return cast("PolicyLibrary", connection.app.state.policy)
-
-
-def data_keys(connection: HTTPConnection) -> DataKeys:
-    return cast("DataKeys", connection.app.state.data_keys)
-
-
-def engine(connection: HTTPConnection) -> AsyncEngine:
-    return cast("AsyncEngine", connection.app.state.engine)
-
-
-def sessions(connection: HTTPConnection) -> async_sessionmaker[AsyncSession]:
-    return cast("async_sessionmaker[AsyncSession]", connection.app.state.sessions)
-
-
-def language_hooks(connection: HTTPConnection) -> list[LanguageHook]:
-    return cast("list[LanguageHook]", connection.app.state.language_hooks)
+def app_state(connection: HTTPConnection) -> AppState:
+    return cast("AppState", connection.app.state)
 
 
 def render(
@@ -67,7 +52,7 @@ def render(
     block: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """The app's :meth:`Templates.render <portal.templating.Templates.render>`."""
-    return templates(request).render(
+    """Render with the app's :class:`~portal.templating.Templates` (see its ``render``)."""
+    return app_state(request).templates.render(
         request, name, context, status_code=status_code, block=block, headers=headers
     )

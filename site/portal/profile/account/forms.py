@@ -8,9 +8,9 @@ from wtforms import PasswordField, ValidationError
 
 from portal.accounts.forms import CUSTOMER_TYPES, customer_type_field, new_password_field
 from portal.forms import PortalForm
+from portal.forms.base import lazy_message as _l
 from portal.forms.fields import email_field, name_field, radio_field, text_field
 from portal.i18n import LANGUAGES
-from portal.i18n import lazy_gettext as _l
 
 # Each language is named in itself (as the language switch does): a reader who cannot read the
 # page's language still finds their own.

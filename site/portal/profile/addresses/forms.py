@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from portal.forms import PortalForm, display_phone
+from portal.forms.base import lazy_message as _l
 from portal.forms.fields import mobile_field, postal_code_field, street_address_field, text_field
 from portal.forms.regions import RegionMixin
-from portal.i18n import lazy_gettext as _l
 from portal.profile.addresses.services import FIELDS
 
 
