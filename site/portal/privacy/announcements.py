@@ -25,8 +25,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from portal.accounts.models import User
+from portal.db import saved_id
 from portal.i18n import DEFAULT_LOCALE, KNOWN_LOCALES
 from portal.mail.mailer import Mailer
 from portal.policy.library import PolicyLibrary, VersionInfo
@@ -68,12 +70,14 @@ async def announce_upcoming(
                 users = await _recipients(session, library, info, after=after)
                 if not users:
                     break
-                on_record = await _versions_on_record(session, [user.id for user in users])
+                on_record = await _versions_on_record(session, [saved_id(user) for user in users])
                 for user in users:
-                    since = services.standing_for(library, on_record.get(user.id, ())).acknowledged
+                    since = services.standing_for(
+                        library, on_record.get(saved_id(user), ())
+                    ).acknowledged
                     queued += await _announce(session, mailer, info, user, since, library)
                 await session.commit()
-                after = users[-1].id
+                after = saved_id(users[-1])
         report.append(Announcement(info.version, info.material, queued))
     return report
 
@@ -86,22 +90,22 @@ async def _recipients(
     has_it = [later.version for later in library.versions[index:]]
     statement = (
         select(User)
-        .where(User.id > after)
-        .where(User.email.is_not(None))  # type: ignore[union-attr]
+        .where(col(User.id) > after)
+        .where(col(User.email).is_not(None))
         .where(
-            ~select(PolicyAnnouncement.id)
-            .where(PolicyAnnouncement.user_id == User.id)
-            .where(PolicyAnnouncement.version == info.version)
+            ~select(col(PolicyAnnouncement.id))
+            .where(col(PolicyAnnouncement.user_id) == col(User.id))
+            .where(col(PolicyAnnouncement.version) == info.version)
             .exists()
         )
         .where(
-            ~select(ConsentRecord.id)
-            .where(ConsentRecord.user_id == User.id)
-            .where(ConsentRecord.kind.in_(services.POLICY_KINDS))  # type: ignore[attr-defined]
-            .where(ConsentRecord.policy_version.in_(has_it))  # type: ignore[union-attr]
+            ~select(col(ConsentRecord.id))
+            .where(col(ConsentRecord.user_id) == col(User.id))
+            .where(col(ConsentRecord.kind).in_(services.POLICY_KINDS))
+            .where(col(ConsentRecord.policy_version).in_(has_it))
             .exists()
         )
-        .order_by(User.id)  # type: ignore[arg-type]
+        .order_by(col(User.id))
         .limit(BATCH)
     )
     if not info.material:
@@ -111,13 +115,15 @@ async def _recipients(
 
 async def _versions_on_record(session: AsyncSession, user_ids: list[int]) -> dict[int, list[str]]:
     rows = await session.execute(
-        select(ConsentRecord.user_id, ConsentRecord.policy_version)
-        .where(ConsentRecord.user_id.in_(user_ids))  # type: ignore[union-attr]
-        .where(ConsentRecord.kind.in_(services.POLICY_KINDS))  # type: ignore[attr-defined]
+        select(col(ConsentRecord.user_id), col(ConsentRecord.policy_version))
+        .where(col(ConsentRecord.user_id).in_(user_ids))
+        .where(col(ConsentRecord.kind).in_(services.POLICY_KINDS))
     )
     versions: dict[int, list[str]] = {}
     for user_id, version in rows:
-        versions.setdefault(user_id, []).append(version)
+        # Both are set on these rows: they are the user's, and policy records name a version.
+        if user_id is not None and version is not None:
+            versions.setdefault(user_id, []).append(version)
     return versions
 
 
@@ -132,7 +138,7 @@ async def _announce(
     """Queue one mail with its announcement row; 0 if another run got there first."""
     try:
         async with session.begin_nested():
-            session.add(PolicyAnnouncement(user_id=user.id, version=info.version))
+            session.add(PolicyAnnouncement(user_id=saved_id(user), version=info.version))
     except IntegrityError:
         return 0
     locale = user.preferred_language if user.preferred_language in KNOWN_LOCALES else None

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from portal import i18n
 from portal.accounts.models import User
-from portal.db import request_session
+from portal.db import request_session, saved_id
 from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import purposes, services
@@ -26,6 +26,7 @@ from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
 from portal.web import is_htmx, require_user
 from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
+from portal.web.state import app_state, render
 
 CHANNEL = "website"
 #: Where the user deregisters (the policy's section; a later issue builds the page).
@@ -33,7 +34,7 @@ DEREGISTER_URL = "/policy#deregister-account"
 
 
 def _library(request: Request) -> PolicyLibrary:
-    return request.app.state.policy
+    return app_state(request).policy
 
 
 def _known_version(request: Request) -> VersionInfo:
@@ -45,7 +46,7 @@ def _known_version(request: Request) -> VersionInfo:
 
 async def _fresh_standing(request: Request, user: User) -> PolicyStanding:
     return await services.policy_standing(
-        session=request_session(request), user_id=user.id, library=_library(request)
+        session=request_session(request), user_id=saved_id(user), library=_library(request)
     )
 
 
@@ -78,7 +79,7 @@ async def acknowledge(request: Request, user: User) -> Response:
         return RedirectResponse(target, status_code=303)
     # The banner's replacement: nothing, or the next one (an announced version, say).
     request.scope["policy_standing"] = await _fresh_standing(request, user)
-    return request.app.state.templates.render(
+    return render(
         request,
         "privacy/_policy_banner.html",
         {"banner_next": target},
@@ -108,16 +109,16 @@ async def consent(request: Request, user: User) -> Response:
         if library.previous(info) == since:
             changes = library.changes(info.version, locale)
         else:
-            settings = request.app.state.settings
+            settings = app_state(request).settings
             changes = combined_changes(
-                request.app.state.templates.env,
+                app_state(request).templates.env,
                 settings.content_dir,
                 since.version,
                 info.version,
                 locale,
             )
     start = library.versions.index(since) + 1 if since else 0
-    return request.app.state.templates.render(
+    return render(
         request,
         "privacy/policy_consent.html",
         {
@@ -137,17 +138,13 @@ async def consent(request: Request, user: User) -> Response:
 @require_user
 async def consents(request: Request, user: User) -> Response:
     """The user's own ledger: every consent and acknowledgment, newest first."""
-    entries = await services.ledger(session=request_session(request), user_id=user.id)
+    entries = await services.ledger(session=request_session(request), user_id=saved_id(user))
     words = {"kinds": purposes.KINDS, "purposes": purposes.PURPOSES, "channels": purposes.CHANNELS}
-    return request.app.state.templates.render(
-        request, "privacy/consents.html", {"entries": entries, **words}
-    )
+    return render(request, "privacy/consents.html", {"entries": entries, **words})
 
 
 async def cookies(request: Request) -> Response:
-    return request.app.state.templates.render(
-        request, "privacy/cookies.html", {"cookies": site_cookies()}
-    )
+    return render(request, "privacy/cookies.html", {"cookies": site_cookies()})
 
 
 routes = [

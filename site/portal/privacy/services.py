@@ -24,8 +24,10 @@ from datetime import date
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlmodel import col
 
 from portal.accounts.models import User
+from portal.db import saved_id
 from portal.policy.library import PolicyLibrary, VersionInfo, today_in_china
 from portal.privacy import purposes
 from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
@@ -115,9 +117,9 @@ def standing_for(
 async def policy_versions_on_record(*, session: AsyncSession, user_id: int) -> set[str]:
     """Every policy version the user consented to or acknowledged, whatever the kind."""
     rows = await session.scalars(
-        select(ConsentRecord.policy_version)
-        .where(ConsentRecord.user_id == user_id)
-        .where(ConsentRecord.kind.in_(POLICY_KINDS))  # type: ignore[attr-defined]
+        select(col(ConsentRecord.policy_version))
+        .where(col(ConsentRecord.user_id) == user_id)
+        .where(col(ConsentRecord.kind).in_(POLICY_KINDS))
         .distinct()
     )
     return {version for version in rows if version}
@@ -170,7 +172,9 @@ async def acknowledge_policy(
     a second click or a stale tab, or when it needs explicit consent instead
     (:func:`consent_to_policy`).
     """
-    standing = await policy_standing(session=session, user_id=user.id, library=library, today=today)
+    standing = await policy_standing(
+        session=session, user_id=saved_id(user), library=library, today=today
+    )
     shown = standing.shown
     if shown is None or shown.version != version or standing.needs_consent:
         return None
@@ -201,7 +205,9 @@ async def consent_to_policy(
     Returns ``None`` (and records nothing) unless ``version`` is the one the user is asked to
     consent to.
     """
-    standing = await policy_standing(session=session, user_id=user.id, library=library, today=today)
+    standing = await policy_standing(
+        session=session, user_id=saved_id(user), library=library, today=today
+    )
     shown = standing.shown
     if shown is None or shown.version != version or not standing.needs_consent:
         return None
@@ -221,8 +227,8 @@ async def ledger(*, session: AsyncSession, user_id: int) -> list[ConsentRecord]:
     """The user's own ledger rows, newest first."""
     rows = await session.scalars(
         select(ConsentRecord)
-        .where(ConsentRecord.user_id == user_id)
-        .order_by(ConsentRecord.occurred_at.desc(), ConsentRecord.id.desc())  # type: ignore[attr-defined,union-attr]
+        .where(col(ConsentRecord.user_id) == user_id)
+        .order_by(col(ConsentRecord.occurred_at).desc(), col(ConsentRecord.id).desc())
     )
     return list(rows)
 
@@ -236,16 +242,16 @@ def subscribed_to_policy_notices() -> ColumnElement[bool]:
     choices = aliased(ConsentRecord)
     newest = (
         select(func.max(choices.id))
-        .where(choices.user_id == User.id)
-        .where(choices.purpose == POLICY_NOTICES)
-        .where(choices.kind.in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))  # type: ignore[attr-defined]
+        .where(col(choices.user_id) == col(User.id))
+        .where(col(choices.purpose) == POLICY_NOTICES)
+        .where(col(choices.kind).in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))
         .correlate(User)  # two levels down: the outer query's users row
         .scalar_subquery()
     )
     return (
-        select(ConsentRecord.id)
-        .where(ConsentRecord.id == newest)
-        .where(ConsentRecord.kind == CONSENT_GRANTED)
+        select(col(ConsentRecord.id))
+        .where(col(ConsentRecord.id) == newest)
+        .where(col(ConsentRecord.kind) == CONSENT_GRANTED)
         .exists()
     )
 
