@@ -64,6 +64,7 @@ def create_environment(settings: Settings) -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=not settings.production,
     )
+    # jinja2.ext.i18n adds this method to the environment at run time; its stubs cannot know.
     env.install_gettext_callables(  # type: ignore[attr-defined]
         i18n.raw_gettext, i18n.raw_ngettext, newstyle=True, pgettext=i18n.raw_pgettext
     )

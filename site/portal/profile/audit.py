@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.db import utcnow
 from portal.profile.models import AuditEntry
@@ -96,8 +97,8 @@ async def audit_trail(session: AsyncSession, *, user_id: int, limit: int = 200) 
     """The user's newest audit rows first (for the "what you hold on me" page and staff)."""
     rows = await session.execute(
         select(AuditEntry)
-        .where(AuditEntry.user_id == user_id)
-        .order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())  # type: ignore[attr-defined,union-attr]
+        .where(col(AuditEntry.user_id) == user_id)
+        .order_by(col(AuditEntry.occurred_at).desc(), col(AuditEntry.id).desc())
         .limit(limit)
     )
     return list(rows.scalars())

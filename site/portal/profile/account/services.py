@@ -14,11 +14,13 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import col
 
 from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.accounts.sessions import revoke_sessions
+from portal.db import saved_id
 from portal.mail.mailer import Mailer
 from portal.profile.audit import ADDED, CHANGED, audit_changes, audit_record
 
@@ -57,12 +59,12 @@ async def update_account_information(
     before = {field: getattr(user, field) for field in ACCOUNT_FIELDS}
     after = {field: _value(field, data[field]) for field in ACCOUNT_FIELDS if field in data}
     changed = audit_changes(
-        session, user_id=user.id, record=ACCOUNT_RECORD, before=before, after=after
+        session, user_id=saved_id(user), record=ACCOUNT_RECORD, before=before, after=after
     )
     if not changed:
         return []
     values = {field: after[field] for field in changed}
-    await session.execute(update(User).where(User.id == user.id).values(**values))  # type: ignore[arg-type]
+    await session.execute(update(User).where(col(User.id) == user.id).values(**values))
     await session.commit()
     _apply(user, values)
     return changed
@@ -138,16 +140,16 @@ async def change_password(
         return PasswordChange(False)
     new_hash = await hash_password_off_loop(new_password)
     await session.execute(
-        update(User).where(User.id == user.id).values(password_hash=new_hash)  # type: ignore[arg-type]
+        update(User).where(col(User.id) == user.id).values(password_hash=new_hash)
     )
-    await revoke_sessions(session=session, user_id=user.id, keep_id=keep_session_id)
+    await revoke_sessions(session=session, user_id=saved_id(user), keep_id=keep_session_id)
     await session.execute(
-        delete(PasswordResetToken).where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
+        delete(PasswordResetToken).where(col(PasswordResetToken.user_id) == user.id)
     )
     await throttling.clear(session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key)
     audit_record(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=ACCOUNT_RECORD,
         fields=["password"],
         action=ADDED if adding else CHANGED,
@@ -155,7 +157,7 @@ async def change_password(
     if user.email:
         mailer.queue(
             session=session,
-            user_id=user.id,
+            user_id=saved_id(user),
             recipient=user.email,
             template="password_set",
             locale=user.preferred_language,

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from portal import i18n, regions
 from portal.accounts.models import User
-from portal.db import request_session
+from portal.db import request_session, saved_id
 from portal.forms.regions import wants_city_refresh
 from portal.i18n import lazy_gettext as _l
 from portal.profile.addresses import services
@@ -31,6 +31,7 @@ from portal.profile.addresses.views import address_card
 from portal.profile.models import ShippingAddress
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
+from portal.web.state import render
 
 LIST_URL = "/account/addresses"
 LIST_TEMPLATE = "profile/addresses/list.html"
@@ -76,7 +77,7 @@ async def _render_list(request: Request, user: User, *, done: str | None) -> Res
         "done": DONE.get(done or ""),
         "swapped": is_htmx(request),
     }
-    return request.app.state.templates.render(request, LIST_TEMPLATE, context, block="addresses")
+    return render(request, LIST_TEMPLATE, context, block="addresses")
 
 
 def _render_form(
@@ -95,9 +96,7 @@ def _render_form(
         "full": full,
         "full_message": _full_message(),
     }
-    return request.app.state.templates.render(
-        request, FORM_TEMPLATE, context, status_code=status_code, block="address_form"
-    )
+    return render(request, FORM_TEMPLATE, context, status_code=status_code, block="address_form")
 
 
 @require_user
@@ -159,7 +158,7 @@ async def edit_address(request: Request, user: User) -> Response:
         await services.update_shipping_address(
             session=request_session(request),
             user=user,
-            address_id=address.id,  # type: ignore[arg-type]
+            address_id=saved_id(address),
             data=form.address_data(),
         )
         return _done("saved")
@@ -175,7 +174,7 @@ async def delete_address(request: Request, user: User) -> Response:
         address = await _address_or_404(request, user)
         addresses = await services.list_addresses(session=request_session(request), user=user)
         context = {"card": address_card(address), "has_others": len(addresses) > 1}
-        return request.app.state.templates.render(request, DELETE_TEMPLATE, context)
+        return render(request, DELETE_TEMPLATE, context)
     await read_form(request)
     deleted = await services.delete_shipping_address(
         session=request_session(request), user=user, address_id=request.path_params["address_id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal import i18n, regions
+from portal.db import saved_id
 from portal.forms import display_phone
 from portal.profile.models import ShippingAddress
 
@@ -40,7 +41,7 @@ def address_card(address: ShippingAddress) -> AddressCard:
     else:
         lines = (address.shipping_address, place)
     return AddressCard(
-        id=address.id,  # type: ignore[arg-type]
+        id=saved_id(address),
         recipient_name=address.recipient_name,
         phone=display_phone(address.phone),
         organization_name=address.organization_name,

@@ -6,6 +6,7 @@ whole page's data), so the page and a later export read the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,7 +84,7 @@ def language_name(locale: str | None) -> str | None:
     return language.native_name if language is not None else locale
 
 
-def word(words: dict[str, object], key: str | None) -> str | None:
+def word(words: Mapping[str, object], key: str | None) -> str | None:
     """A stored code as words (``business`` -> ``Company``); the code itself if unknown."""
     if not key:
         return None

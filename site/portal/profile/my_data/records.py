@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal import i18n
 from portal.accounts.models import LoginSession, PasswordResetToken, User
@@ -72,29 +73,31 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
 
     held = Held(
         addresses=await rows(
-            ShippingAddress, (ShippingAddress.is_default.desc(), ShippingAddress.id)
-        ),  # type: ignore[attr-defined]
-        corporate=await rows(CorporateInvoice, (CorporateInvoice.id,)),
-        personal=await rows(PersonalInvoice, (PersonalInvoice.id,)),
-        subscriptions=await rows(EmailSubscription, (EmailSubscription.id,)),
+            ShippingAddress, (col(ShippingAddress.is_default).desc(), col(ShippingAddress.id))
+        ),
+        corporate=await rows(CorporateInvoice, (col(CorporateInvoice.id),)),
+        personal=await rows(PersonalInvoice, (col(PersonalInvoice.id),)),
+        subscriptions=await rows(EmailSubscription, (col(EmailSubscription.id),)),
         sessions=await rows(
-            LoginSession, (LoginSession.last_used_at.desc(), LoginSession.id.desc())
-        ),  # type: ignore[attr-defined,union-attr]
-        reset_links=await rows(PasswordResetToken, (PasswordResetToken.created_at.desc(),)),  # type: ignore[attr-defined]
+            LoginSession, (col(LoginSession.last_used_at).desc(), col(LoginSession.id).desc())
+        ),
+        reset_links=await rows(PasswordResetToken, (col(PasswordResetToken.created_at).desc(),)),
         consents=await rows(
-            ConsentRecord, (ConsentRecord.occurred_at.desc(), ConsentRecord.id.desc())
-        ),  # type: ignore[attr-defined,union-attr]
-        announcements=await rows(PolicyAnnouncement, (PolicyAnnouncement.queued_at.desc(),)),  # type: ignore[attr-defined]
+            ConsentRecord, (col(ConsentRecord.occurred_at).desc(), col(ConsentRecord.id).desc())
+        ),
+        announcements=await rows(PolicyAnnouncement, (col(PolicyAnnouncement.queued_at).desc(),)),
         audit=await audit_trail(session, user_id=uid, limit=NEWEST),
     )
-    held.audit_total = await _count(session, select(func.count()).where(AuditEntry.user_id == uid))  # type: ignore[arg-type]
+    held.audit_total = await _count(
+        session, select(func.count()).where(col(AuditEntry.user_id) == uid)
+    )
     # By account, never by address: an invoice email is typed, not verified, and must not show
     # anyone the mails of the account whose address they typed.
-    mine = OutboxMessage.user_id == uid  # type: ignore[arg-type]
+    mine = col(OutboxMessage.user_id) == uid
     result = await session.execute(
         select(OutboxMessage)
         .where(mine)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id.desc())  # type: ignore[attr-defined,union-attr]
+        .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
         .limit(NEWEST)
     )
     held.mails = list(result.scalars())

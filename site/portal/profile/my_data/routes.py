@@ -16,6 +16,7 @@ from portal.db import request_session
 from portal.privacy.services import CONTACT_EMAIL
 from portal.profile.my_data.services import personal_data, site_inventory
 from portal.web import require_user
+from portal.web.state import app_state, render
 
 URL = "/account/privacy/my-data"
 
@@ -26,11 +27,11 @@ async def my_data(request: Request, user: User) -> Response:
     data = await personal_data(
         session=request_session(request),
         user=user,
-        data_keys=request.app.state.data_keys,
+        data_keys=app_state(request).data_keys,
         locale=i18n.current_locale(),
-        inventory=site_inventory(request.app.state.settings.content_dir),
+        inventory=site_inventory(app_state(request).settings.content_dir),
     )
-    return request.app.state.templates.render(
+    return render(
         request,
         "profile/my_data/page.html",
         {"data": data, "contact_email": CONTACT_EMAIL},

@@ -11,11 +11,14 @@ link visibly in its footer: templates extend ``mail/_subscription.html``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
+from portal.db import saved_id
 from portal.i18n import DEFAULT_LOCALE, KNOWN_LOCALES
 from portal.mail.mailer import Mailer
 from portal.profile.models import EmailSubscription
@@ -34,7 +37,7 @@ def unsubscribe_link(mailer: Mailer, *, user: User, topics: Iterable[str]) -> st
     """The never-expiring link that unsubscribes ``user`` from ``topics``."""
     assert user.id is not None
     token = unsubscribe_token(
-        mailer.secret_key, user_id=user.id, created_at=user.created_at, topics=tuple(topics)
+        mailer.secret_key, user_id=saved_id(user), created_at=user.created_at, topics=tuple(topics)
     )
     return mailer.link(f"/subscriptions/unsubscribe?token={token}")
 
@@ -53,7 +56,7 @@ async def queue_topic_mail(
     topic: str,
     template: str,
     mailer: Mailer,
-    context: dict | None = None,
+    context: dict[str, Any] | None = None,
 ) -> int:
     """Queue ``templates/mail/<template>.html`` to every confirmed subscriber of ``topic``.
 
@@ -70,11 +73,11 @@ async def queue_topic_mail(
         batch = list(
             await session.execute(
                 select(EmailSubscription, User)
-                .join(User, User.id == EmailSubscription.user_id)  # type: ignore[arg-type]
-                .where(EmailSubscription.topic == topic)
-                .where(EmailSubscription.confirmed_at.is_not(None))  # type: ignore[union-attr]
-                .where(EmailSubscription.id > after)  # type: ignore[operator]
-                .order_by(EmailSubscription.id)  # type: ignore[arg-type]
+                .join(User, col(User.id) == col(EmailSubscription.user_id))
+                .where(col(EmailSubscription.topic) == topic)
+                .where(col(EmailSubscription.confirmed_at).is_not(None))
+                .where(col(EmailSubscription.id) > after)
+                .order_by(col(EmailSubscription.id))
                 .limit(BATCH)
             )
         )
@@ -84,7 +87,7 @@ async def queue_topic_mail(
             link = unsubscribe_link(mailer, user=user, topics=[topic])
             message = mailer.queue(
                 session=session,
-                user_id=user.id,
+                user_id=saved_id(user),
                 recipient=subscription.email,
                 template=template,
                 locale=mail_locale(user),
@@ -101,4 +104,4 @@ async def queue_topic_mail(
                 raise ValueError(f"mail/{template}.html does not show the unsubscribe link")
             queued += 1
         await session.commit()
-        after = batch[-1][0].id
+        after = saved_id(batch[-1][0])

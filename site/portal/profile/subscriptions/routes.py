@@ -14,6 +14,7 @@ signed token names the user. A bad or expired token answers 400 with a page sayi
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -33,6 +34,7 @@ from portal.profile.subscriptions.tokens import (
 )
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import ONE_CLICK_SCOPE_KEY, read_form
+from portal.web.state import app_state, render
 
 PAGE = "profile/subscriptions/subscriptions.html"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -44,8 +46,8 @@ async def subscriptions_page(request: Request, user: User) -> Response:
     form_data = await read_form(request) if request.method == "POST" else None
     assert user.id is not None
     session = request_session(request)
-    state = request.app.state
-    context: dict = {
+    state = app_state(request)
+    context: dict[str, Any] = {
         "requested": request.query_params.get("requested") == "1",
         "saved": request.query_params.get("saved") == "1",
         "no_email": False,
@@ -62,7 +64,7 @@ async def subscriptions_page(request: Request, user: User) -> Response:
             choice = await services.choose_topics(
                 session=session,
                 user=user,
-                topics=form.chosen_topics(),  # type: ignore[attr-defined]
+                topics=form.chosen_topics(),
                 may_subscribe=not only,
                 mailer=state.mailer,
                 language=i18n.current_locale(),
@@ -82,7 +84,7 @@ async def subscriptions_page(request: Request, user: User) -> Response:
 
 
 def _bad_link(request: Request, *, expired: bool, kind: str) -> Response:
-    return request.app.state.templates.render(
+    return render(
         request,
         "profile/subscriptions/bad_link.html",
         {"expired": expired, "kind": kind, "days": CONFIRM_DAYS},
@@ -98,7 +100,7 @@ async def confirm(request: Request) -> Response:
     if not isinstance(token, str):
         return _bad_link(request, expired=False, kind="confirm")
     try:
-        confirmation = read_confirmation(request.app.state.settings.secret_key, token)
+        confirmation = read_confirmation(app_state(request).settings.secret_key, token)
     except LinkExpired:
         return _bad_link(request, expired=True, kind="confirm")
     if confirmation is None:
@@ -109,13 +111,13 @@ async def confirm(request: Request) -> Response:
             session=session,
             confirmation=confirmation,
             language=i18n.current_locale(),
-            secret_key=request.app.state.settings.secret_key,
+            secret_key=app_state(request).settings.secret_key,
         )
         return RedirectResponse(
             f"/subscriptions/confirm?token={quote(token, safe='')}", status_code=303
         )
     states = await services.confirmation_states(session=session, confirmation=confirmation)
-    return request.app.state.templates.render(
+    return render(
         request,
         "profile/subscriptions/confirm.html",
         {"states": states, "token": token},
@@ -129,7 +131,7 @@ async def unsubscribe(request: Request) -> Response:
     token = request.query_params.get("token")
     unsubscription = None
     if token is not None:
-        unsubscription = read_unsubscription(request.app.state.settings.secret_key, token)
+        unsubscription = read_unsubscription(app_state(request).settings.secret_key, token)
     if token is None or unsubscription is None:
         return _bad_link(request, expired=False, kind="unsubscribe")
     session = request_session(request)
@@ -143,7 +145,7 @@ async def unsubscribe(request: Request) -> Response:
             )
         # A mail provider's one-click POST: a plain 200, no redirect to follow.
     states = await services.unsubscription_states(session=session, unsubscription=unsubscription)
-    return request.app.state.templates.render(
+    return render(
         request,
         "profile/subscriptions/unsubscribe.html",
         {"states": states, "token": token},

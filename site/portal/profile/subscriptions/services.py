@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
@@ -102,7 +103,7 @@ def _state(topic: str, row: EmailSubscription | None) -> TopicState:
 
 async def _rows(session: AsyncSession, user_id: int) -> dict[str, EmailSubscription]:
     rows = await session.scalars(
-        select(EmailSubscription).where(EmailSubscription.user_id == user_id)
+        select(EmailSubscription).where(col(EmailSubscription.user_id) == user_id)
     )
     return {row.topic: row for row in rows}
 
@@ -133,9 +134,9 @@ async def _remove(
         return ()
     deleted = await session.execute(
         delete(EmailSubscription)
-        .where(EmailSubscription.user_id == user_id)  # type: ignore[arg-type]
-        .where(EmailSubscription.topic.in_(topics))  # type: ignore[attr-defined]
-        .returning(EmailSubscription.topic, EmailSubscription.confirmed_at)
+        .where(col(EmailSubscription.user_id) == user_id)
+        .where(col(EmailSubscription.topic).in_(topics))
+        .returning(col(EmailSubscription.topic), col(EmailSubscription.confirmed_at))
     )
     removed = {topic: confirmed for topic, confirmed in deleted}
     for topic in TOPICS:
@@ -269,10 +270,10 @@ async def confirm_topics(
     :func:`portal.crypto.address_tag`) which pending rows must still carry.
     """
     pending = await session.execute(
-        select(EmailSubscription.id, EmailSubscription.email)
-        .where(EmailSubscription.user_id == confirmation.user_id)  # type: ignore[arg-type]
-        .where(EmailSubscription.topic.in_(confirmation.topics))  # type: ignore[attr-defined]
-        .where(EmailSubscription.confirmed_at.is_(None))  # type: ignore[union-attr]
+        select(col(EmailSubscription.id), col(EmailSubscription.email))
+        .where(col(EmailSubscription.user_id) == confirmation.user_id)
+        .where(col(EmailSubscription.topic).in_(confirmation.topics))
+        .where(col(EmailSubscription.confirmed_at).is_(None))
     )
     ids = [
         row_id
@@ -281,10 +282,10 @@ async def confirm_topics(
     ]
     confirmed = await session.execute(
         update(EmailSubscription)
-        .where(EmailSubscription.id.in_(ids))  # type: ignore[union-attr]
-        .where(EmailSubscription.confirmed_at.is_(None))  # type: ignore[union-attr]
+        .where(col(EmailSubscription.id).in_(ids))
+        .where(col(EmailSubscription.confirmed_at).is_(None))
         .values(confirmed_at=utcnow())
-        .returning(EmailSubscription.topic)
+        .returning(col(EmailSubscription.topic))
     )
     done = set(confirmed.scalars())
     topics = tuple(topic for topic in TOPICS if topic in done)
