@@ -22,9 +22,11 @@ from __future__ import annotations
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
 from portal.crypto import DataKeys, DecryptionError, decrypt_field, encrypt_field, user_context
+from portal.db import saved_id
 from portal.i18n import lazy_gettext as _l
 from portal.privacy import purposes
 from portal.privacy.models import ConsentRecord
@@ -68,7 +70,7 @@ def masked(last_four: str) -> str:
 async def encrypt(data_keys: DataKeys, invoice: CorporateInvoice, digits: str) -> str:
     """The ciphertext of ``digits`` for this invoice (creates the user's data key if needed)."""
     key = await data_keys.for_user(invoice.user_id)
-    return encrypt_field(key, digits, context=context(invoice.user_id, invoice.id))  # type: ignore[arg-type]
+    return encrypt_field(key, digits, context=context(invoice.user_id, saved_id(invoice)))
 
 
 async def last_four(data_keys: DataKeys, invoice: CorporateInvoice) -> str | None:
@@ -81,7 +83,7 @@ async def last_four(data_keys: DataKeys, invoice: CorporateInvoice) -> str | Non
         digits = decrypt_field(
             key,
             invoice.bank_account,
-            context=context(invoice.user_id, invoice.id),  # type: ignore[arg-type]
+            context=context(invoice.user_id, saved_id(invoice)),
         )
     except DecryptionError:
         return None
@@ -91,11 +93,11 @@ async def last_four(data_keys: DataKeys, invoice: CorporateInvoice) -> str | Non
 async def has_consent(session: AsyncSession, *, user_id: int) -> bool:
     """True when the user's newest bank-account consent row is a grant."""
     newest = await session.scalar(
-        select(ConsentRecord.kind)
-        .where(ConsentRecord.user_id == user_id)
-        .where(ConsentRecord.purpose == PURPOSE)
-        .where(ConsentRecord.kind.in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))  # type: ignore[attr-defined]
-        .order_by(ConsentRecord.id.desc())  # type: ignore[union-attr]
+        select(col(ConsentRecord.kind))
+        .where(col(ConsentRecord.user_id) == user_id)
+        .where(col(ConsentRecord.purpose) == PURPOSE)
+        .where(col(ConsentRecord.kind).in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))
+        .order_by(col(ConsentRecord.id).desc())
         .limit(1)
     )
     return newest == CONSENT_GRANTED
@@ -127,11 +129,11 @@ async def withdraw_consent(
     ``bank_account`` *removed* per invoice, all in one transaction. Returns how many accounts
     were erased. The caller holds the user's lock (services.py) so a save cannot slip between.
     """
-    standing = await has_consent(session, user_id=user.id)  # type: ignore[arg-type]
+    standing = await has_consent(session, user_id=saved_id(user))
     if standing:
         record = record_consent(
             session,
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=saved_id(user),
             purpose=PURPOSE,
             granted=False,
             language=language,
@@ -140,17 +142,17 @@ async def withdraw_consent(
         record.policy_version = policy_version
     erased = await session.execute(
         update(CorporateInvoice)
-        .where(CorporateInvoice.user_id == user.id)  # type: ignore[arg-type]
-        .where(CorporateInvoice.bank_account.is_not(None))  # type: ignore[union-attr]
+        .where(col(CorporateInvoice.user_id) == user.id)
+        .where(col(CorporateInvoice.bank_account).is_not(None))
         .values(bank_account=None)
-        .returning(CorporateInvoice.id)
+        .returning(col(CorporateInvoice.id))
         .execution_options(synchronize_session=False)
     )
-    ids = sorted(erased.scalars())
+    ids = sorted(invoice_id for invoice_id in erased.scalars() if invoice_id is not None)
     for invoice_id in ids:
         audit_record(
             session,
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=saved_id(user),
             record=f"corporate_invoice:{invoice_id}",
             fields=[PURPOSE],
             action=REMOVED,

@@ -23,6 +23,7 @@ from portal.profile.invoices import services, views
 from portal.profile.invoices.forms import CorporateInvoiceForm, PersonalInvoiceForm
 from portal.profile.models import CorporateInvoice, PersonalInvoice
 from portal.web import is_htmx
+from portal.web.state import app_state, render
 
 LIST_URL = "/account/invoices"
 LIST_TEMPLATE = "profile/invoices/list.html"
@@ -91,7 +92,7 @@ KINDS = {
 
 def channel_of(request: Request) -> services.Channel:
     """The language, channel and policy version in force, for a consent-ledger row."""
-    in_force = request.app.state.policy.in_force()
+    in_force = app_state(request).policy.in_force()
     return services.Channel(
         language=i18n.current_locale(),
         channel="website",
@@ -102,7 +103,7 @@ def channel_of(request: Request) -> services.Channel:
 async def render_list(request: Request, user: User, *, done: str | None) -> Response:
     """Both lists, the consent's state, and what just happened (block ``invoices`` for htmx)."""
     session = request_session(request)
-    data_keys = request.app.state.data_keys
+    data_keys = app_state(request).data_keys
     corporate = await services.list_invoices(session=session, user=user, model=CorporateInvoice)
     personal = await services.list_invoices(session=session, user=user, model=PersonalInvoice)
     context = {
@@ -116,4 +117,4 @@ async def render_list(request: Request, user: User, *, done: str | None) -> Resp
         "done": DONE.get(done or ""),
         "swapped": is_htmx(request),
     }
-    return request.app.state.templates.render(request, LIST_TEMPLATE, context, block="invoices")
+    return render(request, LIST_TEMPLATE, context, block="invoices")

@@ -39,6 +39,7 @@ from portal.profile.invoices.pages import (
 from portal.profile.models import CorporateInvoice
 from portal.web import Endpoint, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
+from portal.web.state import app_state, render
 
 
 def _done(what: str) -> Response:
@@ -83,9 +84,7 @@ async def _render_form(
         "saved_account": ending,
         "saved_unreadable": unreadable,
     }
-    return request.app.state.templates.render(
-        request, FORM_TEMPLATE, context, status_code=status_code, block="invoice_form"
-    )
+    return render(request, FORM_TEMPLATE, context, status_code=status_code, block="invoice_form")
 
 
 @require_user
@@ -108,7 +107,7 @@ async def _validate(request: Request, user: User, form: Any) -> bool:
 
     The service checks the consent again when it saves (it is the rule; this is the courtesy).
     """
-    valid = form.validate()
+    valid: bool = form.validate()
     if hasattr(form, "consent_bank_account") and not form.errors.get("bank_account"):
         wants_account = form.bank_account_digits() is not None
         if wants_account and not form.consent_bank_account.data:
@@ -147,7 +146,7 @@ def _new(kind: Kind) -> Endpoint:
                 model=kind.model,
                 data=form.invoice_data(),
                 bank_account=_bank_change(form),
-                data_keys=request.app.state.data_keys,
+                data_keys=app_state(request).data_keys,
                 channel=channel_of(request),
             )
         except services.InvoiceListFull:
@@ -173,7 +172,7 @@ def _edit(kind: Kind) -> Endpoint:
         action = f"{LIST_URL}/{kind.name}/{invoice.id}/edit"
         options: dict[str, Any] = {"action": action, "editing": True}
         if isinstance(invoice, CorporateInvoice):
-            ending = await bank.last_four(request.app.state.data_keys, invoice)
+            ending = await bank.last_four(app_state(request).data_keys, invoice)
             options |= {"ending": ending, "unreadable": bool(invoice.bank_account and not ending)}
         invoice_id = invoice.id
         if form_data is None:
@@ -194,7 +193,7 @@ def _edit(kind: Kind) -> Endpoint:
                 invoice_id=invoice_id,
                 data=form.invoice_data(),
                 bank_account=_bank_change(form),
-                data_keys=request.app.state.data_keys,
+                data_keys=app_state(request).data_keys,
                 channel=channel_of(request),
             )
         except services.ConsentNeeded:
@@ -211,10 +210,8 @@ def _delete(kind: Kind) -> Endpoint:
         """GET: "Delete these invoice details?" (no JavaScript). POST: delete them."""
         if request.method == "GET":
             invoice = await _invoice_or_404(request, user, kind)
-            card = await kind.card(invoice, request.app.state.data_keys)
-            return request.app.state.templates.render(
-                request, "profile/invoices/delete.html", {"card": card}
-            )
+            card = await kind.card(invoice, app_state(request).data_keys)
+            return render(request, "profile/invoices/delete.html", {"card": card})
         await read_form(request)
         deleted = await services.delete_invoice(
             session=request_session(request),
@@ -241,9 +238,7 @@ async def withdraw_bank_account(request: Request, user: User) -> Response:
             "consent_standing": await services.bank_account_consent(session=session, user=user),
             "accounts": sum(1 for invoice in invoices if invoice.bank_account),
         }
-        return request.app.state.templates.render(
-            request, "profile/invoices/withdraw.html", context
-        )
+        return render(request, "profile/invoices/withdraw.html", context)
     await read_form(request)
     await services.withdraw_bank_account_consent(
         session=request_session(request), user=user, channel=channel_of(request)

@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
 from portal.crypto import DataKeys
-from portal.db import utcnow
+from portal.db import saved_id, utcnow
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.invoices import bank
 from portal.profile.models import CorporateInvoice, PersonalInvoice
@@ -98,23 +99,24 @@ def fields_of(model: type[Invoice]) -> tuple[str, ...]:
 async def list_invoices(*, session: AsyncSession, user: User, model: type[Invoice]) -> list[Any]:
     """The user's invoice details of one kind, the newest first."""
     rows = await session.execute(
-        select(model).where(model.user_id == user.id).order_by(model.id.desc())  # type: ignore[union-attr,attr-defined]
+        select(model).where(col(model.user_id) == user.id).order_by(col(model.id).desc())
     )
     return list(rows.scalars())
 
 
 async def get_invoice(
     *, session: AsyncSession, user: User, model: type[Invoice], invoice_id: int
-) -> Any:
+) -> Invoice | None:
     """The user's invoice ``invoice_id`` of this kind; ``None`` if missing or another user's."""
     if not 0 < invoice_id <= MAX_ID:
         return None
     found = await session.execute(
         select(model)
-        .where(model.id == invoice_id, model.user_id == user.id)  # type: ignore[arg-type]
+        .where(col(model.id) == invoice_id, col(model.user_id) == user.id)
         .execution_options(populate_existing=True)
     )
-    return found.scalar_one_or_none()
+    # select() of a type[A | B] types its rows as their common base, SQLModel: they are a `model`.
+    return cast("Invoice | None", found.scalar_one_or_none())
 
 
 async def _ensure_consent(
@@ -122,13 +124,13 @@ async def _ensure_consent(
 ) -> None:
     """Before a new account is written: the consent stands, or the ticked box grants it now
     (the ledger row is flushed first, in the same transaction); else :class:`ConsentNeeded`."""
-    if change.digits is None or await bank.has_consent(session, user_id=user.id):  # type: ignore[arg-type]
+    if change.digits is None or await bank.has_consent(session, user_id=saved_id(user)):
         return
     if not change.consent:
         raise ConsentNeeded
     bank.grant(
         session,
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         language=channel.language,
         channel=channel.channel,
         policy_version=channel.policy_version,
@@ -165,7 +167,7 @@ async def add_invoice(
     """
     await lock_user(session, user)
     count = await session.scalar(
-        select(func.count()).select_from(model).where(model.user_id == user.id)  # type: ignore[arg-type]
+        select(func.count()).select_from(model).where(col(model.user_id) == user.id)
     )
     if (count or 0) >= MAX_INVOICES:
         await session.rollback()
@@ -180,21 +182,25 @@ async def add_invoice(
             await session.rollback()
             raise
     fields = fields_of(model)
-    values = {name: data.get(name) or "" for name in fields}
+    values: dict[str, Any] = {name: data.get(name) or "" for name in fields}
     now = utcnow()
-    invoice = model(user_id=user.id, created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
+    invoice = model(user_id=saved_id(user), created_at=now, updated_at=now, **values)
     session.add(invoice)
     await session.flush()  # the id: the audit rows and the bank account's context name it
     added = [name for name in fields if values[name]]
     if with_account:
-        await _apply_bank_account(invoice, bank_account, data_keys)  # type: ignore[arg-type]
+        # with_account: a CorporateInvoice, and both were checked above
+        assert isinstance(invoice, CorporateInvoice)
+        assert bank_account is not None
+        assert data_keys is not None
+        await _apply_bank_account(invoice, bank_account, data_keys)
         added.append(bank.PURPOSE)
     audit_record(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=record_name(invoice),
         fields=added,
-        action=ADDED,  # type: ignore[arg-type]
+        action=ADDED,
     )
     await session.commit()
     return invoice
@@ -237,18 +243,18 @@ async def update_invoice(
         bank_changed = await _apply_bank_account(invoice, bank_account, data_keys)
     changed = audit_changes(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=record_name(invoice),
         before=before,
-        after=values,  # type: ignore[arg-type]
+        after=values,
     )
-    if bank_changed:
+    if bank_changed and isinstance(invoice, CorporateInvoice):
         # Never compare ciphertexts as values: a new account is "changed", an erased one
         # "removed", a first one "added".
         action = REMOVED if invoice.bank_account is None else ("changed" if had_account else ADDED)
         audit_record(
             session,
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=saved_id(user),
             record=record_name(invoice),
             fields=[bank.PURPOSE],
             action=action,
@@ -279,10 +285,10 @@ async def delete_invoice(
         fields.append(bank.PURPOSE)
     audit_record(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=record_name(invoice),
         fields=fields,
-        action=REMOVED,  # type: ignore[arg-type]
+        action=REMOVED,
     )
     await session.delete(invoice)
     await session.commit()
@@ -308,4 +314,4 @@ async def withdraw_bank_account_consent(
 
 async def bank_account_consent(*, session: AsyncSession, user: User) -> bool:
     """Whether the user's separate consent to storing a bank account stands."""
-    return await bank.has_consent(session, user_id=user.id)  # type: ignore[arg-type]
+    return await bank.has_consent(session, user_id=saved_id(user))

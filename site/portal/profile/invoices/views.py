@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from portal.crypto import DataKeys
+from portal.db import saved_id
 from portal.profile.addresses.views import place_name
 from portal.profile.invoices import bank
 from portal.profile.invoices.tax_numbers import mask_resident_id
@@ -35,7 +36,7 @@ class InvoiceCard:
 async def corporate_card(invoice: CorporateInvoice, data_keys: DataKeys) -> InvoiceCard:
     ending = await bank.last_four(data_keys, invoice)
     return InvoiceCard(
-        id=invoice.id,  # type: ignore[arg-type]
+        id=saved_id(invoice),
         kind="corporate",
         title=invoice.company_name,
         tax_number=invoice.tax_number,  # a company's code is public (the credit register)
@@ -51,7 +52,7 @@ async def corporate_card(invoice: CorporateInvoice, data_keys: DataKeys) -> Invo
 
 def personal_card(invoice: PersonalInvoice) -> InvoiceCard:
     return InvoiceCard(
-        id=invoice.id,  # type: ignore[arg-type]
+        id=saved_id(invoice),
         kind="personal",
         title=invoice.name,
         tax_number=mask_resident_id(invoice.tax_number),
