@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -21,7 +20,7 @@ from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.accounts.sessions import NewSession, revoke_sessions, start_session
 from portal.crypto import address_tag
-from portal.db import utcnow
+from portal.db import rowcount, saved_id, utcnow
 from portal.mail.mailer import Mailer
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
@@ -63,13 +62,13 @@ async def lock_user(session: AsyncSession, user: User) -> None:
     PostgreSQL locks the row (``SELECT ... FOR UPDATE``). SQLite has no row locks: an UPDATE
     that changes nothing takes the database's write lock, which it holds until the commit.
     """
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(col(User.id)).where(col(User.id) == user.id).with_for_update())
     else:
         await session.execute(
             update(User)
-            .where(User.id == user.id)  # type: ignore[arg-type]
-            .values(id=User.id)
+            .where(col(User.id) == user.id)
+            .values(id=col(User.id))
             .execution_options(synchronize_session=False)
         )
 
@@ -131,7 +130,7 @@ async def register(
     if not decision.allowed:
         raise TooManyAttempts(decision)
     key = email_key(data.email)
-    if await session.scalar(select(User.id).where(User.email_key == key)):
+    if await session.scalar(select(col(User.id)).where(col(User.email_key) == key)):
         raise EmailTaken
     user = User(
         email=data.email,
@@ -228,14 +227,14 @@ async def verify_email(
     if user is None or user.id is None:
         return None
     now = utcnow()
-    confirmed: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+    confirmed = await session.execute(
         update(User)
         .where(col(User.id) == user.id)
         .where(col(User.email_verified_at).is_(None))
         .values(email_verified_at=now)
         .execution_options(synchronize_session=False)
     )
-    if confirmed.rowcount:
+    if rowcount(confirmed):
         keep = signed_in.id if signed_in is not None and signed_in.user_id == user.id else None
         await revoke_sessions(session=session, user_id=user.id, keep_id=keep)
         user.email_verified_at = now
@@ -248,7 +247,7 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> U
 
     A hash made with older argon2 parameters is replaced by one with the current ones.
     """
-    user = await session.scalar(select(User).where(User.email_key == email_key(email)))
+    user = await session.scalar(select(User).where(col(User.email_key) == email_key(email)))
     ok, new_hash = await verify_password_off_loop(user.password_hash if user else None, password)
     if not ok or user is None:
         return None
@@ -390,14 +389,14 @@ async def set_preferred_language(*, session: AsyncSession, user: User, locale: s
     """
     if not audit_changes(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record="account",
         before={"preferred_language": user.preferred_language},
         after={"preferred_language": locale},
     ):
         return
     await session.execute(
-        update(User).where(User.id == user.id).values(preferred_language=locale)  # type: ignore[arg-type]
+        update(User).where(col(User.id) == user.id).values(preferred_language=locale)
     )
     await session.commit()
 
@@ -444,11 +443,11 @@ async def end_session(
     """
     if session_id == current.id or session_id > _MAX_ID:
         return
-    await revoke_sessions(session=session, user_id=user.id, only_id=session_id)
+    await revoke_sessions(session=session, user_id=saved_id(user), only_id=session_id)
     await session.commit()
 
 
 async def end_other_sessions(*, session: AsyncSession, user: User, current: LoginSession) -> None:
     """Sign out everywhere else: every session of the user but ``current``."""
-    await revoke_sessions(session=session, user_id=user.id, keep_id=current.id)
+    await revoke_sessions(session=session, user_id=saved_id(user), keep_id=current.id)
     await session.commit()
