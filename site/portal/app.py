@@ -25,6 +25,8 @@ from portal.privacy.gate import PolicyGateMiddleware
 from portal.profile import routes as profile
 from portal.regions import routes as regions_routes
 from portal.settings import Settings
+from portal.staff import routes as staff
+from portal.staff.sessions import STAFF_PATH, StaffSessionMiddleware
 from portal.templating import Templates, create_environment
 from portal.web.compression import GZipMiddleware
 from portal.web.csrf import CSRFError, CSRFMiddleware
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         *privacy.routes,
         *regions_routes.routes,
         *profile.routes,
+        *staff.routes,
         Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
     ]
     app = Starlette(
@@ -75,7 +78,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # 2. HeadAsGet: every layer below, the routes included, only ever sees GET for HEAD.
         # 3. GZip, SecurityHeaders: outside the app's own answers, the 403 of CSRF included.
         # 4. PrivateCache: outside the session middleware, so it sees the user it finds and
-        #    the session cookie it sets (no-store); static files untouched.
+        #    the session cookie it sets (no-store); every staff console page is no-store;
+        #    static files untouched.
         # 5. Database, Session (the user), Locale, then CSRF (which needs neither), then the gate.
         middleware=[
             Middleware(
@@ -88,9 +92,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(HeadAsGetMiddleware),
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
-            Middleware(PrivateCacheMiddleware, session_cookie=SESSION_COOKIE),
+            Middleware(
+                PrivateCacheMiddleware, session_cookie=SESSION_COOKIE, private_prefix=STAFF_PATH
+            ),
             Middleware(DatabaseMiddleware, sessions=sessions),
             Middleware(SessionMiddleware, secret_key=settings.secret_key),
+            # The staff console's own sessions, on /staff paths only (staff/sessions.py).
+            Middleware(StaffSessionMiddleware, secret_key=settings.secret_key),
             Middleware(i18n.LocaleMiddleware),
             Middleware(
                 CSRFMiddleware,

@@ -10,5 +10,6 @@ from portal.db import metadata
 from portal.mail import models as mail
 from portal.privacy import models as privacy
 from portal.profile import models as profile
+from portal.staff import models as staff
 
-__all__ = ["accounts", "mail", "metadata", "privacy", "profile"]
+__all__ = ["accounts", "mail", "metadata", "privacy", "profile", "staff"]

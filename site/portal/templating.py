@@ -177,6 +177,7 @@ def _request_context(request: Request) -> dict[str, Any]:
         "csrf_token": request.scope.get("csrf_token", ""),
         "user": request.scope.get("user"),
         "login_session": request.scope.get("login_session"),
+        "staff": request.scope.get("staff"),  # on staff console pages (staff/sessions.py)
         # privacy/gate.py: what the policy-update banner of every page shows (None: nothing).
         "policy_standing": request.scope.get("policy_standing"),
         "current_path": path,

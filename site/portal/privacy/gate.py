@@ -42,6 +42,7 @@ OPEN_PATHS = (
     "/subscriptions",
     "/account/subscriptions",
     "/verify-email",
+    "/staff",  # the staff console: staff sessions, not customers'
 )
 OPEN_PREFIXES = ("/static/", "/account/privacy")
 #: Policy 5.5: consent is withdrawn by deleting information or changing settings. A customer
