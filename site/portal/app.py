@@ -23,6 +23,7 @@ from portal.policy.library import PolicyLibrary
 from portal.privacy import routes as privacy
 from portal.privacy.gate import PolicyGateMiddleware
 from portal.profile import routes as profile
+from portal.quotes.pricing import load_pricing
 from portal.regions import routes as regions_routes
 from portal.settings import Settings
 from portal.staff import routes as staff
@@ -124,5 +125,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.mailer = Mailer.from_settings(settings, app.state.templates.env)
     app.state.policy = PolicyLibrary(settings.public_dir)
     app.state.data_keys = DataKeys.from_settings(settings)  # portal.crypto: encryption at rest
+    # The sales team's rates (docs/pricing.md): a broken file stops the start, named by line.
+    app.state.pricing = load_pricing(settings.content_dir / "pricing.toml")
     app.state.language_hooks = [accounts.remember_language]
     return app
