@@ -9,13 +9,14 @@ print goes to standard error.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
 import resource
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from portal.drawings import archives
@@ -75,7 +76,7 @@ def main(argv: list[str]) -> int:
     results = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # libraries that print (OpenCascade does) print to standard error
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, resource.RLIM_INFINITY))
     cpu = int(config["cpu_seconds"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
     try:
@@ -211,9 +212,16 @@ def _import_trimesh() -> Any:
 
 def measure_brep(kind: Format, data: bytes, budget: Budget) -> dict[str, Any]:
     ocp = budget.importing(_import_ocp)
-    reader = ocp.STEPControl_Reader() if kind is Format.STEP else ocp.IGESControl_Reader()
     try:
-        status = reader.ReadStream("drawing", io.BytesIO(data))
+        if kind is Format.STEP:
+            reader = ocp.STEPControl_Reader()
+            status = reader.ReadStream("drawing", io.BytesIO(data))
+        else:
+            # OpenCascade 8.0's IGES reader fails on streams: it gets the bytes from an
+            # anonymous in-memory file (memfd), which never touches a disk.
+            reader = ocp.IGESControl_Reader()
+            with _memory_file(data) as path:
+                status = reader.ReadFile(path)
     except MemoryError:
         raise
     except Exception as error:
@@ -259,6 +267,24 @@ def measure_brep(kind: Format, data: bytes, budget: Budget) -> dict[str, Any]:
         solids=solids,
         triangles=None,
     )
+
+
+@contextlib.contextmanager
+def _memory_file(data: bytes) -> Iterator[str]:
+    """A path to ``data`` held in an anonymous memory file (``memfd_create``), not on a disk."""
+    descriptor = os.memfd_create("drawing", os.MFD_CLOEXEC)
+    try:
+        _, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(data) + 1, hard))
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+        finally:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (0, hard))
+        yield f"/proc/self/fd/{descriptor}"
+    finally:
+        os.close(descriptor)
 
 
 def _import_ocp() -> Any:
