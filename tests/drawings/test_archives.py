@@ -56,7 +56,9 @@ def test_an_archive_of_drawings_lists_each_drawing_by_its_content() -> None:
 
 def test_the_finders_companion_files_are_left_out() -> None:
     found = drawings(sample("ascii.stl.zip"), LIMITS)
-    assert [(member.name, member.format) for member in found] == [("fuji_obj.stl", Format.STL_ASCII)]
+    assert [(member.name, member.format) for member in found] == [
+        ("fuji_obj.stl", Format.STL_ASCII)
+    ]
 
 
 def refusal(data: bytes, limits: ArchiveLimits = LIMITS) -> tuple[str, str | None]:

@@ -84,7 +84,9 @@ def test_hand_made_files_follow_their_signatures(data: bytes, expected: Format) 
     assert sniffed(data) is expected
 
 
-WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(50) + b"PE\x00\x00" + bytes(400)
+WINDOWS_EXE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(50) + b"PE\x00\x00" + bytes(400)
+)
 
 
 @pytest.mark.parametrize(
@@ -94,11 +96,18 @@ WINDOWS_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(50) 
         pytest.param(WINDOWS_EXE, id="an .exe called .step"),
         pytest.param(sample("unit_cube.STL")[:-10], id="truncated binary STL"),
         pytest.param(sample("unit_cube.STL") + b"\0", id="binary STL with a byte too many"),
-        pytest.param(b"solid state physics, chapter 2\nThe band gap of silicon\n", id="text about solids"),
+        pytest.param(
+            b"solid state physics, chapter 2\nThe band gap of silicon\n", id="text about solids"
+        ),
         pytest.param(b"ISO-10303-22 is not part 21\n", id="another ISO 10303 part"),
         pytest.param(b"AC9999 not a drawing", id="no DWG version"),
-        pytest.param(b"**ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\n", id="X_T without PART1"),
-        pytest.param(sample("line.igs").replace(b"0,          G      2", b"0,         G      2"), id="IGES with a broken column"),
+        pytest.param(
+            b"**ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz\n", id="X_T without PART1"
+        ),
+        pytest.param(
+            sample("line.igs").replace(b"0,          G      2", b"0,         G      2"),
+            id="IGES with a broken column",
+        ),
         pytest.param(sample("line.igs")[80:], id="IGES not starting with S 1"),
         pytest.param(b"v 0 0 0\nthis is not obj\n", id="text with one vertex"),
         pytest.param(b"0\nSECTION\n2\nNOTASECTION\n", id="DXF without a known section"),
@@ -118,7 +127,9 @@ def test_random_bytes_never_raise(head: bytes, extra: int) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    prefix=st.sampled_from([b"ISO-10303-21;", b"solid ", b"AC10", b"%PDF-", b"PK\x03\x04", b"0\nSECTION\n"]),
+    prefix=st.sampled_from(
+        [b"ISO-10303-21;", b"solid ", b"AC10", b"%PDF-", b"PK\x03\x04", b"0\nSECTION\n"]
+    ),
     rest=st.binary(max_size=512),
 )
 def test_signatures_followed_by_noise_never_raise(prefix: bytes, rest: bytes) -> None:

@@ -17,9 +17,7 @@ RELS = (
     '<Relationship Type="{type}" Target="{target}" Id="rel0"/></Relationships>'
 )
 MODEL_TYPE = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"
-WORD_TYPE = (
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-)
+WORD_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -53,7 +51,9 @@ def docx() -> bytes:
     )
 
 
-def three_mf(model: bytes, *, target: str = "/3D/3dmodel.model", name: str = "3D/3dmodel.model") -> bytes:
+def three_mf(
+    model: bytes, *, target: str = "/3D/3dmodel.model", name: str = "3D/3dmodel.model"
+) -> bytes:
     """A 3MF package with ``model`` as its 3D model part."""
     return zip_of(
         {
@@ -85,7 +85,11 @@ def cube_model(size: float = 10.0, padding: int = 0) -> bytes:
 def binary_stl(triangles: int) -> bytes:
     """A binary STL of ``triangles`` copies of one flat triangle (not watertight)."""
     facet = struct.pack("<12fH", 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0)
-    return b"solid made by the tests".ljust(80, b" ") + struct.pack("<I", triangles) + facet * triangles
+    return (
+        b"solid made by the tests".ljust(80, b" ")
+        + struct.pack("<I", triangles)
+        + facet * triangles
+    )
 
 
 def step_points(count: int) -> bytes:

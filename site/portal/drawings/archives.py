@@ -115,7 +115,14 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Archive
     try:
         with archive.open(info) as member:
             data = member.read(bound + 1)
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError, ValueError) as error:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        NotImplementedError,
+        OSError,
+        EOFError,
+        ValueError,
+    ) as error:
         raise ArchiveError("archive_corrupt", info.filename) from error
     except RuntimeError as error:  # zipfile's "encrypted, password required"
         raise ArchiveError("archive_encrypted", info.filename) from error

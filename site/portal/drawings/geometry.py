@@ -19,7 +19,8 @@ What is read:
 - Meshes (STL, 3MF, OBJ), with trimesh: bounding box, surface area, and the volume only when the
   mesh is watertight (otherwise ``volume_mm3`` is None and ``watertight`` False: the UI says the
   volume could not be measured). STL and OBJ carry no unit and are taken as millimetres; a 3MF
-  declares its unit, reported and converted.
+  declares its unit, reported and converted. The scene's meshes are joined into one (vertices
+  merged), so volume and box are the part's as a whole.
 - B-rep solids (STEP, IGES), with OpenCascade: exact volume (``BRepGProp``, None when the file
   holds surfaces but no solid), surface area, tight bounding box (``BRepBndLib::AddOptimal``),
   and for STEP the length units the file declares (OpenCascade converts to millimetres).
@@ -106,7 +107,9 @@ class Geometry:
     """None when the mesh is not watertight, or the B-rep file has no solid."""
     watertight: bool
     declared_units: str | None
-    """A STEP file's declared length units (``INCH``, ``MM``...), a 3MF's ``unit``."""
+    """The length unit the file declares, one spelling for all formats: ``millimeter``,
+    ``centimeter``, ``meter``, ``micron``, ``inch``, ``foot`` (another as the file names it,
+    lower case; several joined by ``, ``). None for STL, OBJ and IGES, which are read as mm."""
     solids: int | None
     triangles: int | None
 

@@ -32,6 +32,29 @@ MM_PER_UNIT = {
 }
 
 
+_UNIT_NAMES = {
+    "mm": "millimeter",
+    "millimetre": "millimeter",
+    "cm": "centimeter",
+    "centimetre": "centimeter",
+    "m": "meter",
+    "metre": "meter",
+    "micrometre": "micron",
+    "micrometer": "micron",
+    "in": "inch",
+    "inches": "inch",
+    "ft": "foot",
+    "feet": "foot",
+}
+
+
+def unit_name(declared: str) -> str:
+    """One spelling per length unit, whether a STEP file (``INCH``, ``millimetre``) or a 3MF
+    (``millimeter``) declared it: the names of :data:`MM_PER_UNIT`, else the declared name."""
+    name = declared.strip().lower()
+    return _UNIT_NAMES.get(name, name)
+
+
 class Failure(Exception):
     """A drawing refused, with the stable code the parent reports."""
 
@@ -158,7 +181,8 @@ def measure_mesh(
         raise
     except Exception as error:  # whatever a parser raises on a hostile file
         raise Failure("parse_failed", type(error).__name__) from error
-    units = getattr(loaded, "units", None) if kind is Format.THREE_MF else None
+    declared = getattr(loaded, "units", None) if kind is Format.THREE_MF else None
+    units = unit_name(declared) if declared else None
     mesh = _one_mesh(trimesh, loaded)
     if len(mesh.faces) == 0:
         raise Failure("empty_geometry")
@@ -234,7 +258,9 @@ def measure_brep(kind: Format, data: bytes, budget: Budget) -> dict[str, Any]:
         reader.FileUnits(
             lengths, ocp.Sequence_TCollection_AsciiString(), ocp.Sequence_TCollection_AsciiString()
         )
-        names = sorted({name.ToCString().strip() for name in lengths if name.ToCString().strip()})
+        names = sorted(
+            {unit_name(name.ToCString()) for name in lengths if name.ToCString().strip()}
+        )
         units = ", ".join(names) or None
     reader.TransferRoots()
     shape = reader.OneShape()
