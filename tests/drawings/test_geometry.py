@@ -7,6 +7,8 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from portal.drawings.archives import ArchiveLimits
 from portal.drawings.formats import Format
@@ -265,3 +267,22 @@ def test_a_child_that_needs_too_much_memory_is_stopped_and_reported() -> None:
 def test_a_step_that_needs_too_much_memory_is_stopped_and_reported() -> None:
     limits = GeometryLimits(memory_bytes=64 * 1024 * 1024)
     assert refused(step_points(300_000), limits) == "memory_limit"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(["unit_cube.STL", "box.obj", "pyramids.3mf", "line.igs"]),
+    position=st.integers(min_value=0),
+    value=st.integers(min_value=0, max_value=255),
+)
+def test_a_damaged_drawing_gives_a_report_or_a_known_code(
+    name: str, position: int, value: int
+) -> None:
+    data = bytearray(sample(name))
+    data[position % len(data)] = value
+    code = None
+    try:
+        report = measure(bytes(data))
+    except GeometryError as error:
+        code = error.code
+    assert code in ERROR_CODES if code else report.parts

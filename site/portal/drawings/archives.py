@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -29,6 +30,17 @@ from portal.drawings.formats import HEAD_SIZE, Format, sniff
 
 MODEL_RELATIONSHIP = "http://schemas.microsoft.com/3dmanufacturing/2013/01/3dmodel"
 _RELS_MAX = 64 * 1024
+# What zipfile raises on a damaged archive (ValueError covers undecodable names; NotImplementedError
+# an unknown version or compression method).
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    NotImplementedError,
+    OSError,
+    EOFError,
+    ValueError,
+    struct.error,
+)
 _IGNORED_PREFIXES = ("__MACOSX/",)  # the Finder's AppleDouble companions, not drawings
 
 
@@ -67,7 +79,7 @@ def open_zip(data: bytes, limits: ArchiveLimits) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except (*_BROKEN, zipfile.LargeZipFile) as error:
         raise ArchiveError("archive_corrupt") from error
     if len(infos) > limits.max_members:
         raise ArchiveError("archive_too_many_members")
@@ -115,14 +127,7 @@ def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Archive
     try:
         with archive.open(info) as member:
             data = member.read(bound + 1)
-    except (
-        zipfile.BadZipFile,
-        zlib.error,
-        NotImplementedError,
-        OSError,
-        EOFError,
-        ValueError,
-    ) as error:
+    except _BROKEN as error:
         raise ArchiveError("archive_corrupt", info.filename) from error
     except RuntimeError as error:  # zipfile's "encrypted, password required"
         raise ArchiveError("archive_encrypted", info.filename) from error

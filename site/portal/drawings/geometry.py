@@ -134,6 +134,8 @@ class Part:
 class Report:
     format: Format
     parts: tuple[Part, ...]
+    cpu_seconds: float = 0.0
+    """CPU time the child spent reading the drawing: not starting, nor importing the library."""
 
 
 class GeometryError(Exception):
@@ -310,6 +312,7 @@ def _answer(returncode: int, output: bytes, timed_out: bool) -> Report:
     return Report(
         format=Format(answer["format"]),
         parts=tuple(_read_part(part) for part in answer["parts"]),
+        cpu_seconds=float(answer.get("cpu_seconds", 0.0)),
     )
 
 

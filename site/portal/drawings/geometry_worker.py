@@ -16,6 +16,7 @@ import math
 import os
 import resource
 import sys
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -74,6 +75,7 @@ class Budget:
 
     def __init__(self, headroom: int) -> None:
         self.headroom = headroom
+        self.import_seconds = 0.0
         self.apply()
 
     def apply(self) -> None:
@@ -82,9 +84,11 @@ class Budget:
 
     def importing(self, load: Callable[[], Any]) -> Any:
         resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        started = time.process_time()
         try:
             return load()
         finally:
+            self.import_seconds += time.process_time() - started
             self.apply()
 
 
@@ -107,8 +111,13 @@ def main(argv: list[str]) -> int:
         data = sys.stdin.buffer.read(int(config["max_bytes"]) + 1)
         if len(data) > int(config["max_bytes"]):
             raise Failure("too_large")
+        started = time.process_time()
         report = read_drawing(data, budget, archives.ArchiveLimits(**config["archive"]))
-        answer: dict[str, Any] = {"ok": True, **report}
+        answer: dict[str, Any] = {
+            "ok": True,
+            **report,
+            "cpu_seconds": time.process_time() - started,
+        }
     except Failure as failure:
         answer = {"ok": False, "error": failure.code, "detail": failure.detail}
     except archives.ArchiveError as error:
