@@ -4,7 +4,7 @@ refused with a code while the web process carries on. Limits are asserted by out
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -175,7 +175,7 @@ def test_each_drawing_of_an_archive_is_measured() -> None:
 async def test_the_event_loop_version_reads_a_stream() -> None:
     data = sample("unit_cube.STL")
 
-    async def chunks() -> Iterator[bytes]:
+    async def chunks() -> AsyncIterator[bytes]:
         for start in range(0, len(data), 100):
             yield data[start : start + 100]
 
@@ -252,6 +252,32 @@ def test_a_child_past_its_wall_clock_time_is_killed_and_reported() -> None:
     assert refused(step_points(300_000), GeometryLimits(wall_seconds=0.5)) == "timeout"
     assert child_processes() == before  # killed and reaped
     assert one_part(measure(sample("unit_cube.STL"))).volume_mm3 == pytest.approx(1.0)
+
+
+class SourceBroke(Exception):
+    """What a decrypting source raises on a chunk that fails authentication."""
+
+
+def test_a_source_that_fails_midway_fails_the_measure_and_leaves_no_child() -> None:
+    def broken() -> Iterator[bytes]:
+        yield sample("featuretype.STEP")[:4096]
+        raise SourceBroke
+
+    before = child_processes()
+    with pytest.raises(SourceBroke):
+        measure(broken())
+    assert child_processes() == before
+
+
+async def test_an_async_source_that_fails_midway_leaves_no_child() -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        yield sample("featuretype.STEP")[:4096]
+        raise SourceBroke
+
+    before = child_processes()
+    with pytest.raises(SourceBroke):
+        await measure_async(broken())
+    assert child_processes() == before
 
 
 def test_a_child_past_its_cpu_time_is_killed_and_reported() -> None:

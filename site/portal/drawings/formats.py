@@ -245,5 +245,5 @@ def is_binary_stl(head: bytes, size: int) -> bool:
     """Binary STL: 80-byte header, a uint32 triangle count, 50 bytes per triangle, nothing else."""
     if len(head) < 84:
         return False
-    (count,) = struct.unpack_from("<I", head, 80)
+    count: int = struct.unpack_from("<I", head, 80)[0]
     return size == 84 + 50 * count

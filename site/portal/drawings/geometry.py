@@ -172,7 +172,8 @@ def _source_root() -> str:
 
 
 def measure(source: bytes | Iterable[bytes], limits: GeometryLimits | None = None) -> Report:
-    """Read a drawing's geometry in a child process. Raises :class:`GeometryError`."""
+    """Read a drawing's geometry in a child process. Raises :class:`GeometryError`, or what
+    ``source`` raised (a chunk that does not decrypt), after the child is gone."""
     limits = limits or GeometryLimits()
     chunks = [source] if isinstance(source, bytes | bytearray | memoryview) else source
     process = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
@@ -183,10 +184,12 @@ def measure(source: bytes | Iterable[bytes], limits: GeometryLimits | None = Non
         env=_environment(),
         start_new_session=True,
     )
-    assert process.stdin is not None
-    assert process.stdout is not None
+    stdin, stdout = process.stdin, process.stdout
+    assert stdin is not None
+    assert stdout is not None
     fed = {"oversize": False}
     output: list[bytes] = []
+    failures: list[Exception] = []
 
     def feed() -> None:
         sent = 0
@@ -196,15 +199,17 @@ def measure(source: bytes | Iterable[bytes], limits: GeometryLimits | None = Non
                 if sent > limits.max_bytes:
                     fed["oversize"] = True
                     break
-                process.stdin.write(chunk)
-        except (BrokenPipeError, OSError, ValueError):
+                stdin.write(chunk)
+        except OSError:  # the child stopped reading: it finished, failed, or was killed
             pass
+        except Exception as error:  # noqa: BLE001 (the source failed: re-raised by measure)
+            failures.append(error)
         finally:
             with contextlib.suppress(OSError, ValueError):
-                process.stdin.close()
+                stdin.close()
 
     def collect() -> None:
-        output.append(process.stdout.read(1024 * 1024))
+        output.append(stdout.read(1024 * 1024))
 
     threads = [
         threading.Thread(target=feed, daemon=True),
@@ -221,7 +226,9 @@ def measure(source: bytes | Iterable[bytes], limits: GeometryLimits | None = Non
         timed_out = True
     for thread in threads:
         thread.join(timeout=5)
-    process.stdout.close()
+    stdout.close()
+    if failures:
+        raise failures[0]
     if fed["oversize"]:
         raise GeometryError("too_large")
     return _answer(returncode, b"".join(output), timed_out)
@@ -257,7 +264,7 @@ async def measure_async(
                 process.stdin.write(chunk)
                 await process.stdin.drain()
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            pass  # the child stopped reading: it finished, failed, or was killed
         finally:
             process.stdin.close()
 
@@ -273,6 +280,10 @@ async def measure_async(
         _kill(process.pid)
         await process.wait()
         output, returncode, timed_out = b"", process.returncode or 0, True
+    except BaseException:  # the source failed, or the request was cancelled: no orphan child
+        _kill(process.pid)
+        await process.wait()
+        raise
     if oversize:
         raise GeometryError("too_large")
     return _answer(returncode, output, timed_out)
