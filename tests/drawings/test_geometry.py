@@ -183,6 +183,16 @@ async def test_the_event_loop_version_reads_a_stream() -> None:
     assert geometry.volume_mm3 == pytest.approx(1.0)
 
 
+async def test_a_long_report_arrives_whole() -> None:
+    cubes = {f"cube{n:03}.stl": sample("unit_cube.STL") for n in range(250)}
+    limits = GeometryLimits(archive=ArchiveLimits(max_members=300))
+    report = await measure_async(zip_of(cubes), limits)  # an answer larger than a pipe's buffer
+    assert len(report.parts) == 250
+    volumes = [part.geometry.volume_mm3 for part in report.parts if part.geometry]
+    assert volumes == pytest.approx([1.0] * 250)
+    assert [part.name for part in report.parts] == sorted(cubes)
+
+
 # -- refusals ---------------------------------------------------------------------------------
 
 

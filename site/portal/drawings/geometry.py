@@ -270,7 +270,7 @@ async def measure_async(
 
     async def run() -> tuple[bytes, int]:
         assert process.stdout is not None
-        _, output = await asyncio.gather(feed(), process.stdout.read(1024 * 1024))
+        _, output = await asyncio.gather(feed(), _read_all(process.stdout))
         return output, await process.wait()
 
     try:
@@ -287,6 +287,19 @@ async def measure_async(
     if oversize:
         raise GeometryError("too_large")
     return _answer(returncode, output, timed_out)
+
+
+async def _read_all(stream: asyncio.StreamReader, limit: int = 1024 * 1024) -> bytes:
+    """Everything up to end of file (the answer may come in several pieces), at most ``limit``."""
+    pieces: list[bytes] = []
+    size = 0
+    while size < limit:
+        piece = await stream.read(limit - size)
+        if not piece:
+            break
+        pieces.append(piece)
+        size += len(piece)
+    return b"".join(pieces)
 
 
 async def _aiter(source: bytes | AsyncIterable[bytes] | Iterable[bytes]) -> AsyncIterable[bytes]:
