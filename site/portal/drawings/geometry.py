@@ -4,8 +4,10 @@ CAD parsers are large C++ libraries fed with files from strangers, so they never
 process. :func:`measure` (or :func:`measure_async`) starts ``python -m
 portal.drawings.geometry_worker``, streams the already decrypted bytes to its standard input
 (a pipe: no plaintext file is written, and the child may create none) and reads one JSON answer.
-The child works on the bytes in memory: trimesh reads a file object and OpenCascade's readers a
-Python stream (``ReadStream``), so no path, not even a ``memfd_create`` one, is needed.
+The child works on the bytes in memory: trimesh reads a file object and OpenCascade's STEP reader
+a Python stream (``ReadStream``). Its IGES reader fails on streams (OpenCascade 8.0), so IGES
+bytes go to an anonymous in-memory file (``memfd_create``) opened by its ``/proc/self/fd`` path:
+still no file on a disk.
 
 Limits (:class:`GeometryLimits`): input size (the parent stops feeding past it, so a stream that
 never ends is refused), address space the parsing may add beyond the parser libraries themselves
@@ -28,15 +30,17 @@ What is read:
 Why ``cadquery-ocp-novtk`` for OpenCascade, measured on this project's samples:
 
 - licence: the binding is Apache-2.0 and OpenCascade itself LGPL-2.1 with the OCCT exception,
-  both fine to ship; gmsh is GPL-2.0-or-later, which would bind the portal's own licence.
-- size: 380 MB installed (150 MB binding, 230 MB bundled libraries; 4.4 s to install from the
-  cache) against 90 MB for gmsh, but without the 1.3 GB of VTK that ``cadquery-ocp`` pulls in.
+  which ask only for notices; gmsh is GPL-2.0-or-later, whose copyleft reaches whoever ships the
+  portal together with it.
+- size: 380 MB installed (150 MB binding, 230 MB bundled libraries; 10 s to download and
+  install here) against 90 MB for gmsh (6 s), and none of the 1.3 GB of VTK that
+  ``cadquery-ocp`` pulls in (the ``-novtk`` wheel is the same binding built without it).
 - correctness: identical volumes to gmsh on both sample STEP files (1 257 991.53 mm³ and
   190 531.995 mm³), and a tight bounding box where gmsh's is loose (featuretype.STEP: 127.0 mm
   long by OpenCascade, 127.67 mm by gmsh's ``getBoundingBox``). trimesh with cascadio tessellates
   and gets volumes wrong.
-- streams: ``STEPControl_Reader.ReadStream`` and ``IGESControl_Reader.ReadStream`` read from
-  memory; gmsh only opens paths and chooses the reader by the file extension.
+- streams: ``STEPControl_Reader.ReadStream`` reads from memory (and IGES from a memory file);
+  gmsh only opens paths, and chooses its reader by the file's extension.
 - time: 0.03 s (base_interface_AP214) and 0.16 s (featuretype) to read and measure, plus about
   1 s to import the library in each child.
 """
@@ -86,7 +90,7 @@ _CHUNK = 256 * 1024
 
 @dataclass(frozen=True)
 class GeometryLimits:
-    """What one drawing may cost. The defaults suit a single web host; see docs/settings.md."""
+    """What one drawing may cost (per child: one child reads one upload at a time)."""
 
     max_bytes: int = 256 * 1024 * 1024
     memory_bytes: int = 1024 * 1024 * 1024

@@ -1,10 +1,12 @@
 """The child process that reads an untrusted drawing: ``python -m portal.drawings.geometry_worker``.
 
 Started only by :mod:`portal.drawings.geometry`, which describes the protocol and the limits. The
-drawing arrives on standard input and stays in memory (trimesh reads a file object, OpenCascade's
-readers a Python stream), so no plaintext ever reaches a file: the child may not even create one
-(``RLIMIT_FSIZE`` 0). One JSON object goes to the original standard output; whatever the libraries
-print goes to standard error.
+drawing arrives on standard input and stays in memory: trimesh reads a file object and
+OpenCascade's STEP reader a Python stream; its IGES reader fails on streams (OpenCascade 8.0), so
+it opens an anonymous memory file (``memfd_create``, a ``/proc/self/fd`` path) that never reaches
+a disk. The child may create no other file (``RLIMIT_FSIZE`` 0, lifted only while filling the
+memory file). One JSON object goes to the original standard output; whatever the libraries print
+goes to standard error, which the parent discards.
 """
 
 from __future__ import annotations
