@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
         answer: dict[str, Any] = {
             "ok": True,
             **report,
-            "cpu_seconds": time.process_time() - started,
+            "cpu_seconds": time.process_time() - started - budget.import_seconds,
         }
     except Failure as failure:
         answer = {"ok": False, "error": failure.code, "detail": failure.detail}
