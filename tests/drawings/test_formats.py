@@ -77,6 +77,10 @@ MINIMAL_DXF = b"  0\r\nSECTION\r\n  2\r\nENTITIES\r\n  0\r\nLINE\r\n  8\r\n0\r\n
         (MINIMAL_DXF, Format.DXF),
         (b"999\nmade by hand\n0\nSECTION\n2\nHEADER\n9\n$ACADVER\n1\nAC1009\n", Format.DXF),
         (b"\xef\xbb\xbfISO-10303-21;\r\nHEADER;\r\n", Format.STEP),
+        (
+            b"ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('see %PDF-1.4 drawing'),'2;1');\n",
+            Format.STEP,
+        ),
         (b"# a tetrahedron\nv 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\n", Format.OBJ),
     ],
 )

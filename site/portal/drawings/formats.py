@@ -123,7 +123,7 @@ def sniff(head: bytes, size: int) -> Format | None:
         return Format.DXF
     if _DWG.match(head):
         return Format.DWG
-    if _PDF.search(head[:1024]):
+    if _PDF.match(head):
         return Format.PDF
     text = _as_text(head)
     if text is not None:
@@ -137,6 +137,8 @@ def sniff(head: bytes, size: int) -> Format | None:
         ):
             if check(text):
                 return found
+    if _PDF.search(head[:1024]):  # after the text formats, which may quote "%PDF-" early on
+        return Format.PDF
     if is_binary_stl(head, size):
         return Format.STL_BINARY
     return None
