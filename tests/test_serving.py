@@ -105,7 +105,7 @@ def test_the_default_parser_is_httptools_and_takes_no_header_limit(tmp_path: Pat
     """httptools (llhttp) has no header size limit of its own; a setting that would do nothing
     is refused rather than believed (docs/deployment.md: the proxy bounds headers)."""
     assert config_for(settings_from(tmp_path)).http == "httptools"
-    with pytest.raises(SettingsError, match="PORTAL_MAX_HEADER_BYTES.*PORTAL_HTTP_PARSER=h11"):
+    with pytest.raises(SettingsError, match=r"PORTAL_MAX_HEADER_BYTES.*PORTAL_HTTP_PARSER=h11"):
         settings_from(tmp_path, PORTAL_MAX_HEADER_BYTES="16384")
 
 
