@@ -21,14 +21,11 @@ from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import hash_password_off_loop, verify_password_off_loop
 from portal.accounts.sessions import NewSession, revoke_sessions, start_session
 from portal.crypto import address_tag
-from portal.db import utcnow
+from portal.db import utcnow, valid_id
 from portal.mail.mailer import Mailer
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
 from portal.settings import Settings
-
-# PostgreSQL's INTEGER: a larger id in the address is nobody's session (and no DataError).
-_MAX_ID = 2**31 - 1
 
 
 class EmailTaken(Exception):
@@ -199,7 +196,7 @@ async def verification_user(
     except BadData:
         return None
     user_id = payload.get("user") if isinstance(payload, dict) else None
-    if type(user_id) is not int or not 0 < user_id <= _MAX_ID:
+    if not valid_id(user_id):
         return None
     user = await session.get(User, user_id)
     if user is None or not user.email_key:
@@ -442,7 +439,7 @@ async def end_session(
     session ends with :func:`sign_out` instead, and an id beyond the database's integer is
     nobody's.
     """
-    if session_id == current.id or session_id > _MAX_ID:
+    if session_id == current.id or not valid_id(session_id):
         return
     await revoke_sessions(session=session, user_id=user.id, only_id=session_id)
     await session.commit()
