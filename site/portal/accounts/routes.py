@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -233,14 +234,16 @@ async def _account_page(
 
 @require_user(back_to="/account")
 async def end_session(request: Request, user: User) -> Response:
-    """End one of the user's other sessions: an empty row for htmx, else back to the list."""
+    """End one of the user's other sessions: an empty row for htmx, else back to the list;
+    404 for an id that cannot be a session."""
     await read_form(request)
-    await signin.end_session(
+    if not await signin.end_session(
         session=request_session(request),
         user=user,
         session_id=request.path_params["session_id"],
         current=request.scope["login_session"],
-    )
+    ):
+        raise HTTPException(status_code=404)
     if is_htmx(request):
         return HTMLResponse("")
     return RedirectResponse("/account", status_code=303)

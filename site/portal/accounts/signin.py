@@ -151,17 +151,20 @@ async def sign_out(*, session: AsyncSession, login_session: LoginSession) -> Non
 
 async def end_session(
     *, session: AsyncSession, user: User, session_id: int, current: LoginSession
-) -> None:
-    """End one of the user's *other* sessions (a device in the list).
+) -> bool:
+    """End one of the user's *other* sessions (a device in the list); ``False`` for an id that
+    no session can have (``portal.db.valid_id``), which the route answers 404.
 
-    Only the user's own sessions match (``user_id`` is part of the UPDATE); this browser's own
-    session ends with :func:`sign_out` instead, and an id beyond the database's integer is
-    nobody's.
+    Only the user's own sessions match (``user_id`` is part of the UPDATE), and ending one that
+    has ended already changes nothing; this browser's own session ends with :func:`sign_out`
+    instead.
     """
-    if session_id == current.id or not valid_id(session_id):
-        return
-    await revoke_sessions(session=session, user_id=user.id, only_id=session_id)
-    await session.commit()
+    if not valid_id(session_id):
+        return False
+    if session_id != current.id:
+        await revoke_sessions(session=session, user_id=user.id, only_id=session_id)
+        await session.commit()
+    return True
 
 
 async def end_other_sessions(*, session: AsyncSession, user: User, current: LoginSession) -> None:
