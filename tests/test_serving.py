@@ -8,6 +8,7 @@ the options the serve command uses.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import urllib.parse
 from pathlib import Path
@@ -20,7 +21,7 @@ from click.testing import CliRunner
 from starlette.types import Receive, Scope, Send
 
 from portal.__main__ import main
-from portal.settings import Settings, SettingsError
+from portal.settings import ROOT, Settings, SettingsError
 from portal.web.serving import uvicorn_options
 from tests.support.servers import serve_config
 
@@ -159,3 +160,23 @@ def test_the_serve_command_hands_these_options_to_uvicorn(
     assert options["forwarded_allow_ips"] == ["10.1.2.3"]
     assert options["limit_concurrency"] == 64
     assert options["server_header"] is False
+
+
+# -- the reverse proxy documented in docs/deployment.md ---------------------------------------
+
+
+def test_the_documented_nginx_matches_the_portals_defaults(tmp_path: Path) -> None:
+    """Body sizes as the portal's limits, headers replaced rather than passed on, and nginx
+    closing upstream connections before uvicorn does."""
+    guide = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    defaults = settings_from(tmp_path)
+    mib = 1024 * 1024
+    sizes = {int(size) * mib for size in re.findall(r"client_max_body_size (\d+)m;", guide)}
+    assert sizes == {defaults.max_body_bytes, defaults.max_upload_bytes}
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in guide
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in guide
+    upstream = re.search(r"upstream portal \{(.*?)\}", guide, re.DOTALL)
+    assert upstream is not None
+    nginx_keep_alive = re.search(r"keepalive_timeout (\d+)s;", upstream.group(1))
+    assert nginx_keep_alive is not None
+    assert int(nginx_keep_alive.group(1)) < defaults.keep_alive_seconds
