@@ -5,47 +5,28 @@ test_subscriptions_unsubscribe.py, the subscription mails in test_subscriptions_
 from __future__ import annotations
 
 import json
-import re
-from dataclasses import replace
-from email import message_from_bytes
-from email.message import EmailMessage
-from email.policy import default as default_policy
-from urllib.parse import urlsplit
 
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from portal import i18n
 from portal.accounts.models import User
 from portal.crypto import address_tag
-from portal.db import create_engine, session_factory
-from portal.mail.mailer import Mailer
-from portal.mail.models import OutboxMessage
-from portal.mail.sender import MailConfig, mail_config, send_due
-from portal.privacy.models import ConsentRecord
-from portal.privacy.services import subscribed_to_policy_notices
 from portal.profile.models import AuditEntry, EmailSubscription
-from portal.profile.subscriptions.mailing import queue_topic_mail
 from portal.profile.subscriptions.services import RESEND_AFTER
 from portal.profile.subscriptions.tokens import CONFIRM_DAYS, CONFIRM_SALT
-from portal.templating import create_environment
 from tests.support.accounts import GOOD
 from tests.support.forms import post_form
 from tests.support.records import rows, run
 from tests.support.subscriptions import (
-    NEWS,
     PAGE,
     choose,
     ledger,
     link_in,
     mails,
-    subscribe_and_confirm,
     subscriptions,
     token_of,
-    topic_mail,
 )
-
 
 # -- double opt-in ---------------------------------------------------------------------------
 
