@@ -59,7 +59,7 @@ LOGIN_RUNS = 15
 # The portal may spend on a page as much again as a bare app spends on all of it, not more.
 RATIO_TARGET = 50.0
 # A sign-in starts to feel slow at about half a second. The check also runs on the event loop of
-# the worker that serves it (``services.authenticate`` calls it directly), so every other request
+# the worker that serves it (``signin.authenticate`` calls it directly), so every other request
 # on that worker waits as long: 500 ms bounds both. The parameters in force (RFC 9106's second
 # recommended option) should stay well under it even on a small 2-core machine.
 VERIFY_TARGET_MS = 500.0

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 import portal.models  # noqa: F401 - registers every table on the metadata
 from portal import migrate
 from portal.app import create_app
-from portal.db import UTCDateTime, metadata, sync_url
+from portal.db import MAX_ID, UTCDateTime, metadata, sync_url, valid_id
 from tests.support.site import make_settings
 
 
@@ -172,3 +172,34 @@ def test_health_reports_an_unreachable_database(built_policy: Path, tmp_path: Pa
     assert body["status"] == "unavailable"
     assert body["database"].startswith("error: ")
     assert "portal@" not in body["database"]  # no connection details for the outside world
+
+
+# -- ids -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (1, True),
+        (MAX_ID, True),
+        (0, False),
+        (-1, False),
+        (MAX_ID + 1, False),
+        (2**63, False),
+        (True, False),
+        ("1", False),
+        (1.0, False),
+        (None, False),
+    ],
+)
+def test_valid_id_accepts_only_ids_a_row_can_have(value: object, valid: bool) -> None:
+    assert valid_id(value) is valid
+
+
+def test_every_integer_primary_key_holds_exactly_the_ids_valid_id_accepts() -> None:
+    """``MAX_ID`` is PostgreSQL's ``INTEGER``: a wider key (``BIGINT``) must raise it."""
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.type, sa.Integer):
+                assert type(column.type) is sa.Integer, f"{table.name}.{column.name}"
+    assert MAX_ID == 2**31 - 1

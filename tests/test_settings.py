@@ -30,7 +30,7 @@ def test_production_with_a_secret_key_uses_it(tmp_path: Path) -> None:
             tmp_path,
             PORTAL_ENV="production",
             PORTAL_SECRET_KEY=f"  {STRONG_KEY}\n",
-            PORTAL_MASTER_KEY="m" * 43,  # production needs both (tests/test_crypto.py)
+            PORTAL_MASTER_KEY="m" * 43,  # production needs both (tests/crypto/test_master_key.py)
         )
     )
     assert settings.production

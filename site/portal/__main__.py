@@ -57,7 +57,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the site with uvicorn."""
     import uvicorn
 
-    _settings()  # fail early, with a clear message, on bad settings
+    from portal.web.serving import uvicorn_options
+
+    settings = _settings()  # fail early, with a clear message, on bad settings
     uvicorn.run(
         "portal.app:create_app",
         factory=True,
@@ -65,8 +67,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
-        server_header=False,
+        **uvicorn_options(settings),
     )
 
 

@@ -33,6 +33,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: The largest primary key: tables use ``INTEGER`` ids, 32-bit on PostgreSQL (SQLite's hold more).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    """Whether ``value`` (an id from a URL, a form or a signed token) can be a row's id at all.
+
+    An id outside 1 .. :data:`MAX_ID` names nothing: answer it like an unknown id, before any
+    query (PostgreSQL would refuse to compare a larger one, a 500). Routes take ids as
+    ``{name:int}``, so a path with a sign or letters never matches them (404); ``bool`` is no id.
+    """
+    return type(value) is int and 0 < value <= MAX_ID
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL."""
 

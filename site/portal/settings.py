@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 import secrets
@@ -38,6 +39,31 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name}={value!r} is not a positive whole number")
     return int(value)
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``PORTAL_FORWARDED_ALLOW_IPS``: the addresses or networks of the reverse proxies.
+
+    Only addresses and networks: uvicorn would take any other word (a host name, ``*``) as a
+    literal or as "trust everyone", and a typo would then silently trust nobody or everybody.
+    """
+    value = env.get("PORTAL_FORWARDED_ALLOW_IPS", "").strip()
+    if not value:
+        return ()
+    proxies = []
+    for item in value.split(","):
+        try:
+            network = ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"PORTAL_FORWARDED_ALLOW_IPS={value!r}: {item.strip()!r} is not an IP address "
+                "or network; name the reverse proxy's addresses, separated by commas"
+            ) from None
+        proxies.append(str(network) if "/" in item else str(network.network_address))
+    return tuple(proxies)
+
+
+HTTP_PARSERS = ("httptools", "h11")
 
 
 def _development_secret(var_dir: Path) -> str:
@@ -123,6 +149,13 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024
     unverified_account_days: int = 7
+    # How ``python -m portal serve`` runs uvicorn (portal.web.serving, docs/deployment.md).
+    forwarded_allow_ips: tuple[str, ...] = ()
+    limit_concurrency: int = 1000
+    backlog: int = 2048
+    keep_alive_seconds: int = 20
+    http_parser: str = "httptools"
+    max_header_bytes: int = 64 * 1024
 
     @property
     def production(self) -> bool:
@@ -213,6 +246,15 @@ class Settings:
         )
         if not base_url.startswith(("http://", "https://")):
             raise SettingsError(f"PORTAL_BASE_URL={base_url!r} must start with https:// or http://")
+        http_parser = env.get("PORTAL_HTTP_PARSER", "").strip() or cls.http_parser
+        if http_parser not in HTTP_PARSERS:
+            raise SettingsError(f"PORTAL_HTTP_PARSER={http_parser!r} is not httptools or h11")
+        if http_parser != "h11" and env.get("PORTAL_MAX_HEADER_BYTES", "").strip():
+            raise SettingsError(
+                "PORTAL_MAX_HEADER_BYTES only limits headers with PORTAL_HTTP_PARSER=h11; "
+                "httptools has no such limit, so the reverse proxy bounds headers "
+                "(docs/deployment.md)"
+            )
         return cls(
             environment=environment,
             secret_key=secret_key,
@@ -241,4 +283,12 @@ class Settings:
             max_body_bytes=_positive_int(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_upload_bytes=_positive_int(env, "PORTAL_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             unverified_account_days=int(unverified_days),
+            forwarded_allow_ips=_trusted_proxies(env),
+            limit_concurrency=_positive_int(env, "PORTAL_LIMIT_CONCURRENCY", cls.limit_concurrency),
+            backlog=_positive_int(env, "PORTAL_BACKLOG", cls.backlog),
+            keep_alive_seconds=_positive_int(
+                env, "PORTAL_KEEP_ALIVE_SECONDS", cls.keep_alive_seconds
+            ),
+            http_parser=http_parser,
+            max_header_bytes=_positive_int(env, "PORTAL_MAX_HEADER_BYTES", cls.max_header_bytes),
         )

@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.accounts import password_routes, services, throttling
+from portal.accounts import password_routes, services, signin, throttling
 from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
@@ -86,7 +87,7 @@ async def login(request: Request) -> Response:
     form = LoginForm.from_form(await read_form(request))
     failed = False
     if form.validate():
-        outcome = await services.log_in(
+        outcome = await signin.log_in(
             session=request_session(request),
             email=form.email.data,
             password=form.password.data,
@@ -118,7 +119,7 @@ async def logout(request: Request) -> Response:
     await read_form(request)
     login_session = request.scope.get("login_session")
     if login_session is not None:
-        await services.sign_out(session=request_session(request), login_session=login_session)
+        await signin.sign_out(session=request_session(request), login_session=login_session)
     rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the session
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(
@@ -233,14 +234,16 @@ async def _account_page(
 
 @require_user(back_to="/account")
 async def end_session(request: Request, user: User) -> Response:
-    """End one of the user's other sessions: an empty row for htmx, else back to the list."""
+    """End one of the user's other sessions: an empty row for htmx, else back to the list;
+    404 for an id that cannot be a session."""
     await read_form(request)
-    await services.end_session(
+    if not await signin.end_session(
         session=request_session(request),
         user=user,
         session_id=request.path_params["session_id"],
         current=request.scope["login_session"],
-    )
+    ):
+        raise HTTPException(status_code=404)
     if is_htmx(request):
         return HTMLResponse("")
     return RedirectResponse("/account", status_code=303)
@@ -250,7 +253,7 @@ async def end_session(request: Request, user: User) -> Response:
 async def end_other_sessions(request: Request, user: User) -> Response:
     """Sign out everywhere else: every session of the user but this browser's."""
     await read_form(request)
-    await services.end_other_sessions(
+    await signin.end_other_sessions(
         session=request_session(request), user=user, current=request.scope["login_session"]
     )
     return RedirectResponse("/account?signed_out=1", status_code=303)

@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
-from portal.db import utcnow
+from portal.db import utcnow, valid_id
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.models import ShippingAddress
 
@@ -41,9 +41,6 @@ FIELDS = (
     "postal_code",
 )
 MAX_ADDRESSES = 20
-#: Ids are 32-bit integers in the database; a larger one in a URL cannot exist (and PostgreSQL
-#: would refuse to compare it), so it is answered like any unknown id, before any query.
-MAX_ID = 2**31 - 1
 
 
 class AddressBookFull(Exception):
@@ -93,7 +90,7 @@ async def get_address(
     *, session: AsyncSession, user: User, address_id: int
 ) -> ShippingAddress | None:
     """The user's address ``address_id``; ``None`` if it does not exist or is another user's."""
-    if not 0 < address_id <= MAX_ID:
+    if not valid_id(address_id):
         return None
     return (await session.execute(_owned(user, address_id))).scalar_one_or_none()
 
@@ -168,7 +165,7 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
 
     When it was the default, the most recently updated remaining address becomes the default.
     """
-    if not 0 < address_id <= MAX_ID:
+    if not valid_id(address_id):
         return False
     await lock_user(session, user)
     found = await session.execute(
@@ -208,7 +205,7 @@ async def make_default_address(*, session: AsyncSession, user: User, address_id:
     False if it is not the user's. The change of default is audited as ``is_default`` on both
     addresses; it is not an edit of either, so ``updated_at`` stays.
     """
-    if not 0 < address_id <= MAX_ID:
+    if not valid_id(address_id):
         return False
     await lock_user(session, user)
     rows = await session.execute(

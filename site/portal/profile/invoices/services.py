@@ -24,7 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
 from portal.crypto import DataKeys
-from portal.db import utcnow
+from portal.db import utcnow, valid_id
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.invoices import bank
 from portal.profile.models import CorporateInvoice, PersonalInvoice
@@ -52,8 +52,6 @@ PERSONAL_FIELDS = (
     "invoice_email",
 )
 MAX_INVOICES = 10
-#: Ids are 32-bit in the database: a larger one cannot exist (and PostgreSQL would refuse it).
-MAX_ID = 2**31 - 1
 
 
 class InvoiceListFull(Exception):
@@ -107,7 +105,7 @@ async def get_invoice(
     *, session: AsyncSession, user: User, model: type[Invoice], invoice_id: int
 ) -> Any:
     """The user's invoice ``invoice_id`` of this kind; ``None`` if missing or another user's."""
-    if not 0 < invoice_id <= MAX_ID:
+    if not valid_id(invoice_id):
         return None
     found = await session.execute(
         select(model)
