@@ -25,10 +25,24 @@ from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
 from portal.db import utcnow
+from portal.i18n import ngettext
 from portal.mail.mailer import Mailer
 from portal.mail.outbox import queue_rendered, render_mail
 
 RESET_LIFETIME = timedelta(hours=1)
+
+
+def link_lifetime() -> str:
+    """How long a link works, in the current language ("1 hour", "1 小时"), from RESET_LIFETIME.
+
+    The mail and the pages all say "The link works for <this> and only once.", so they cannot
+    disagree (the mail once said 60 minutes where the pages said one hour).
+    """
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and not rest:
+        return ngettext("%(num)s hour", "%(num)s hours", hours)
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 def _digest(token: str) -> str:
@@ -73,7 +87,7 @@ async def request_reset(
         {
             "name": account.name if account else "",
             "link": mailer.link(f"/password/reset?token={token}"),
-            "minutes": int(RESET_LIFETIME.total_seconds() // 60),
+            "link_lifetime": link_lifetime,  # called while rendering, in the mail's language
         },
     )
     if account is not None and account.id is not None and account.email:

@@ -15,6 +15,9 @@ from portal.db import request_session
 from portal.web import is_htmx, rejected_status
 from portal.web.csrf import read_form
 
+# The pages say how long a link works in the words the mail uses.
+_LIFETIME = {"link_lifetime": password_reset.link_lifetime}
+
 
 async def forgot_password(request: Request) -> Response:
     """Ask for a reset link. The answer never says whether the address has an account."""
@@ -23,7 +26,7 @@ async def forgot_password(request: Request) -> Response:
     if request.method == "GET":
         sent = request.query_params.get("sent") == "1"
         return state.templates.render(
-            request, template, {"form": ForgotPasswordForm(), "sent": sent}
+            request, template, {"form": ForgotPasswordForm(), "sent": sent, **_LIFETIME}
         )
     form = ForgotPasswordForm.from_form(await read_form(request))
     if form.validate():
@@ -37,10 +40,13 @@ async def forgot_password(request: Request) -> Response:
             device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if not decision.allowed:
-            return too_many(request, template, {"form": form, "sent": False}, decision)
+            return too_many(request, template, {"form": form, "sent": False, **_LIFETIME}, decision)
         return RedirectResponse("/password/forgot?sent=1", status_code=303)
     return state.templates.render(
-        request, template, {"form": form, "sent": False}, status_code=rejected_status(request)
+        request,
+        template,
+        {"form": form, "sent": False, **_LIFETIME},
+        status_code=rejected_status(request),
     )
 
 
@@ -61,7 +67,7 @@ async def reset_password(request: Request) -> Response:
         return state.templates.render(
             request,
             template,
-            {"form": form, "valid": user is not None},
+            {"form": form, "valid": user is not None, **_LIFETIME},
             status_code=200 if user else 400,
             headers=_RESET_HEADERS,
         )
@@ -88,7 +94,7 @@ async def reset_password(request: Request) -> Response:
     return state.templates.render(
         request,
         template,
-        {"form": form, "valid": user is not None},
+        {"form": form, "valid": user is not None, **_LIFETIME},
         status_code=status,
         headers=_RESET_HEADERS,
     )
