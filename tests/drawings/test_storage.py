@@ -13,17 +13,11 @@ import pytest
 from portal.drawings.local import LocalStorage
 from portal.drawings.s3 import S3Storage
 from portal.drawings.storage import DrawingStorage, StoredObjectMissing, storage_from_settings
+from tests.support.drawings import MIB, content
 from tests.support.object_store import leftovers
 from tests.support.site import make_settings
 
-MIB = 1024 * 1024
 KEY = "3f/3f2a9c0d5e8b4a7f9e1d2c3b4a596877"
-
-
-def content(size: int) -> bytes:
-    """``size`` bytes that are not all alike, so a piece in the wrong place shows."""
-    pattern = bytes(range(251))
-    return (pattern * (size // len(pattern) + 1))[:size]
 
 
 async def write(storage: DrawingStorage, key: str, data: bytes, piece: int = 70_000) -> None:

@@ -104,12 +104,3 @@ def leftovers(storage: Any) -> list[str]:
     found = [item["Key"] for item in client.list_objects_v2(Bucket=bucket).get("Contents", [])]
     uploads = client.list_multipart_uploads(Bucket=bucket).get("Uploads", [])
     return sorted(found + [f"{upload['Key']} (unfinished upload)" for upload in uploads])
-
-
-def stored_bytes(storage: Any, key: str) -> bytes:
-    """The raw ciphertext of ``key``, read past the backend (as a thief with the disk would)."""
-    if isinstance(storage, LocalStorage):
-        return storage.path(key).read_bytes()
-    assert isinstance(storage, S3Storage)
-    response = storage.client.get_object(Bucket=storage.bucket, Key=storage.object_name(key))
-    return response["Body"].read()
