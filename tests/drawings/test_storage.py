@@ -119,6 +119,7 @@ async def test_local_files_are_the_portal_users_alone(tmp_path) -> None:
     await write(storage, KEY, b"ciphertext")
     assert os.stat(storage.path(KEY)).st_mode & 0o777 == 0o600
     assert os.stat(storage.path(KEY).parent).st_mode & 0o777 == 0o700
+    assert os.stat(storage.directory).st_mode & 0o777 == 0o700
 
 
 async def test_a_local_write_in_progress_has_only_a_hidden_temporary_name(tmp_path) -> None:

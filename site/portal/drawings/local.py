@@ -111,10 +111,11 @@ class LocalStorage:
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}{PART_SUFFIX}")
 
         def create() -> int:
-            if not target.parent.is_dir():
-                target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                # The new folder's entry must survive a crash with the file renamed into it.
-                _fsync_folder(target.parent.parent)
+            for folder in (self.directory, target.parent):
+                if not folder.is_dir():
+                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    # A new folder's entry must survive a crash, with the file renamed into it.
+                    _fsync_folder(folder.parent)
             return os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
 
         try:

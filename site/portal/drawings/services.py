@@ -37,7 +37,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
-from sqlalchemy import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
@@ -186,10 +186,10 @@ async def find_drawing(
     wanted = _drawing_id(drawing_id)
     if wanted is None or user.id is None:
         raise DrawingNotFound(str(drawing_id))
-    found = await session.execute(
-        select(Drawing).where(Drawing.id == wanted, Drawing.user_id == user.id)
+    found = await session.exec(
+        select(Drawing).where(col(Drawing.id) == wanted, col(Drawing.user_id) == user.id)
     )
-    drawing = found.scalars().first()
+    drawing = found.first()
     if drawing is None:
         raise DrawingNotFound(str(drawing_id))
     return drawing
