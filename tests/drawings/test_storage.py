@@ -12,7 +12,12 @@ import pytest
 
 from portal.drawings.local import LocalStorage
 from portal.drawings.s3 import S3Storage
-from portal.drawings.storage import DrawingStorage, StoredObjectMissing, storage_from_settings
+from portal.drawings.storage import (
+    DrawingStorage,
+    StorageError,
+    StoredObjectMissing,
+    storage_from_settings,
+)
 from tests.support.drawings import MIB, content
 from tests.support.object_store import leftovers
 from tests.support.site import make_settings
@@ -151,3 +156,22 @@ async def test_the_settings_choose_the_backend(tmp_path, moto_s3) -> None:
         assert [item["Key"] for item in objects] == [f"drawings/{KEY}"]  # PORTAL_S3_PREFIX
     finally:
         await remote.close()
+
+
+async def test_a_local_commit_that_fails_late_leaves_nothing_once_aborted(
+    tmp_path, monkeypatch
+) -> None:
+    storage = LocalStorage(tmp_path / "drawings")
+    writer = await storage.open_writer(KEY)
+    await writer.write(b"ciphertext")
+
+    def disk_failure(folder) -> None:
+        raise OSError(5, "Input/output error")
+
+    # The file is renamed into place, then syncing its folder fails: the commit fails, and the
+    # caller, which records nothing, aborts.
+    monkeypatch.setattr("portal.drawings.local._fsync_folder", disk_failure)
+    with pytest.raises(StorageError, match="Input/output error"):
+        await writer.commit()
+    await writer.abort()
+    assert leftovers(storage) == []

@@ -24,7 +24,9 @@ Large files (drawings) go through :func:`encrypt_stream` / :func:`decrypt_stream
 incremental :class:`StreamEncryptor` / :class:`StreamDecryptor` from async code: 64 KiB segments
 sealed one by one (the STREAM construction), so truncating, reordering or altering a file is
 detected. A decryptor yields each segment once it is verified but can only detect truncation at
-the end: write its output to a temporary file and keep it only if no error was raised.
+the end: treat everything it gave as lost when it raises (a download is broken off, a parser's
+result discarded). Never write the plaintext of a drawing to disk, not even to a temporary file
+(issue 10): ``portal.drawings.services.open_drawing`` streams it.
 """
 
 from __future__ import annotations

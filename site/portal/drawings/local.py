@@ -47,6 +47,7 @@ class LocalWriter:
         self._target, self._temporary, self._fd = target, temporary, fd
         self._buffer = bytearray()
         self._done = False
+        self._renamed = False  # in place, but not yet durable: commit has not returned
 
     async def write(self, chunk: bytes) -> None:
         if self._done:
@@ -77,16 +78,21 @@ class LocalWriter:
         os.close(self._fd)
         self._fd = -1
         os.rename(self._temporary, self._target)
+        self._renamed = True
         _fsync_folder(self._target.parent)
 
     async def abort(self) -> None:
         # No await before the file is gone: this runs in a cancelled task (a cut upload) too.
+        if self._done:
+            return
         self._done = True
         self._buffer = bytearray()
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
         self._temporary.unlink(missing_ok=True)
+        if self._renamed:  # the commit failed after the rename: its caller records nothing
+            self._target.unlink(missing_ok=True)
 
 
 def _write_all(fd: int, data: bytes) -> None:
