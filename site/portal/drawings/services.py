@@ -186,10 +186,11 @@ async def find_drawing(
     wanted = _drawing_id(drawing_id)
     if wanted is None or user.id is None:
         raise DrawingNotFound(str(drawing_id))
-    found = await session.exec(
+    # execute, not exec: the app's sessions are SQLAlchemy's AsyncSession (portal.db).
+    found = await session.execute(
         select(Drawing).where(col(Drawing.id) == wanted, col(Drawing.user_id) == user.id)
     )
-    drawing = found.first()
+    drawing: Drawing | None = found.scalars().first()
     if drawing is None:
         raise DrawingNotFound(str(drawing_id))
     return drawing
