@@ -164,7 +164,10 @@ async def store_drawing(
     except BaseException:
         with anyio.CancelScope(shield=True):
             await session.rollback()
-            await storage.delete(drawing.storage_key)
+            try:
+                await storage.delete(drawing.storage_key)
+            except Exception:  # the database's error is the one to report
+                logger.exception("could not delete the object of a drawing never recorded")
         raise
     return drawing
 
