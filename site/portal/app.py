@@ -16,6 +16,7 @@ from portal.accounts import routes as accounts
 from portal.accounts.sessions import SESSION_COOKIE, SessionMiddleware
 from portal.crypto import DataKeys
 from portal.db import DatabaseMiddleware, create_engine, session_factory
+from portal.drawings.storage import storage_from_settings
 from portal.mail.mailer import Mailer
 from portal.pages import routes as pages
 from portal.policy import routes as policy
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stop.set()
             if worker is not None:
                 await worker
+            await app.state.drawing_storage.close()
             await engine.dispose()
 
     routes = [
@@ -127,5 +129,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.data_keys = DataKeys.from_settings(settings)  # portal.crypto: encryption at rest
     # The sales team's rates (docs/pricing.md): a broken file stops the start, named by line.
     app.state.pricing = load_pricing(settings.content_dir / "pricing.toml")
+    app.state.drawing_storage = storage_from_settings(settings)  # drawings' ciphertext
     app.state.language_hooks = [accounts.remember_language]
     return app

@@ -124,6 +124,48 @@ def _development_master_key(var_dir: Path) -> bytes:
     return _master_key(path.read_text().strip(), source=str(path))
 
 
+_S3_PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9_-]*/)*")
+
+
+def _drawing_storage(env: Mapping[str, str]) -> dict[str, str]:
+    """``PORTAL_DRAWINGS_STORAGE`` and, for ``s3``, the object store's ``PORTAL_S3_*``."""
+    storage = env.get("PORTAL_DRAWINGS_STORAGE", "").strip() or "local"
+    if storage not in {"local", "s3"}:
+        raise SettingsError(f"PORTAL_DRAWINGS_STORAGE={storage!r} is not local or s3")
+    endpoint = env.get("PORTAL_S3_ENDPOINT_URL", "").strip().rstrip("/")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"PORTAL_S3_ENDPOINT_URL={endpoint!r} must start with https:// or http://"
+        )
+    bucket = env.get("PORTAL_S3_BUCKET", "").strip()
+    if storage == "s3" and not bucket:
+        raise SettingsError(
+            "PORTAL_S3_BUCKET is not set: PORTAL_DRAWINGS_STORAGE=s3 needs the bucket to keep "
+            "drawings in"
+        )
+    prefix = env.get("PORTAL_S3_PREFIX", "drawings/").strip()
+    if not _S3_PREFIX.fullmatch(prefix):
+        raise SettingsError(
+            f"PORTAL_S3_PREFIX={prefix!r} must be empty or folder names each ending in / "
+            "(letters, digits, - and _), such as drawings/"
+        )
+    # S3-compatible stores on their own address (MinIO, Ceph) want the bucket in the path;
+    # AWS itself prefers it in the host name, which boto3's "auto" picks.
+    style = env.get("PORTAL_S3_ADDRESSING_STYLE", "").strip() or ("path" if endpoint else "auto")
+    if style not in {"auto", "path", "virtual"}:
+        raise SettingsError(f"PORTAL_S3_ADDRESSING_STYLE={style!r} is not auto, path or virtual")
+    return {
+        "drawings_storage": storage,
+        "s3_endpoint_url": endpoint,
+        "s3_bucket": bucket,
+        "s3_region": env.get("PORTAL_S3_REGION", "").strip(),
+        "s3_access_key_id": env.get("PORTAL_S3_ACCESS_KEY_ID", "").strip(),
+        "s3_secret_access_key": env.get("PORTAL_S3_SECRET_ACCESS_KEY", "").strip(),
+        "s3_prefix": prefix,
+        "s3_addressing_style": style,
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -156,6 +198,16 @@ class Settings:
     keep_alive_seconds: int = 20
     http_parser: str = "httptools"
     max_header_bytes: int = 64 * 1024
+    # Drawings' ciphertext (portal.drawings.storage): a folder, or an S3-compatible store.
+    drawings_storage: str = "local"
+    drawings_dir: Path = ROOT / "var" / "drawings"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    s3_prefix: str = "drawings/"
+    s3_addressing_style: str = "auto"
 
     @property
     def production(self) -> bool:
@@ -255,6 +307,7 @@ class Settings:
                 "httptools has no such limit, so the reverse proxy bounds headers "
                 "(docs/deployment.md)"
             )
+        storage = _drawing_storage(env)
         return cls(
             environment=environment,
             secret_key=secret_key,
@@ -291,4 +344,6 @@ class Settings:
             ),
             http_parser=http_parser,
             max_header_bytes=_positive_int(env, "PORTAL_MAX_HEADER_BYTES", cls.max_header_bytes),
+            drawings_dir=Path(env.get("PORTAL_DRAWINGS_DIR", str(var_dir / "drawings"))).resolve(),
+            **storage,
         )

@@ -11,6 +11,8 @@ from sqlalchemy import select
 from portal.accounts.models import LoginSession, PasswordResetToken, User
 from portal.crypto import DataKeys, encrypt_field
 from portal.db import create_engine, session_factory, utcnow
+from portal.drawings.local import LocalStorage
+from portal.drawings.services import store_drawing
 from portal.mail.models import OutboxMessage
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
 from portal.profile.audit import audit_changes
@@ -22,6 +24,7 @@ from portal.profile.models import (
     ShippingAddress,
 )
 from tests.support.accounts import GOOD
+from tests.support.drawing_store import upload
 
 URL = "/account/privacy/my-data"
 
@@ -41,6 +44,7 @@ FULL = {
     "personal_name": "李伟个人",
     "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
     "ip_address": "203.0.113.7",
+    "drawing": "支架 bracket v2.STEP",
 }
 
 
@@ -175,5 +179,14 @@ async def _fill(settings: Any, user_id: int) -> None:
                 )
             )
             await session.commit()
+            await store_drawing(
+                session=session,
+                data_keys=data_keys,
+                storage=LocalStorage(settings.drawings_dir),
+                user=user,
+                filename=FULL["drawing"],
+                chunks=upload(b"ISO-10303-21;\nHEADER;\nENDSEC;\nEND-ISO-10303-21;\n"),
+                limit=1024 * 1024,
+            )
     finally:
         await engine.dispose()

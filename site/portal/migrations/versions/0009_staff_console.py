@@ -1,7 +1,7 @@
 """staff console: staff members, their sessions, the audit log
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0008
 Create Date: 2026-12-04 15:37:02.551620
 
 Staff accounts sign in with a password and a TOTP code; their sessions are apart from the
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0006'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -25,6 +25,11 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("users", "password_hash"): "password_setting.password",
     ("users", "created_at"): "account_records.account_created",
     ("users", "email_verified_at"): "account_records.email_verified",
+    # drawings (the files themselves are encrypted in the drawing store, portal.drawings)
+    ("drawings", "filename"): "request_a_quote.drawings",
+    ("drawings", "size"): "request_a_quote.drawings",
+    ("drawings", "sha256"): "request_a_quote.drawings",  # a fingerprint of the file
+    ("drawings", "created_at"): "request_a_quote.drawings",
     # shipping addresses
     ("shipping_addresses", "organization_name"): "shipping_address.organization_name",
     ("shipping_addresses", "recipient_name"): "shipping_address.recipient_name",
@@ -120,6 +125,10 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("throttles", "locked_until"): "a time under an HMAC key that names nobody",
     ("throttles", "lockouts"): "a count under an HMAC key that names nobody",
     ("throttles", "updated_at"): "a time under an HMAC key that names nobody",
+    ("drawings", "id"): "a random id (UUID), not information about the person",
+    ("drawings", "user_id"): _OWNER,
+    ("drawings", "storage_key"): "where the encrypted file is kept: the id again, as a path",
+    ("drawings", "status"): "how far the portal has read the file's geometry",
     ("shipping_addresses", "id"): _ROW_ID,
     ("shipping_addresses", "user_id"): _OWNER,
     ("shipping_addresses", "created_at"): _ROW_TIMES,

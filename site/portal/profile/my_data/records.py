@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from portal import i18n
 from portal.accounts.models import LoginSession, PasswordResetToken, User
 from portal.crypto import DataKeys
+from portal.drawings.models import Drawing
 from portal.i18n import lazy_gettext as _l
 from portal.mail.models import OutboxMessage
 from portal.policy.model import Inventory, Scenario
@@ -42,6 +43,7 @@ NEWEST = 50  # rows of the change history and of the mails shown
 class Held:
     """Every row of the user's, as read from the database."""
 
+    drawings: list[Drawing] = field(default_factory=list)
     addresses: list[ShippingAddress] = field(default_factory=list)
     corporate: list[CorporateInvoice] = field(default_factory=list)
     bank_accounts: dict[int, str | None] = field(default_factory=dict)  # id -> shown text
@@ -71,6 +73,7 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
         return list(result.scalars())
 
     held = Held(
+        drawings=await rows(Drawing, (Drawing.created_at, Drawing.filename)),  # type: ignore[arg-type]
         addresses=await rows(
             ShippingAddress, (ShippingAddress.is_default.desc(), ShippingAddress.id)
         ),  # type: ignore[attr-defined]
@@ -237,7 +240,35 @@ _SUBSCRIPTIONS = Table(
 )
 
 
+def _drawing(row: Drawing) -> str:
+    """A drawing as its owner knows it: the name, the size and the day it came."""
+    return i18n.gettext(
+        "%(name)s (%(size)s), uploaded on %(date)s",
+        name=row.filename,
+        size=fmt.size(row.size),
+        date=fmt.when(row.created_at),
+    )
+
+
+_DRAWINGS = Table(
+    "drawings",
+    (
+        Column(
+            "drawings",
+            _drawing,
+            ("filename", "size", "sha256", "created_at"),
+            moment=lambda row: row.created_at,
+        ),
+    ),
+    empty=_l("You have not uploaded any drawings."),
+)
+
+
 # The builders of services._BUILDERS: one part each, from the description above.
+
+
+def drawings(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    return (table_part(scenario, _DRAWINGS, held.drawings),)
 
 
 def shipping_addresses(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
