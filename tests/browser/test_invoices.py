@@ -70,7 +70,9 @@ def test_invoices_with_a_bank_account_and_its_consent_on_a_phone(
     sign_up(page, site, f"invoices.{language.lower()}@example.cn")
     page.goto(site.url(LIST))
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
-    expect(page.locator(".account-nav a[aria-current='page']")).to_have_attribute("href", LIST)
+    expect(page.locator(".account-nav__compact a[aria-current='page']")).to_have_attribute(
+        "href", LIST
+    )
     look(page, f"invoices-empty-{language}")
 
     # A bank account without the consent box: refused, the box flagged, the rest kept.
@@ -118,13 +120,15 @@ def test_invoices_with_a_bank_account_and_its_consent_on_a_phone(
     expect(page.locator("body")).not_to_contain_text(RIC)
     look(page, f"invoices-list-{language}")
 
-    # Withdraw the consent after the browser asks: the account goes, in place.
+    # Withdraw the consent after the page asks, in place: the account goes.
     before = page.url
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click(f"form[action='{LIST}/bank-account/withdraw'] button")
+    page.click(f"a[href='{LIST}/bank-account/withdraw']")
+    expect(page.locator("#bank-consent-withdraw .confirm__question")).to_be_visible()
+    look(page, f"invoices-confirm-withdraw-{language}")
+    page.click(f"#bank-consent-withdraw form[action='{LIST}/bank-account/withdraw'] button")
     expect(page.locator("#invoice-status .notice")).to_be_visible()
     expect(corporate_cards(page).first).not_to_contain_text("3445")
-    expect(page.locator(f"form[action='{LIST}/bank-account/withdraw']")).to_have_count(0)
+    expect(page.locator(f"a[href='{LIST}/bank-account/withdraw']")).to_have_count(0)
     assert page.url == before
     look(page, f"invoices-withdrawn-{language}")
     assert_no_console_errors(page)
@@ -143,7 +147,7 @@ def test_invoices_without_javascript(
     arrive(page, f"**{LIST}?done=corporate_added")
 
     # Withdrawing asks on a page of its own.
-    page.click(f"form[action='{LIST}/bank-account/withdraw'] button")
+    page.click(f"a[href='{LIST}/bank-account/withdraw']")
     arrive(page, re.compile(r".*/account/invoices/bank-account/withdraw\??$"))
     screenshot(page, f"invoices-no-js-withdraw-{language}")
     page.click(f"form[action='{LIST}/bank-account/withdraw'] button[type='submit']")
@@ -151,7 +155,7 @@ def test_invoices_without_javascript(
     expect(corporate_cards(page).first).not_to_contain_text("3445")
 
     # Delete asks on a page of its own too.
-    corporate_cards(page).first.locator("form[action$='/delete'] button").click()
+    corporate_cards(page).first.locator("a[href$='/delete']").click()
     arrive(page, re.compile(r".*/account/invoices/corporate/\d+/delete\??$"))
     screenshot(page, f"invoices-no-js-delete-{language}")
     page.click("form[action$='/delete'] button[type='submit']")

@@ -22,6 +22,7 @@ from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions
 from portal.db import request_session
+from portal.profile.overview import overview
 from portal.web import current_user, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
@@ -206,7 +207,9 @@ async def _account_page(
     status_code: int = 200,
     decision: throttling.Decision | None = None,
 ) -> Response:
-    sessions = await active_sessions(session=request_session(request), user_id=user.id)
+    db = request_session(request)
+    sessions = await active_sessions(session=db, user_id=user.id)
+    summary = await overview(session=db, user_id=user.id)
     query = request.query_params
     days = request.app.state.settings.unverified_account_days
     # An email account left unconfirmed is deleted then (housekeeping.expire_unverified).
@@ -217,6 +220,7 @@ async def _account_page(
         "accounts/account.html",
         {
             "sessions": sessions,
+            "overview": summary,
             "welcome": query.get("welcome") == "1",
             "sent": query.get("sent") == "1",
             "password_changed": query.get("password_changed") == "1",

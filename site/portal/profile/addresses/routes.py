@@ -170,12 +170,19 @@ async def edit_address(request: Request, user: User) -> Response:
 
 @require_user
 async def delete_address(request: Request, user: User) -> Response:
-    """GET: "Delete this address?" (no JavaScript). POST: delete it."""
+    """GET: "Delete this address?" (a page; for htmx, the question inside the card). POST:
+    delete it."""
     if request.method == "GET":
         address = await _address_or_404(request, user)
         addresses = await services.list_addresses(session=request_session(request), user=user)
-        context = {"card": address_card(address), "has_others": len(addresses) > 1}
-        return request.app.state.templates.render(request, DELETE_TEMPLATE, context)
+        context = {
+            "card": address_card(address),
+            "has_others": len(addresses) > 1,
+            "inline": is_htmx(request),
+        }
+        return request.app.state.templates.render(
+            request, DELETE_TEMPLATE, context, block="confirm"
+        )
     await read_form(request)
     deleted = await services.delete_shipping_address(
         session=request_session(request), user=user, address_id=request.path_params["address_id"]

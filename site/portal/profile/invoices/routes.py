@@ -208,12 +208,14 @@ def _edit(kind: Kind) -> Endpoint:
 def _delete(kind: Kind) -> Endpoint:
     @require_user
     async def delete_invoice(request: Request, user: User) -> Response:
-        """GET: "Delete these invoice details?" (no JavaScript). POST: delete them."""
+        """GET: "Delete these invoice details?" (a page; for htmx, the question inside the
+        card). POST: delete them."""
         if request.method == "GET":
             invoice = await _invoice_or_404(request, user, kind)
             card = await kind.card(invoice, request.app.state.data_keys)
+            context = {"card": card, "inline": is_htmx(request)}
             return request.app.state.templates.render(
-                request, "profile/invoices/delete.html", {"card": card}
+                request, "profile/invoices/delete.html", context, block="confirm"
             )
         await read_form(request)
         deleted = await services.delete_invoice(
@@ -233,16 +235,18 @@ def _delete(kind: Kind) -> Endpoint:
 
 @require_user
 async def withdraw_bank_account(request: Request, user: User) -> Response:
-    """GET: what withdrawing erases, and a button. POST: withdraw and erase."""
+    """GET: what withdrawing erases, and a button (for htmx, inside the consent's section).
+    POST: withdraw and erase."""
     if request.method == "GET":
         session = request_session(request)
         invoices = await services.list_invoices(session=session, user=user, model=CorporateInvoice)
         context = {
             "consent_standing": await services.bank_account_consent(session=session, user=user),
             "accounts": sum(1 for invoice in invoices if invoice.bank_account),
+            "inline": is_htmx(request),
         }
         return request.app.state.templates.render(
-            request, "profile/invoices/withdraw.html", context
+            request, "profile/invoices/withdraw.html", context, block="confirm"
         )
     await read_form(request)
     await services.withdraw_bank_account_consent(
