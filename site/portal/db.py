@@ -70,11 +70,17 @@ def create_engine(database_url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys, WAL and a busy timeout, as a server DB would."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
+        pool: dict[str, int] = {}
         if url.database and url.database != ":memory:":
             from pathlib import Path
 
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+            # As many pooled connections as on PostgreSQL: with SQLAlchemy's default of 5, a
+            # busy worker opened a connection (its aiosqlite thread, the pragmas) and closed it
+            # again for every request beyond the fifth at a time. (In memory, one connection
+            # is the database: SQLAlchemy keeps it in a pool of its own kind.)
+            pool = {"pool_size": 10, "max_overflow": 10}
+        engine = create_async_engine(url, connect_args={"timeout": 15}, **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

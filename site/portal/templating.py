@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2_fragments.starlette import Jinja2Blocks
@@ -92,9 +93,14 @@ def _gettext(context: jinja2.runtime.Context, message: str, **variables: Any) ->
     (``%%`` is a percent sign), marked safe when autoescaping, so its variables are escaped.
     """
     text = i18n.raw_gettext(message)
+    # Most messages have neither variables nor a percent sign: formatting them with ``%``
+    # (which wraps every argument for escaping) would give the same string back, so it is
+    # skipped for them.
+    plain = not variables and "%" not in text
     if context.eval_ctx.autoescape:
-        return Markup(text) % variables  # noqa: S704 - our catalogue, as in Jinja's own gettext
-    return text % variables
+        markup = Markup(text)  # noqa: S704 - our catalogue, as in Jinja's own gettext
+        return markup if plain else markup % variables
+    return text if plain else text % variables
 
 
 def _localdate(value: Any) -> str:
@@ -104,11 +110,12 @@ def _localdate(value: Any) -> str:
     return f"{value.day} {value.strftime('%B')} {value.year}"
 
 
+_BEIJING = ZoneInfo("Asia/Shanghai")
+
+
 def _localdatetime(value: Any) -> str:
     """A moment in Beijing time: ``15 October 2024, 14:05`` / ``2024年10月15日 14:05``."""
-    from zoneinfo import ZoneInfo
-
-    local = value.astimezone(ZoneInfo("Asia/Shanghai"))
+    local = value.astimezone(_BEIJING)
     return f"{_localdate(local)} {local:%H:%M}"
 
 
