@@ -121,10 +121,10 @@ def bare_app(size: int | None = None) -> Starlette:
 def bare_queries_app(size: int | None = None) -> Starlette:
     """``bare_app`` after the queries of a signed-in ``/account``, as plain SQLAlchemy Core.
 
-    The same two statements as the portal's, on the same tables and types: the login session,
+    The same three statements as the portal's, on the same tables and types: the login session,
     its user and the newest policy row of the user's ledger, found by the SHA-256 of the token
     in the signed ``portal_session`` cookie (``PORTAL_SECRET_KEY``), then the user's active
-    sessions. A request without a valid cookie, or whose session is gone, is answered 403, so
+    sessions, then the overview's counts (``portal.profile.overview``). A request without a valid cookie, or whose session is gone, is answered 403, so
     the load generator counts it as a failure.
     """
     from sqlalchemy import bindparam, func, select
@@ -133,6 +133,7 @@ def bare_queries_app(size: int | None = None) -> Starlette:
     from portal.accounts.sessions import SESSION_COOKIE, read_token, token_hash
     from portal.db import create_engine, utcnow
     from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
+    from portal.profile.overview import overview_statement
     from portal.web.csrf import _cookie
 
     sessions, users = LoginSession.__table__, User.__table__  # type: ignore[attr-defined]
@@ -174,6 +175,8 @@ def bare_queries_app(size: int | None = None) -> Starlette:
                 return Response(status_code=403)
             listed = await connection.execute(listing, {"user_id": row.user_id, "now": now})
             listed.fetchall()
+            counted = await connection.execute(overview_statement(row.user_id))
+            counted.one()
         return templates.TemplateResponse(request, "page.html", {**context, "name": row.name})
 
     return Starlette(routes=[Route("/", account)])

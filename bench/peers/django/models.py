@@ -52,3 +52,37 @@ class ConsentRecord(models.Model):
     class Meta:
         managed = False
         db_table = "consent_records"
+
+
+# The overview of the Personal Center counts these: only the owner's column is needed.
+class ShippingAddress(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+
+    class Meta:
+        managed = False
+        db_table = "shipping_addresses"
+
+
+class CorporateInvoice(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+
+    class Meta:
+        managed = False
+        db_table = "corporate_invoices"
+
+
+class PersonalInvoice(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+
+    class Meta:
+        managed = False
+        db_table = "personal_invoices"
+
+
+class EmailSubscription(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    confirmed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        managed = False
+        db_table = "email_subscriptions"
