@@ -128,7 +128,7 @@ def test_the_consent_says_why_it_is_needed_and_what_it_means_for_the_person(clie
     words = label[1]
     assert "Xometry (Shanghai) Technology Co., Ltd." in words
     assert "personal VAT invoice" in words  # the necessity
-    assert "identifies you" in words  # the effect on the person
+    assert "identifies me" in words  # the effect on the person
     assert "withdraw" in words
     assert "erase" in words
 
