@@ -29,11 +29,12 @@ LIST = "/account/invoices"
 NEW = f"{LIST}/personal/new"
 WITHDRAW = f"{LIST}/resident-id/withdraw"
 MASKED = RIC[:4] + "*" * 10 + RIC[-4:]
-WITHOUT_ID = {**PERSONAL, "tax_number": ""}
+WITHOUT_ID = {**PERSONAL, "tax_number": ""}  # the consent box ticked, but nothing to consent to
+WITHOUT_CONSENT = {k: v for k, v in PERSONAL.items() if k != "consent_resident_id"}
 
 
 def add(client: TestClient, **changes):
-    return post(client, NEW, {**PERSONAL, "consent_resident_id": "y", **changes})
+    return post(client, NEW, {**PERSONAL, **changes})
 
 
 def personal(settings) -> list[PersonalInvoice]:
@@ -109,7 +110,7 @@ def test_personal_details_are_saved_without_an_id_number_and_no_consent_is_asked
 def test_an_id_number_without_the_consent_is_refused_beside_the_box_and_kept_as_typed(
     signed_in, settings
 ):
-    response = post(signed_in, NEW, PERSONAL)
+    response = post(signed_in, NEW, WITHOUT_CONSENT)
     assert response.status_code == 400
     assert personal(settings) == []
     assert ledger(settings) == []
@@ -231,7 +232,7 @@ def test_typing_a_number_and_ticking_remove_is_refused(signed_in, settings):
 
 
 def test_an_invalid_number_is_explained_even_when_the_consent_is_missing(signed_in, settings):
-    response = post(signed_in, NEW, {**PERSONAL, "tax_number": RIC[:17]})
+    response = post(signed_in, NEW, {**WITHOUT_CONSENT, "tax_number": RIC[:17]})
     assert response.status_code == 400
     assert "this one has 17" in response.context["form"].first_errors()["tax_number"]
     assert personal(settings) == []
@@ -266,7 +267,7 @@ def test_withdrawing_the_consent_erases_every_number_and_is_recorded(signed_in, 
     assert not page.context["resident_id_consent_standing"]
     # A new number asks for the consent again.
     url = f"{LIST}/personal/{first.id}/edit"
-    assert post(signed_in, url, PERSONAL).status_code == 400
+    assert post(signed_in, url, WITHOUT_CONSENT).status_code == 400
     assert raw_numbers(settings)[0] is None
 
 

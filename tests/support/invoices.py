@@ -40,4 +40,5 @@ PERSONAL = {
     "invoicing_address": "东城区东长安街 1 号",
     "postal_code": "100010",
     "invoice_email": "wang.fang@example.cn",
+    "consent_resident_id": "y",  # the separate consent the ID number needs
 }
