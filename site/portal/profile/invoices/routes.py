@@ -104,12 +104,12 @@ async def _validate(request: Request, user: User, form: Any) -> bool:
     """
     valid = form.validate()
     field = form.SENSITIVE
-    if not form.errors.get(field.column) and form.sensitive_value() is not None:
-        if not form[field.consent_box].data:
-            session = request_session(request)
-            if not await services.has_consent(session=session, user=user, field=field):
-                form.flag_missing_consent()
-                return False
+    wanted = not form.errors.get(field.column) and form.sensitive_value() is not None
+    if wanted and not form[field.consent_box].data:
+        session = request_session(request)
+        if not await services.has_consent(session=session, user=user, field=field):
+            form.flag_missing_consent()
+            return False
     return valid
 
 
@@ -232,7 +232,10 @@ def _delete(kind: Kind) -> Endpoint:
 #: The page that asks before a withdrawal, per consent, and what the list says after it.
 WITHDRAWALS = {
     bank.FIELD.purpose: ("profile/invoices/withdraw.html", "withdrawn"),
-    resident_ids.FIELD.purpose: ("profile/invoices/withdraw_resident_id.html", "resident_id_withdrawn"),
+    resident_ids.FIELD.purpose: (
+        "profile/invoices/withdraw_resident_id.html",
+        "resident_id_withdrawn",
+    ),
 }
 
 

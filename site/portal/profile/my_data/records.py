@@ -174,6 +174,7 @@ _ADDRESSES = Cards(
     link=("/account/addresses", _l("Shipping addresses")),
 )
 
+
 def _personal(held: Held) -> Cards:
     """The resident ID number comes from ``held``: :func:`fetch` decrypted and masked it."""
     number = Column(
