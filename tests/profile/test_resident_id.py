@@ -14,7 +14,6 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from portal.crypto import decrypt_field
 from portal.db import sync_url
 from portal.privacy import purposes
 from portal.privacy.models import ConsentRecord
@@ -22,7 +21,9 @@ from portal.profile.invoices import resident_ids
 from portal.profile.models import AuditEntry, CorporateInvoice, PersonalInvoice
 from tests.support.accounts import register
 from tests.support.forms import post
-from tests.support.invoices import CORPORATE, PERSONAL, RIC
+from tests.support.invoices import CORPORATE, PERSONAL, RIC, audit, personal
+from tests.support.invoices import decrypted as decrypted_value
+from tests.support.invoices import ledger as ledger_rows
 from tests.support.records import rows
 
 LIST = "/account/invoices"
@@ -37,10 +38,6 @@ def add(client: TestClient, **changes):
     return post(client, NEW, {**PERSONAL, **changes})
 
 
-def personal(settings) -> list[PersonalInvoice]:
-    return sorted(rows(settings, PersonalInvoice), key=lambda i: i.id)
-
-
 def raw_numbers(settings) -> list[str | None]:
     """The column as the database holds it, read past the models."""
     engine = sa.create_engine(sync_url(settings.database_url))
@@ -53,20 +50,12 @@ def raw_numbers(settings) -> list[str | None]:
 
 
 def ledger(settings) -> list[str]:
-    found = sorted(rows(settings, ConsentRecord), key=lambda r: r.id)
-    return [r.kind for r in found if r.purpose == purposes.RESIDENT_ID]
-
-
-def audit(settings, record: str) -> list[tuple[str, str]]:
-    found = sorted(rows(settings, AuditEntry), key=lambda e: e.id)
-    return [(e.field, e.action) for e in found if e.record == record]
+    """The kinds of the resident-ID consent rows, oldest first."""
+    return [kind for kind, _ in ledger_rows(settings, purposes.RESIDENT_ID)]
 
 
 def decrypted(app, invoice: PersonalInvoice) -> str:
-    key = asyncio.run(app.state.data_keys.for_user(invoice.user_id, create=False))
-    return decrypt_field(
-        key, invoice.tax_number, context=resident_ids.FIELD.context(invoice.user_id, invoice.id)
-    )
+    return decrypted_value(app, invoice, resident_ids.FIELD)
 
 
 @contextmanager
