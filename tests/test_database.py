@@ -102,6 +102,48 @@ def test_revision_0006_gives_old_mails_to_the_account_of_their_login_address(
     assert [tuple(row) for row in rows] == [("Li.Wei@Example.cn", 1), ("invoices@example.cn", None)]
 
 
+def test_revision_0007_erases_resident_id_numbers_stored_without_consent(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Numbers saved before 0007 were kept in plain text and no consent was asked for them."""
+    settings = make_settings(tmp_path, database_url=empty_database_url)
+    migrate.upgrade(settings, "0006")
+    now = datetime.now(UTC)
+    with connect(empty_database_url) as connection, connection.begin():
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, name, email, email_key, preferred_language, created_at) "
+                "VALUES (1, 'Wang Fang', 'wang@example.cn', 'wang@example.cn', 'zh_Hans', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO personal_invoices (user_id, name, tax_number, province, city, "
+                "invoicing_address, postal_code, invoice_email, created_at, updated_at) "
+                "VALUES (1, '王芳', '11010519491231002X', '110000', '110100', '东长安街 1 号', "
+                "'100010', 'wang@example.cn', :now, :now)"
+            ),
+            {"now": now},
+        )
+    migrate.upgrade(settings)
+    with connect(empty_database_url) as connection:
+        saved = connection.execute(sa.text("SELECT name, tax_number FROM personal_invoices")).all()
+        granted = connection.execute(sa.text("SELECT count(*) FROM consent_records")).scalar()
+        columns = sa.inspect(connection).get_columns("personal_invoices")
+    assert [tuple(row) for row in saved] == [("王芳", None)]  # the rest of the details stay
+    assert granted == 0  # no consent is made up for them
+    assert next(c for c in columns if c["name"] == "tax_number")["nullable"]
+
+    # Down again: the older code reads plain text, so no ciphertext may reach it either.
+    with connect(empty_database_url) as connection, connection.begin():
+        connection.execute(sa.text("UPDATE personal_invoices SET tax_number = 'v1.' || name"))
+    migrate.downgrade(settings, "0006")
+    with connect(empty_database_url) as connection:
+        saved = connection.execute(sa.text("SELECT name, tax_number FROM personal_invoices")).all()
+    assert [tuple(row) for row in saved] == [("王芳", "")]
+
+
 def test_the_models_match_the_migrations(database_url: str) -> None:
     """Fails when a model changed without a migration: run ``python -m portal makemigration``."""
     differences = schema_differences(database_url)

@@ -1,6 +1,6 @@
-"""Invoice information in headless Chromium: corporate details with a bank account (refused
-without the separate consent, saved with it, shown masked), personal details (the ID number
-masked in the list), and withdrawing the consent, which erases the account; with htmx on a
+"""Invoice information in headless Chromium: corporate details with a bank account and personal
+details with a resident ID number (each refused without its separate consent, saved with it,
+shown masked), and withdrawing each consent, which erases the value; with htmx on a
 390 px phone and without JavaScript (the confirmation pages); in both languages, screenshots at
 390 and 1280 px, axe-clean."""
 
@@ -26,6 +26,7 @@ PHONE = {"width": 390, "height": 844}
 LIST = "/account/invoices"
 ACCOUNT = "6222 0202 0011 2233 445"
 SAVE = "form.form .form__actions button[type='submit']"
+MASKED_RIC = RIC[:4] + "*" * 10 + RIC[-4:]
 
 
 def look(page: Page, name: str) -> None:
@@ -110,13 +111,19 @@ def test_invoices_with_a_bank_account_and_its_consent_on_a_phone(
     arrive(page, f"**{LIST}?done=saved")
     expect(corporate_cards(page).first).to_contain_text("•••• •••• 3445")
 
-    # A personal invoice: the ID number masked in the list.
+    # A personal invoice: the ID number refused without its own consent, then masked.
     page.click(f"a[href='{LIST}/personal/new']")
     arrive(page, f"**{LIST}/personal/new")
+    expect(page.locator("#consent_resident_id")).not_to_be_checked()
     fill_personal(page)
     page.click(SAVE)
+    expect(page.locator("#consent_resident_id-error")).to_be_visible()
+    expect(page.locator("#name")).to_have_value("王芳")
+    look(page, f"invoices-personal-consent-{language}")
+    page.check("#consent_resident_id")
+    page.click(SAVE)
     arrive(page, f"**{LIST}?done=personal_added")
-    expect(page.locator("body")).to_contain_text(RIC[:4] + "*" * 10 + RIC[-4:])
+    expect(page.locator("body")).to_contain_text(MASKED_RIC)
     expect(page.locator("body")).not_to_contain_text(RIC)
     look(page, f"invoices-list-{language}")
 
@@ -131,6 +138,15 @@ def test_invoices_with_a_bank_account_and_its_consent_on_a_phone(
     expect(page.locator(f"a[href='{LIST}/bank-account/withdraw']")).to_have_count(0)
     assert page.url == before
     look(page, f"invoices-withdrawn-{language}")
+
+    # And the ID-number consent: the number goes, the personal details stay.
+    page.click(f"a[href='{LIST}/resident-id/withdraw']")
+    expect(page.locator("#resident-id-consent-withdraw .confirm__question")).to_be_visible()
+    page.click(f"#resident-id-consent-withdraw form[action='{LIST}/resident-id/withdraw'] button")
+    expect(page.locator(f"a[href='{LIST}/resident-id/withdraw']")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text(MASKED_RIC)
+    expect(page.locator(".invoice-card[id^='personal-invoice-']")).to_contain_text("王芳")
+    assert page.url == before
     assert_no_console_errors(page)
 
 

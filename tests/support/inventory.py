@@ -16,7 +16,7 @@ from portal.drawings.services import store_drawing
 from portal.mail.models import OutboxMessage
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
 from portal.profile.audit import audit_changes
-from portal.profile.invoices import bank
+from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     CorporateInvoice,
     EmailSubscription,
@@ -117,15 +117,18 @@ async def _fill(settings: Any, user_id: int) -> None:
             corporate.bank_account = encrypt_field(
                 key, BANK_ACCOUNT, context=bank.context(user_id, corporate.id)
             )
-            session.add(
-                PersonalInvoice(
-                    user_id=user_id,
-                    name=FULL["personal_name"],
-                    tax_number=RESIDENT_ID,
-                    invoicing_address="朝阳区建国路1号",
-                    invoice_email="me@example.cn",
-                    **common,
-                )
+            personal = PersonalInvoice(
+                user_id=user_id,
+                name=FULL["personal_name"],
+                invoicing_address="朝阳区建国路1号",
+                invoice_email="me@example.cn",
+                **common,
+            )
+            session.add(personal)
+            await session.flush()
+            assert personal.id is not None
+            personal.tax_number = encrypt_field(
+                key, RESIDENT_ID, context=resident_ids.FIELD.context(user_id, personal.id)
             )
             session.add(
                 EmailSubscription(
@@ -155,16 +158,17 @@ async def _fill(settings: Any, user_id: int) -> None:
                     used_at=now,
                 )
             )
-            session.add(
-                ConsentRecord(
-                    user_id=user_id,
-                    kind="consent_granted",
-                    purpose="bank_account",
-                    policy_version="1.2",
-                    language="zh_Hans",
-                    channel="website",
+            for purpose in ("bank_account", "resident_id"):
+                session.add(
+                    ConsentRecord(
+                        user_id=user_id,
+                        kind="consent_granted",
+                        purpose=purpose,
+                        policy_version="1.2",
+                        language="zh_Hans",
+                        channel="website",
+                    )
                 )
-            )
             session.add(PolicyAnnouncement(user_id=user_id, version="1.2"))
             session.add(
                 OutboxMessage(

@@ -1,4 +1,4 @@
-"""Encryption at rest: drawings and bank account numbers, under per-user data keys (AES-256-GCM).
+"""Encryption at rest: drawings and sensitive invoice details, under per-user data keys (AES-256-GCM).
 
 Each user has a random 256-bit data key. The master key (``PORTAL_MASTER_KEY``) wraps it, and
 the wrapped key lives in the key store (``portal.crypto.keystore``), apart from the database and its

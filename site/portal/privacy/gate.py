@@ -47,13 +47,13 @@ OPEN_PATHS = (
 OPEN_PREFIXES = ("/static/", "/account/privacy")
 #: Policy 5.5: consent is withdrawn by deleting information or changing settings. A customer
 #: who does not agree to a change must still be able to do that without agreeing first: see
-#: their addresses and invoice details, delete them, and withdraw the bank-account consent
-#: (adding and editing stay behind the gate).
+#: their addresses and invoice details, delete them, and withdraw the consents to the bank account
+#: and the resident ID number (adding and editing stay behind the gate).
 OPEN_TO_WITHDRAW = re.compile(
     r"/account/(addresses|invoices)"
     r"|/account/addresses/\d+/delete"
     r"|/account/invoices/(corporate|personal)/\d+/delete"
-    r"|/account/invoices/bank-account/withdraw"
+    r"|/account/invoices/(bank-account|resident-id)/withdraw"
 )
 _CACHE_LIMIT = 50_000
 

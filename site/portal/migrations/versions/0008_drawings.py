@@ -1,7 +1,7 @@
 """drawings: customers' drawings, their ciphertext kept in the drawing store
 
 Revision ID: 0008
-Revises: 0006 (to become 0007 when that revision lands: there must be one head)
+Revises: 0007
 Create Date: 2026-12-04 15:50:36.088467
 
 One row per drawing a customer uploaded (issue 10): the file name they gave, its size and
@@ -19,7 +19,7 @@ from alembic import op
 
 
 revision: str = '0008'
-down_revision: str | None = '0006'
+down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

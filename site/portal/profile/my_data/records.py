@@ -22,8 +22,7 @@ from portal.mail.models import OutboxMessage
 from portal.policy.model import Inventory, Scenario
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
 from portal.profile.audit import audit_trail
-from portal.profile.invoices import bank
-from portal.profile.invoices.tax_numbers import mask_resident_id
+from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     AuditEntry,
     CorporateInvoice,
@@ -48,6 +47,7 @@ class Held:
     corporate: list[CorporateInvoice] = field(default_factory=list)
     bank_accounts: dict[int, str | None] = field(default_factory=dict)  # id -> shown text
     personal: list[PersonalInvoice] = field(default_factory=list)
+    resident_ids: dict[int, str | None] = field(default_factory=dict)  # id -> shown text
     subscriptions: list[EmailSubscription] = field(default_factory=list)
     sessions: list[LoginSession] = field(default_factory=list)
     reset_links: list[PasswordResetToken] = field(default_factory=list)
@@ -104,6 +104,8 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
     held.mails_total = await _count(session, select(func.count()).where(mine))
     for invoice in held.corporate:
         held.bank_accounts[invoice.id or 0] = await _bank_account(data_keys, invoice)
+    for personal in held.personal:
+        held.resident_ids[personal.id or 0] = await _resident_id(data_keys, personal)
     held.titles = _titles(held)
     return held
 
@@ -140,9 +142,14 @@ async def _bank_account(data_keys: DataKeys, invoice: CorporateInvoice) -> str |
     return bank.masked(ending)
 
 
-def _resident_id(number: str | None) -> str | None:
-    """A personal invoice's resident ID number, masked as the invoices page masks it."""
-    return mask_resident_id(number) if number else None
+async def _resident_id(data_keys: DataKeys, invoice: PersonalInvoice) -> str | None:
+    """``1101**********1234`` as the invoices page shows it; ``None`` when none is stored."""
+    if not invoice.tax_number:
+        return None
+    shown = await resident_ids.masked(data_keys, invoice)  # decrypted only to be masked
+    if shown is None:
+        return i18n.gettext("stored encrypted; cannot be shown right now")
+    return shown
 
 
 # Where an invoice goes: the same four values on both kinds of invoice.
@@ -170,19 +177,23 @@ _ADDRESSES = Cards(
     link=("/account/addresses", _l("Shipping addresses")),
 )
 
-_PERSONAL = Cards(
-    "personal_invoices",
-    record="personal_invoice",
-    edit="/account/invoices/personal/{id}/edit",
-    columns=(
-        column("name"),
-        column("tax_number", how=_resident_id, masked=True),
-        *_INVOICING_PLACE,
-        column("invoice_email"),
-    ),
-    empty=_l("You have not saved personal invoice information."),
-    link=("/account/invoices", _l("Invoice information")),
-)
+
+def _personal(held: Held) -> Cards:
+    """The resident ID number comes from ``held``: :func:`fetch` decrypted and masked it."""
+    number = Column(
+        "tax_number",
+        lambda invoice: held.resident_ids.get(invoice.id or 0),
+        ("tax_number",),
+        masked=True,
+    )
+    return Cards(
+        "personal_invoices",
+        record="personal_invoice",
+        edit="/account/invoices/personal/{id}/edit",
+        columns=(column("name"), number, *_INVOICING_PLACE, column("invoice_email")),
+        empty=_l("You have not saved personal invoice information."),
+        link=("/account/invoices", _l("Invoice information")),
+    )
 
 
 def _corporate(held: Held) -> Cards:
@@ -280,7 +291,7 @@ def corporate_invoices(scenario: Scenario, user: User, held: Held) -> tuple[Part
 
 
 def personal_invoices(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
-    return (card_part(scenario, _PERSONAL, held.personal, held.titles),)
+    return (card_part(scenario, _personal(held), held.personal, held.titles),)
 
 
 def subscriptions(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
