@@ -14,7 +14,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 import uvicorn
 from click.testing import CliRunner
@@ -52,7 +52,7 @@ def config_for(settings: Settings) -> uvicorn.Config:
 
 def seen_by_the_app(settings: Settings) -> dict[str, str]:
     with serve_config(config_for(settings)) as url:
-        return httpx.get(url + "/", headers=FORWARDED).json()
+        return httpx2.get(url + "/", headers=FORWARDED).json()
 
 
 # -- trusted proxies -------------------------------------------------------------------------
@@ -123,7 +123,7 @@ def test_with_h11_an_endless_header_is_cut_off(tmp_path: Path) -> None:
 def test_with_h11_headers_within_the_limit_are_served(tmp_path: Path) -> None:
     settings = settings_from(tmp_path, PORTAL_HTTP_PARSER="h11", PORTAL_MAX_HEADER_BYTES="16384")
     with serve_config(config_for(settings)) as url:
-        assert httpx.get(url + "/", headers={"Cookie": "a" * 8000}).status_code == 200
+        assert httpx2.get(url + "/", headers={"Cookie": "a" * 8000}).status_code == 200
 
 
 @pytest.mark.parametrize(
