@@ -21,7 +21,6 @@ from portal.accounts import throttling
 from portal.accounts.models import User
 from portal.db import request_session
 from portal.forms import display_phone
-from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
 from portal.profile.account import services
 from portal.profile.account.forms import (
     AccountInformationForm,
@@ -100,7 +99,7 @@ async def save_information(request: Request, user: User) -> Response:
         response.set_cookie(
             i18n.LANGUAGE_COOKIE,
             user.preferred_language,
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
             secure=request.app.state.settings.production,
