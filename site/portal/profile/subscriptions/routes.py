@@ -152,7 +152,9 @@ async def unsubscribe(request: Request) -> Response:
 
 
 routes = [
-    Route("/account/subscriptions", subscriptions_page, methods=["GET", "POST"]),
-    Route("/subscriptions/confirm", confirm, methods=["GET", "POST"]),
-    Route("/subscriptions/unsubscribe", unsubscribe, methods=["GET", "POST"]),
+    Route(
+        "/account/subscriptions", subscriptions_page, methods=["GET", "POST"], name="subscriptions"
+    ),
+    Route("/subscriptions/confirm", confirm, methods=["GET", "POST"], name="confirm_subscription"),
+    Route("/subscriptions/unsubscribe", unsubscribe, methods=["GET", "POST"], name="unsubscribe"),
 ]
