@@ -7,7 +7,7 @@ A page for signed-in users is written as an endpoint that takes the user, and wr
     @require_user
     async def addresses(request: Request, user: User) -> Response: ...
 
-    @require_user(back_to="/account")   # a POST-only action: where to come back after logging in
+    @require_user(back_to="account")   # a POST-only action: the page (route name) to come back to
     async def end_session(request: Request, user: User) -> Response: ...
 """
 
@@ -21,6 +21,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.urls import url_path
 from portal.web.csrf import SAFE_METHODS, read_form
 from portal.web.redirects import safe_next
 
@@ -62,7 +63,7 @@ def login_redirect(request: Request, target: str | None = None) -> Response:
     """
     if target is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    url = f"/login?next={quote(target, safe='/')}"
+    url = f"{url_path('login')}?next={quote(target, safe='/')}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
@@ -83,8 +84,10 @@ def require_user(
     - from a GET (or HEAD), to the same address, query included;
     - from a form (any unsafe method), to the form's own ``next`` field when it has a safe one,
       else to ``back_to``, else to the form's address. A POST-only action names ``back_to``
-      (the page its button is on), as nothing answers a GET at its own address. The form is
-      read first, so a request without the CSRF token gets 403, never a redirect.
+      (the name of the route of the page its button is on, as ``url_path`` takes it), as
+      nothing answers a GET at its own address. The form is read first, so a request without
+      the CSRF token gets 403, never a redirect. A ``back_to`` starting with ``/`` is a path,
+      taken as it is.
 
     Staff pages (the staff console) get the same mechanics from ``require_staff(role)``, to be
     written beside this one: a decorator factory taking the role, reading the staff member the
@@ -111,4 +114,10 @@ async def _come_back_to(request: Request, back_to: str | None) -> str | None:
     if request.method in SAFE_METHODS:
         return None
     form = await read_form(request)  # raises CSRFError (403) without the token
-    return safe_next(form.get("next"), back_to or request.url.path)
+    if back_to is None:
+        default = request.url.path
+    elif back_to.startswith("/"):
+        default = back_to
+    else:
+        default = url_path(back_to)
+    return safe_next(form.get("next"), default)

@@ -28,6 +28,7 @@ from portal.profile.account.forms import (
     customer_type_label,
 )
 from portal.profile.account.services import ACCOUNT_FIELDS
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 
@@ -88,7 +89,7 @@ async def save_information(request: Request, user: User) -> Response:
     changed = await services.update_account_information(
         session=request_session(request), user=user, data=form.data
     )
-    target = "/account/information?saved=1"
+    target = url_path("account_information") + "?saved=1"
     response: Response
     if "preferred_language" in changed:
         if is_htmx(request):
@@ -180,7 +181,7 @@ async def save_password(request: Request, user: User) -> Response:
         )
         if outcome.changed:
             notice = "added" if adding else "changed"
-            return RedirectResponse(f"/account/password?{notice}=1", status_code=303)
+            return RedirectResponse(f"{url_path('password_setting')}?{notice}=1", status_code=303)
         if outcome.wrong_current:
             form.current_password.errors = [
                 i18n.lazy_gettext("This is not your current password. Check it and try again.")
