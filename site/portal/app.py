@@ -18,18 +18,13 @@ from portal.crypto import DataKeys
 from portal.db import DatabaseMiddleware, create_engine, session_factory
 from portal.drawings.storage import storage_from_settings
 from portal.mail.mailer import Mailer
-from portal.pages import routes as pages
-from portal.policy import routes as policy
 from portal.policy.library import PolicyLibrary
-from portal.privacy import routes as privacy
 from portal.privacy.gate import PolicyGateMiddleware
-from portal.profile import routes as profile
 from portal.quotes.pricing import load_pricing
-from portal.regions import routes as regions_routes
 from portal.settings import Settings
-from portal.staff import routes as staff
 from portal.staff.sessions import STAFF_PATH, StaffSessionMiddleware
 from portal.templating import Templates, create_environment
+from portal.urls import site_routes
 from portal.web.compression import GZipMiddleware
 from portal.web.csrf import CSRFError, CSRFMiddleware
 from portal.web.head import HeadAsGetMiddleware
@@ -63,13 +58,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await engine.dispose()
 
     routes = [
-        *pages.routes,
-        *accounts.routes,
-        *policy.routes,
-        *privacy.routes,
-        *regions_routes.routes,
-        *profile.routes,
-        *staff.routes,
+        *site_routes(),  # portal/urls.py: the table templates and redirects name routes from
         Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
     ]
     app = Starlette(

@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from portal import i18n
 from portal.settings import Settings
+from portal.urls import url_path
 from portal.web.requests import is_htmx
 
 
@@ -73,6 +74,8 @@ def create_environment(settings: Settings) -> jinja2.Environment:
     assets = StaticAssets(settings.static_dir, reload=not settings.production)
     env.globals.update(
         static_url=assets.url,
+        # Internal links name their route: ``url_path("edit_address", address_id=card.id)``.
+        url_path=url_path,
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         known_locales=i18n.KNOWN_LOCALES,

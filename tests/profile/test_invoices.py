@@ -89,14 +89,6 @@ def test_bad_corporate_input_is_explained_beside_its_field_and_kept(
     assert ledger(settings) == []
 
 
-def test_a_rejected_form_over_htmx_is_its_block_with_422(signed_in):
-    response = post(
-        signed_in, CORPORATE_NEW, {**CORPORATE, "postal_code": "x"}, headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 422
-    assert response.text.lstrip().startswith('<div id="invoice-form">')
-
-
 @pytest.mark.parametrize(
     "data",
     [

@@ -12,6 +12,7 @@ from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status
 from portal.web.csrf import read_form
 
@@ -41,7 +42,7 @@ async def forgot_password(request: Request) -> Response:
         )
         if not decision.allowed:
             return too_many(request, template, {"form": form, "sent": False, **_LIFETIME}, decision)
-        return RedirectResponse("/password/forgot?sent=1", status_code=303)
+        return RedirectResponse(url_path("forgot_password") + "?sent=1", status_code=303)
     return state.templates.render(
         request,
         template,
@@ -87,7 +88,10 @@ async def reset_password(request: Request) -> Response:
             )
             if user is not None:
                 return await signed_in_response(
-                    request, user, remember=False, target="/account?password_changed=1"
+                    request,
+                    user,
+                    remember=False,
+                    target=url_path("account") + "?password_changed=1",
                 )
     form.password.data = ""
     status = 422 if is_htmx(request) and user is not None else 400

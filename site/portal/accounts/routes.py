@@ -23,6 +23,7 @@ from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions
 from portal.db import request_session
 from portal.profile.overview import overview
+from portal.urls import url_path
 from portal.web import current_user, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
@@ -31,7 +32,7 @@ from portal.web.redirects import safe_next
 async def register(request: Request) -> Response:
     templates = request.app.state.templates
     if current_user(request):
-        return RedirectResponse("/account", status_code=303)
+        return RedirectResponse(url_path("account"), status_code=303)
     if request.method == "GET":
         return templates.render(request, "accounts/register.html", {"form": RegistrationForm()})
     form = RegistrationForm.from_form(await read_form(request))
@@ -68,7 +69,7 @@ async def register(request: Request) -> Response:
             ]
         else:
             return await signed_in_response(
-                request, user, remember=False, target="/account?welcome=1"
+                request, user, remember=False, target=url_path("account") + "?welcome=1"
             )
     form.password.data = ""
     return templates.render(
@@ -78,7 +79,7 @@ async def register(request: Request) -> Response:
 
 async def login(request: Request) -> Response:
     templates = request.app.state.templates
-    target = safe_next(request.query_params.get("next"), "/account")
+    target = safe_next(request.query_params.get("next"), url_path("account"))
     if current_user(request) and request.method == "GET":
         return RedirectResponse(target, status_code=303)
     if request.method == "GET":
@@ -122,7 +123,7 @@ async def logout(request: Request) -> Response:
     if login_session is not None:
         await signin.sign_out(session=request_session(request), login_session=login_session)
     rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the session
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(url_path("home"), status_code=303)
     response.delete_cookie(
         SESSION_COOKIE, httponly=True, samesite="lax", secure=request.app.state.settings.production
     )
@@ -150,7 +151,9 @@ async def verify_email(request: Request) -> Response:
             signed_in=request.scope.get("login_session"),
         )
         if user is not None:
-            return RedirectResponse(f"/verify-email?token={quote(token, safe='')}", 303)
+            return RedirectResponse(
+                f"{url_path('verify_email')}?token={quote(token, safe='')}", 303
+            )
     else:
         user = await services.verification_user(
             session=request_session(request),
@@ -178,7 +181,7 @@ async def verify_email(request: Request) -> Response:
     )
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def resend_verification(request: Request, user: User) -> Response:
     await read_form(request)
     state = request.app.state
@@ -191,7 +194,7 @@ async def resend_verification(request: Request, user: User) -> Response:
     )
     if not decision.allowed:
         return await _account_page(request, user, status_code=429, decision=decision)
-    return RedirectResponse("/account?sent=1", status_code=303)
+    return RedirectResponse(url_path("account") + "?sent=1", status_code=303)
 
 
 @require_user
@@ -236,7 +239,7 @@ async def _account_page(
     return response
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def end_session(request: Request, user: User) -> Response:
     """End one of the user's other sessions: an empty row for htmx, else back to the list;
     404 for an id that cannot be a session."""
@@ -250,17 +253,17 @@ async def end_session(request: Request, user: User) -> Response:
         raise HTTPException(status_code=404)
     if is_htmx(request):
         return HTMLResponse("")
-    return RedirectResponse("/account", status_code=303)
+    return RedirectResponse(url_path("account"), status_code=303)
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def end_other_sessions(request: Request, user: User) -> Response:
     """Sign out everywhere else: every session of the user but this browser's."""
     await read_form(request)
     await signin.end_other_sessions(
         session=request_session(request), user=user, current=request.scope["login_session"]
     )
-    return RedirectResponse("/account?signed_out=1", status_code=303)
+    return RedirectResponse(url_path("account") + "?signed_out=1", status_code=303)
 
 
 async def remember_language(request: Request, locale: str) -> None:

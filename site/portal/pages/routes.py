@@ -11,8 +11,6 @@ from portal import i18n
 from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
 
-LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-
 
 async def home(request: Request) -> Response:
     return request.app.state.templates.render(request, "pages/home.html")
@@ -28,7 +26,7 @@ async def switch_language(request: Request) -> Response:
         response.set_cookie(
             i18n.LANGUAGE_COOKIE,
             str(locale),
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
             secure=request.app.state.settings.production,

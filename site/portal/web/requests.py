@@ -7,7 +7,7 @@ A page for signed-in users is written as an endpoint that takes the user, and wr
     @require_user
     async def addresses(request: Request, user: User) -> Response: ...
 
-    @require_user(back_to="/account")   # a POST-only action: where to come back after logging in
+    @require_user(back_to="account")   # a POST-only action: the page (route name) to come back to
     async def end_session(request: Request, user: User) -> Response: ...
 """
 
@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from portal.urls import url_path
 from portal.web.csrf import SAFE_METHODS, read_form
 from portal.web.redirects import safe_next
 
@@ -60,7 +61,7 @@ def rejected_status(request: Request) -> int:
 
 
 def login_redirect(
-    request: Request, target: str | None = None, *, login_path: str = "/login"
+    request: Request, target: str | None = None, *, login_path: str | None = None
 ) -> Response:
     """Send an anonymous visitor to log in, and back to ``target`` (default: here) afterwards.
 
@@ -68,7 +69,7 @@ def login_redirect(
     """
     if target is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    url = f"{login_path}?next={quote(target, safe='/')}"
+    url = f"{login_path or url_path('login')}?next={quote(target, safe='/')}"
     if is_htmx(request):
         return Response(status_code=204, headers={"HX-Redirect": url})
     return RedirectResponse(url, status_code=303)
@@ -89,8 +90,10 @@ def require_user(
     - from a GET (or HEAD), to the same address, query included;
     - from a form (any unsafe method), to the form's own ``next`` field when it has a safe one,
       else to ``back_to``, else to the form's address. A POST-only action names ``back_to``
-      (the page its button is on), as nothing answers a GET at its own address. The form is
-      read first, so a request without the CSRF token gets 403, never a redirect.
+      (the name of the route of the page its button is on, as ``url_path`` takes it), as
+      nothing answers a GET at its own address. The form is read first, so a request without
+      the CSRF token gets 403, never a redirect. A ``back_to`` starting with ``/`` is a path,
+      taken as it is.
 
     Staff pages get the same mechanics from :func:`require_staff`.
     """
@@ -129,7 +132,7 @@ def require_staff(
             member: StaffMember | None = request.scope.get("staff")
             if member is None:
                 target = await _come_back_to(request, back_to)
-                return login_redirect(request, target, login_path="/staff/login")
+                return login_redirect(request, target, login_path=url_path("staff_login"))
             if member.password_set_at is None and request.url.path != STAFF_PASSWORD_PATH:
                 if is_htmx(request):
                     return Response(status_code=204, headers={"HX-Redirect": STAFF_PASSWORD_PATH})
@@ -148,4 +151,10 @@ async def _come_back_to(request: Request, back_to: str | None) -> str | None:
     if request.method in SAFE_METHODS:
         return None
     form = await read_form(request)  # raises CSRFError (403) without the token
-    return safe_next(form.get("next"), back_to or request.url.path)
+    if back_to is None:
+        default = request.url.path
+    elif back_to.startswith("/"):
+        default = back_to
+    else:
+        default = url_path(back_to)
+    return safe_next(form.get("next"), default)

@@ -21,7 +21,6 @@ from portal.accounts import throttling
 from portal.accounts.models import User
 from portal.db import request_session
 from portal.forms import display_phone
-from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
 from portal.profile.account import services
 from portal.profile.account.forms import (
     AccountInformationForm,
@@ -29,6 +28,7 @@ from portal.profile.account.forms import (
     customer_type_label,
 )
 from portal.profile.account.services import ACCOUNT_FIELDS
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 
@@ -89,7 +89,7 @@ async def save_information(request: Request, user: User) -> Response:
     changed = await services.update_account_information(
         session=request_session(request), user=user, data=form.data
     )
-    target = "/account/information?saved=1"
+    target = url_path("account_information") + "?saved=1"
     response: Response
     if "preferred_language" in changed:
         if is_htmx(request):
@@ -100,7 +100,7 @@ async def save_information(request: Request, user: User) -> Response:
         response.set_cookie(
             i18n.LANGUAGE_COOKIE,
             user.preferred_language,
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
             secure=request.app.state.settings.production,
@@ -181,7 +181,7 @@ async def save_password(request: Request, user: User) -> Response:
         )
         if outcome.changed:
             notice = "added" if adding else "changed"
-            return RedirectResponse(f"/account/password?{notice}=1", status_code=303)
+            return RedirectResponse(f"{url_path('password_setting')}?{notice}=1", status_code=303)
         if outcome.wrong_current:
             form.current_password.errors = [
                 i18n.lazy_gettext("This is not your current password. Check it and try again.")

@@ -29,6 +29,7 @@ from portal.profile.addresses import services
 from portal.profile.addresses.forms import ShippingAddressForm
 from portal.profile.addresses.views import address_card
 from portal.profile.models import ShippingAddress
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 
@@ -55,7 +56,7 @@ def _full_message() -> str:
 
 
 def _done(what: str) -> Response:
-    return RedirectResponse(f"{LIST_URL}?done={what}", status_code=303)
+    return RedirectResponse(f"{url_path('addresses')}?done={what}", status_code=303)
 
 
 async def _address_or_404(request: Request, user: User) -> ShippingAddress:
@@ -96,7 +97,7 @@ def _render_form(
         "full_message": _full_message(),
     }
     return request.app.state.templates.render(
-        request, FORM_TEMPLATE, context, status_code=status_code, block="address_form"
+        request, FORM_TEMPLATE, context, status_code=status_code
     )
 
 
@@ -110,7 +111,7 @@ async def new_address(request: Request, user: User) -> Response:
     """GET: an empty form (or why none can be added). POST: add the address."""
     form_data: FormData | None = await read_form(request) if request.method == "POST" else None
     session = request_session(request)
-    action = f"{LIST_URL}/new"
+    action = url_path("new_address")
     if form_data is None:
         addresses = await services.list_addresses(session=session, user=user)
         full = len(addresses) >= services.MAX_ADDRESSES
@@ -143,7 +144,7 @@ async def edit_address(request: Request, user: User) -> Response:
     """GET: the form filled with the address. POST: save the changes."""
     form_data: FormData | None = await read_form(request) if request.method == "POST" else None
     address = await _address_or_404(request, user)
-    action = f"{LIST_URL}/{address.id}/edit"
+    action = url_path("edit_address", address_id=address.id)
     if form_data is None:
         form = ShippingAddressForm.for_address(address)
         # A code a later data release dropped (regions.py): say so, and ask to choose again.
@@ -194,7 +195,7 @@ async def delete_address(request: Request, user: User) -> Response:
     return _done("deleted")
 
 
-@require_user(back_to=LIST_URL)
+@require_user(back_to="addresses")
 async def make_default(request: Request, user: User) -> Response:
     """Make the address the default: the list again (htmx), or a redirect to it."""
     await read_form(request)

@@ -14,7 +14,8 @@ sensitive values (the bank account, the resident ID number).
 An id that is not one of the signed-in user's invoice details of that kind (another user's, a
 deleted one, one beyond 2**31-1) answers 404 on every route. Without JavaScript every action is
 a plain form that redirects (303) back to the list; with htmx, delete and withdraw swap the
-lists in place (block ``invoices``) and a rejected form swaps its block ``invoice_form``.
+lists in place (block ``invoices``). The add and edit forms are plain forms with or without
+JavaScript: a rejected one comes back as a whole page.
 """
 
 from __future__ import annotations
@@ -39,12 +40,13 @@ from portal.profile.invoices.pages import (
     render_list,
 )
 from portal.profile.invoices.sensitive import SensitiveField
+from portal.urls import url_path
 from portal.web import Endpoint, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
 
 
 def _done(what: str) -> Response:
-    return RedirectResponse(f"{LIST_URL}?done={what}", status_code=303)
+    return RedirectResponse(f"{url_path('invoices')}?done={what}", status_code=303)
 
 
 async def _invoice_or_404(request: Request, user: User, kind: Kind) -> Any:
@@ -88,7 +90,7 @@ async def _render_form(
         "saved_unreadable": unreadable,
     }
     return request.app.state.templates.render(
-        request, FORM_TEMPLATE, context, status_code=status_code, block="invoice_form"
+        request, FORM_TEMPLATE, context, status_code=status_code
     )
 
 
@@ -119,7 +121,7 @@ def _new(kind: Kind) -> Endpoint:
         """GET: an empty form (or why none can be added). POST: add the invoice details."""
         form_data = await read_form(request) if request.method == "POST" else None
         session = request_session(request)
-        action = f"{LIST_URL}/{kind.name}/new"
+        action = url_path(f"new_{kind.name}_invoice")
         if form_data is None:
             count = len(await services.list_invoices(session=session, user=user, model=kind.model))
             # The account's invoice email is the likeliest address for invoices too.
@@ -164,7 +166,7 @@ def _edit(kind: Kind) -> Endpoint:
         """GET: the form filled with the saved details. POST: save the changes."""
         form_data = await read_form(request) if request.method == "POST" else None
         invoice = await _invoice_or_404(request, user, kind)
-        action = f"{LIST_URL}/{kind.name}/{invoice.id}/edit"
+        action = url_path(f"edit_{kind.name}_invoice", invoice_id=invoice.id)
         saved = await kind.saved_sensitive(request.app.state.data_keys, invoice)
         unreadable = kind.sensitive.stored(invoice) is not None and saved is None
         options: dict[str, Any] = {
