@@ -13,8 +13,13 @@ from portal.settings import ROOT
 
 SITE = ROOT / "site" / "portal"
 TEMPLATES = ROOT / "templates"
-#: The layout's blocks (templates/layout/base.html), which pages fill in; not htmx fragments.
-LAYOUT_BLOCKS = {"title", "head", "banner", "main"}
+#: The layouts' blocks (templates/layout/base.html, templates/profile/_layout.html), which pages
+#: fill in; not htmx fragments.
+LAYOUT_BLOCKS = {"title", "head", "banner", "main", "site_nav", "content"}
+#: Blocks swapped *into* an element (``hx-swap="innerHTML"``) rather than replacing one, so no
+#: id inside them is targeted: the confirmations before a delete or a withdrawal, which take
+#: the place of the card's (or the consent section's) content.
+INSERTED_BLOCKS = {"confirm"}
 
 
 _BLOCK_TAG = re.compile(r"{%-?\s*(block\s+(\w+)|endblock)\b[^%]*-?%}")
@@ -80,9 +85,22 @@ def test_every_block_rendered_for_htmx_is_swapped_by_an_element() -> None:
     unswapped = [
         name
         for name, source in _page_blocks().items()
-        if name in _rendered_blocks() and not swapped & set(re.findall(r'\bid="([\w-]+)"', source))
+        if name in _rendered_blocks()
+        and name not in INSERTED_BLOCKS
+        and not swapped & set(re.findall(r'\bid="([\w-]+)"', source))
     ]
     assert unswapped == [], "no element sends htmx to these blocks: render the page in full"
+
+
+def test_an_inserted_block_is_fetched_into_an_element() -> None:
+    inserting = [
+        tag
+        for source in _page_templates().values()
+        for tag in re.findall(r"<[^>]*hx-get=[^>]*>", source)
+        if 'hx-swap="innerHTML"' in tag
+    ]
+    assert inserting, "no element fetches a block into itself: drop INSERTED_BLOCKS"
+    assert set(_rendered_blocks()) >= INSERTED_BLOCKS
 
 
 def test_every_block_a_route_renders_exists() -> None:

@@ -260,9 +260,7 @@ def _withdraw(field: SensitiveField) -> Endpoint:
                 "stored": sum(1 for invoice in invoices if field.stored(invoice) is not None),
                 "inline": is_htmx(request),
             }
-            return request.app.state.templates.render(
-                request, template, context, block="confirm"
-            )
+            return request.app.state.templates.render(request, template, context, block="confirm")
         await read_form(request)
         await services.withdraw_consent(
             session=session, user=user, field=field, channel=channel_of(request)
