@@ -51,11 +51,17 @@ translations: $(VENV)/.installed
 		--output-dir locales --no-fuzzy-matching --ignore-obsolete --no-wrap
 	$(BIN)/pybabel compile --domain messages --directory locales --statistics
 
-# Needs nothing more than `make run`. Debian's wrk (`apt-get install wrk`, as .ci/run does) loads
+# Needs nothing more than `make run`, plus the `bench` extra it installs (Django and gunicorn for
+# the peer in bench/peers/django). Debian's wrk (`apt-get install wrk`, as .ci/run does) loads
 # the request benchmark, else a slower Python generator does; PostgreSQL on 127.0.0.1:5432 (user
 # postgres, trust), when it answers, gets figures of its own. BENCH_ARGS=requests runs one.
-bench: setup
+bench: setup $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The benchmark's own extra (the Django peer and gunicorn), with a stamp of its own.
+$(VENV)/.installed-bench: $(VENV)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 import portal.models  # noqa: F401 - registers every table on the metadata
 from portal import migrate
 from portal.app import create_app
-from portal.db import UTCDateTime, metadata, sync_url
+from portal.db import MAX_ID, UTCDateTime, metadata, sync_url, valid_id
 from tests.support.site import make_settings
 
 
@@ -102,6 +102,48 @@ def test_revision_0006_gives_old_mails_to_the_account_of_their_login_address(
     assert [tuple(row) for row in rows] == [("Li.Wei@Example.cn", 1), ("invoices@example.cn", None)]
 
 
+def test_revision_0007_erases_resident_id_numbers_stored_without_consent(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """Numbers saved before 0007 were kept in plain text and no consent was asked for them."""
+    settings = make_settings(tmp_path, database_url=empty_database_url)
+    migrate.upgrade(settings, "0006")
+    now = datetime.now(UTC)
+    with connect(empty_database_url) as connection, connection.begin():
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, name, email, email_key, preferred_language, created_at) "
+                "VALUES (1, 'Wang Fang', 'wang@example.cn', 'wang@example.cn', 'zh_Hans', :now)"
+            ),
+            {"now": now},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO personal_invoices (user_id, name, tax_number, province, city, "
+                "invoicing_address, postal_code, invoice_email, created_at, updated_at) "
+                "VALUES (1, '王芳', '11010519491231002X', '110000', '110100', '东长安街 1 号', "
+                "'100010', 'wang@example.cn', :now, :now)"
+            ),
+            {"now": now},
+        )
+    migrate.upgrade(settings)
+    with connect(empty_database_url) as connection:
+        saved = connection.execute(sa.text("SELECT name, tax_number FROM personal_invoices")).all()
+        granted = connection.execute(sa.text("SELECT count(*) FROM consent_records")).scalar()
+        columns = sa.inspect(connection).get_columns("personal_invoices")
+    assert [tuple(row) for row in saved] == [("王芳", None)]  # the rest of the details stay
+    assert granted == 0  # no consent is made up for them
+    assert next(c for c in columns if c["name"] == "tax_number")["nullable"]
+
+    # Down again: the older code reads plain text, so no ciphertext may reach it either.
+    with connect(empty_database_url) as connection, connection.begin():
+        connection.execute(sa.text("UPDATE personal_invoices SET tax_number = 'v1.' || name"))
+    migrate.downgrade(settings, "0006")
+    with connect(empty_database_url) as connection:
+        saved = connection.execute(sa.text("SELECT name, tax_number FROM personal_invoices")).all()
+    assert [tuple(row) for row in saved] == [("王芳", "")]
+
+
 def test_the_models_match_the_migrations(database_url: str) -> None:
     """Fails when a model changed without a migration: run ``python -m portal makemigration``."""
     differences = schema_differences(database_url)
@@ -172,3 +214,34 @@ def test_health_reports_an_unreachable_database(built_policy: Path, tmp_path: Pa
     assert body["status"] == "unavailable"
     assert body["database"].startswith("error: ")
     assert "portal@" not in body["database"]  # no connection details for the outside world
+
+
+# -- ids -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        (1, True),
+        (MAX_ID, True),
+        (0, False),
+        (-1, False),
+        (MAX_ID + 1, False),
+        (2**63, False),
+        (True, False),
+        ("1", False),
+        (1.0, False),
+        (None, False),
+    ],
+)
+def test_valid_id_accepts_only_ids_a_row_can_have(value: object, valid: bool) -> None:
+    assert valid_id(value) is valid
+
+
+def test_every_integer_primary_key_holds_exactly_the_ids_valid_id_accepts() -> None:
+    """``MAX_ID`` is PostgreSQL's ``INTEGER``: a wider key (``BIGINT``) must raise it."""
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.type, sa.Integer):
+                assert type(column.type) is sa.Integer, f"{table.name}.{column.name}"
+    assert MAX_ID == 2**31 - 1

@@ -1,9 +1,12 @@
-"""Sweeps over the app's route table: HEAD acts as GET, and private pages are never cached.
+"""Sweeps over the app's route table: HEAD acts as GET, private pages are never cached, and an
+id that cannot exist answers 404.
 
 Both walk ``app.routes``, so the routes of later issues are covered without a new test.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from starlette.testclient import TestClient
@@ -11,7 +14,7 @@ from starlette.testclient import TestClient
 from tests.support.accounts import GOOD, database_snapshot, sign_up
 from tests.support.addresses import ADDRESS
 from tests.support.forms import csrf_token, post_form
-from tests.support.routes import route_table
+from tests.support.routes import route_table, routes_with_ids
 
 #: Fields that would make the POST branch of any form route act: a shipping address, an
 #: account's details, a password change, the language, a subscription, a confirmation.
@@ -120,3 +123,30 @@ def test_static_files_keep_their_long_cache_when_signed_in(signed_in: TestClient
     response = signed_in.get(url)
     assert response.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
+
+
+#: Ids that no row can have: not numbers, not positive, or beyond the database's integer.
+IMPOSSIBLE_IDS = ["abc", "-1", "1.5", "0", str(2**31), str(2**63), str(10**40)]
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["form", "htmx"])
+def test_an_id_that_cannot_exist_answers_404_on_every_route(app, signed_in: TestClient, htmx):
+    """Never a 500 (PostgreSQL refuses to compare an integer beyond its own), never an action."""
+    routes = sorted(routes_with_ids(app.routes))
+    assert ("POST", "/account/sessions/{session_id}/end") in routes
+    token = csrf_token(signed_in.get("/account"))
+    headers = {"HX-Request": "true"} if htmx else {}
+    answers = {}
+    for method, path in routes:
+        if method == "HEAD":
+            continue
+        for value in IMPOSSIBLE_IDS:
+            url = re.sub(r"\{\w+\}", value, path)
+            if method == "GET":
+                response = signed_in.get(url, headers=headers, follow_redirects=False)
+            else:
+                response = post_form(signed_in, url, ACTING_BODY, token=token, headers=headers)
+            answers[method, url] = response.status_code
+    assert len(answers) >= 8 * len(IMPOSSIBLE_IDS)
+    assert {where: status for where, status in answers.items() if status != 404} == {}
+    assert signed_in.get("/account", follow_redirects=False).status_code == 200  # still signed in

@@ -30,7 +30,7 @@ def test_production_with_a_secret_key_uses_it(tmp_path: Path) -> None:
             tmp_path,
             PORTAL_ENV="production",
             PORTAL_SECRET_KEY=f"  {STRONG_KEY}\n",
-            PORTAL_MASTER_KEY="m" * 43,  # production needs both (tests/test_crypto.py)
+            PORTAL_MASTER_KEY="m" * 43,  # production needs both (tests/crypto/test_master_key.py)
         )
     )
     assert settings.production
@@ -166,3 +166,67 @@ def test_unverified_account_days_must_be_a_number_of_days(tmp_path: Path, value:
         Settings.from_env(
             env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY, PORTAL_UNVERIFIED_ACCOUNT_DAYS=value)
         )
+
+
+# -- where drawings are stored -----------------------------------------------------------------
+
+
+def test_drawings_are_kept_in_a_folder_under_var_unless_told_otherwise(tmp_path: Path) -> None:
+    settings = Settings.from_env(env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY))
+    assert settings.drawings_storage == "local"
+    assert settings.drawings_dir == tmp_path / "var" / "drawings"
+    moved = Settings.from_env(
+        env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY, PORTAL_DRAWINGS_DIR=str(tmp_path / "cad"))
+    )
+    assert moved.drawings_dir == tmp_path / "cad"
+
+
+def test_an_object_store_is_configured_from_the_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        env(
+            tmp_path,
+            PORTAL_SECRET_KEY=STRONG_KEY,
+            PORTAL_DRAWINGS_STORAGE="s3",
+            PORTAL_S3_ENDPOINT_URL="https://oss-cn-shanghai.aliyuncs.com/",
+            PORTAL_S3_BUCKET="xometry-drawings",
+            PORTAL_S3_REGION="cn-shanghai",
+            PORTAL_S3_ACCESS_KEY_ID="AKIDEXAMPLE",
+            PORTAL_S3_SECRET_ACCESS_KEY="s3-secret-not-in-repr",
+        )
+    )
+    assert settings.drawings_storage == "s3"
+    assert settings.s3_endpoint_url == "https://oss-cn-shanghai.aliyuncs.com"
+    assert (settings.s3_bucket, settings.s3_region) == ("xometry-drawings", "cn-shanghai")
+    assert settings.s3_prefix == "drawings/"
+    assert settings.s3_addressing_style == "path"  # what S3-compatible stores understand
+    assert "s3-secret-not-in-repr" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"PORTAL_DRAWINGS_STORAGE": "ftp"}, r"PORTAL_DRAWINGS_STORAGE='ftp' is not local or s3"),
+        ({"PORTAL_DRAWINGS_STORAGE": "s3"}, r"PORTAL_S3_BUCKET is not set"),
+        (
+            {
+                "PORTAL_DRAWINGS_STORAGE": "s3",
+                "PORTAL_S3_BUCKET": "b",
+                "PORTAL_S3_ENDPOINT_URL": "s3",
+            },
+            r"PORTAL_S3_ENDPOINT_URL='s3' must start with https:// or http://",
+        ),
+        (
+            {"PORTAL_DRAWINGS_STORAGE": "s3", "PORTAL_S3_BUCKET": "b", "PORTAL_S3_PREFIX": "../x/"},
+            r"PORTAL_S3_PREFIX='../x/' ",
+        ),
+        (
+            {"PORTAL_S3_ADDRESSING_STYLE": "dns"},
+            r"PORTAL_S3_ADDRESSING_STYLE='dns' is not auto, path or virtual",
+        ),
+    ],
+)
+def test_a_misconfigured_drawing_store_is_a_clear_error(
+    tmp_path: Path, values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env(tmp_path, PORTAL_SECRET_KEY=STRONG_KEY, **values))

@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from portal.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from portal.staff.services import Enrolment
+
+T = TypeVar("T")
 
 
 @click.group()
@@ -48,7 +57,9 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the site with uvicorn."""
     import uvicorn
 
-    _settings()  # fail early, with a clear message, on bad settings
+    from portal.web.serving import uvicorn_options
+
+    settings = _settings()  # fail early, with a clear message, on bad settings
     uvicorn.run(
         "portal.app:create_app",
         factory=True,
@@ -56,8 +67,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
-        server_header=False,
+        **uvicorn_options(settings),
     )
 
 
@@ -141,6 +151,119 @@ def policy_notify() -> None:
     for item in report:
         who = "every user" if item.material else "users subscribed to policy notices"
         click.echo(f"notify: version {item.version} ({who}): {item.queued} mail(s) queued")
+
+
+@main.group()
+def staff() -> None:
+    """Staff accounts of the staff console (password and TOTP two-factor, always)."""
+
+
+_ROLES = click.Choice(["quoting", "privacy_officer", "admin"])
+
+
+def _run_staff(action: Callable[[AsyncSession, Settings], Awaitable[T]]) -> T:
+    """Run ``action(session)`` on the database of the settings, then dispose of the engine."""
+    import asyncio
+
+    from portal.db import create_engine, session_factory
+
+    settings = _settings()
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await action(session, settings)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def _print_enrolment(enrolment: Enrolment) -> None:
+    import segno
+
+    click.echo(f"one-time password: {enrolment.one_time_password}")
+    click.echo(f"otpauth URI: {enrolment.otpauth_uri}")
+    click.echo("Scan this with the authenticator app (or enter the URI's secret by hand):")
+    segno.make(enrolment.otpauth_uri, error="m").terminal(compact=True)
+    click.echo(
+        "Hand both to the member in person or over a channel you trust. At the first sign-in at "
+        "/staff/login they choose their own password; the one-time password then stops working."
+    )
+
+
+@staff.command("add")
+@click.argument("email")
+@click.option("--role", type=_ROLES, required=True, help="What the member may do.")
+@click.option("--name", default="", help="The member's name, shown in the audit log.")
+def staff_add(email: str, role: str, name: str) -> None:
+    """Add a staff member: prints a one-time password and the otpauth:// URI of their TOTP."""
+    from portal.staff import services
+    from portal.staff.models import Role
+
+    async def action(session: AsyncSession, settings: Settings) -> Any:
+        return await services.add_staff(session=session, email=email, role=Role(role), name=name)
+
+    try:
+        enrolment = _run_staff(action)
+    except services.StaffExists as error:
+        raise click.ClickException(f"a staff account for {email} exists already") from error
+    click.echo(f"staff: added {enrolment.member.email} ({role})")
+    _print_enrolment(enrolment)
+
+
+@staff.command("reset")
+@click.argument("email")
+def staff_reset(email: str) -> None:
+    """A lost phone or password: new one-time password and TOTP secret; sessions end."""
+    from portal.staff import services
+
+    async def action(session: AsyncSession, settings: Settings) -> Any:
+        return await services.reset_staff(
+            session=session, email=email, secret_key=settings.secret_key
+        )
+
+    try:
+        enrolment = _run_staff(action)
+    except services.NoSuchStaff as error:
+        raise click.ClickException(f"no staff account for {email}") from error
+    click.echo(f"staff: reset {enrolment.member.email}")
+    _print_enrolment(enrolment)
+
+
+@staff.command("disable")
+@click.argument("email")
+def staff_disable(email: str) -> None:
+    """Someone leaves: their sessions end now; the account and its audit log stay."""
+    from portal.staff import services
+
+    async def action(session: AsyncSession, settings: Settings) -> Any:
+        return await services.disable_staff(session=session, email=email)
+
+    try:
+        member = _run_staff(action)
+    except services.NoSuchStaff as error:
+        raise click.ClickException(f"no staff account for {email}") from error
+    click.echo(f"staff: disabled {member.email}")
+
+
+@staff.command("list")
+def staff_list() -> None:
+    """Every staff account, its role and whether it is active."""
+    from portal.staff import services
+
+    async def action(session: AsyncSession, settings: Settings) -> Any:
+        return await services.list_staff(session=session)
+
+    for member in _run_staff(action):
+        if member.disabled_at:
+            state = "disabled"
+        elif member.password_set_at is None:
+            state = "not signed in yet"
+        else:
+            state = "active"
+        click.echo(f"{member.email}\t{member.role}\t{state}")
 
 
 def _settings() -> Settings:

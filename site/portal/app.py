@@ -16,16 +16,15 @@ from portal.accounts import routes as accounts
 from portal.accounts.sessions import SESSION_COOKIE, SessionMiddleware
 from portal.crypto import DataKeys
 from portal.db import DatabaseMiddleware, create_engine, session_factory
+from portal.drawings.storage import storage_from_settings
 from portal.mail.mailer import Mailer
-from portal.pages import routes as pages
-from portal.policy import routes as policy
 from portal.policy.library import PolicyLibrary
-from portal.privacy import routes as privacy
 from portal.privacy.gate import PolicyGateMiddleware
-from portal.profile import routes as profile
-from portal.regions import routes as regions_routes
+from portal.quotes.pricing import load_pricing
 from portal.settings import Settings
+from portal.staff.sessions import STAFF_PATH, StaffSessionMiddleware
 from portal.templating import Templates, create_environment
+from portal.urls import site_routes
 from portal.web.compression import GZipMiddleware
 from portal.web.csrf import CSRFError, CSRFMiddleware
 from portal.web.head import HeadAsGetMiddleware
@@ -55,15 +54,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
             stop.set()
             if worker is not None:
                 await worker
+            await app.state.drawing_storage.close()
             await engine.dispose()
 
     routes = [
-        *pages.routes,
-        *accounts.routes,
-        *policy.routes,
-        *privacy.routes,
-        *regions_routes.routes,
-        *profile.routes,
+        *site_routes(),  # portal/urls.py: the table templates and redirects name routes from
         Mount("/static", CachedStaticFiles(directory=settings.static_dir), name="static"),
     ]
     app = Starlette(
@@ -75,7 +70,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # 2. HeadAsGet: every layer below, the routes included, only ever sees GET for HEAD.
         # 3. GZip, SecurityHeaders: outside the app's own answers, the 403 of CSRF included.
         # 4. PrivateCache: outside the session middleware, so it sees the user it finds and
-        #    the session cookie it sets (no-store); static files untouched.
+        #    the session cookie it sets (no-store); every staff console page is no-store;
+        #    static files untouched.
         # 5. Database, Session (the user), Locale, then CSRF (which needs neither), then the gate.
         middleware=[
             Middleware(
@@ -88,9 +84,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Middleware(HeadAsGetMiddleware),
             Middleware(GZipMiddleware, minimum_size=800),
             Middleware(SecurityHeadersMiddleware, hsts=settings.production),
-            Middleware(PrivateCacheMiddleware, session_cookie=SESSION_COOKIE),
+            Middleware(
+                PrivateCacheMiddleware, session_cookie=SESSION_COOKIE, private_prefix=STAFF_PATH
+            ),
             Middleware(DatabaseMiddleware, sessions=sessions),
             Middleware(SessionMiddleware, secret_key=settings.secret_key),
+            # The staff console's own sessions, on /staff paths only (staff/sessions.py).
+            Middleware(StaffSessionMiddleware, secret_key=settings.secret_key),
             Middleware(i18n.LocaleMiddleware),
             Middleware(
                 CSRFMiddleware,
@@ -116,5 +116,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.mailer = Mailer.from_settings(settings, app.state.templates.env)
     app.state.policy = PolicyLibrary(settings.public_dir)
     app.state.data_keys = DataKeys.from_settings(settings)  # portal.crypto: encryption at rest
+    # The sales team's rates (docs/pricing.md): a broken file stops the start, named by line.
+    app.state.pricing = load_pricing(settings.content_dir / "pricing.toml")
+    app.state.drawing_storage = storage_from_settings(settings)  # drawings' ciphertext
     app.state.language_hooks = [accounts.remember_language]
     return app

@@ -37,6 +37,20 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: The largest primary key: tables use ``INTEGER`` ids, 32-bit on PostgreSQL (SQLite's hold more).
+MAX_ID = 2**31 - 1
+
+
+def valid_id(value: object) -> bool:
+    """Whether ``value`` (an id from a URL, a form or a signed token) can be a row's id at all.
+
+    An id outside 1 .. :data:`MAX_ID` names nothing: answer it like an unknown id, before any
+    query (PostgreSQL would refuse to compare a larger one, a 500). Routes take ids as
+    ``{name:int}``, so a path with a sign or letters never matches them (404); ``bool`` is no id.
+    """
+    return type(value) is int and 0 < value <= MAX_ID
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL."""
 
@@ -85,11 +99,17 @@ def create_engine(database_url: str) -> AsyncEngine:
     """An async engine; SQLite gets foreign keys, WAL and a busy timeout, as a server DB would."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
+        pool: dict[str, int] = {}
         if url.database and url.database != ":memory:":
             from pathlib import Path
 
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 15})
+            # As many pooled connections as on PostgreSQL: with SQLAlchemy's default of 5, a
+            # busy worker opened a connection (its aiosqlite thread, the pragmas) and closed it
+            # again for every request beyond the fifth at a time. (In memory, one connection
+            # is the database: SQLAlchemy keeps it in a pool of its own kind.)
+            pool = {"pool_size": 10, "max_overflow": 10}
+        engine = create_async_engine(url, connect_args={"timeout": 15}, **pool)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

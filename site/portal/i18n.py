@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 KNOWN_LOCALES = ("en", "zh_Hans")
 DEFAULT_LOCALE = "en"
 LANGUAGE_COOKIE = "portal_language"
+#: How long the language cookie remembers a choice: a year (the cookie page says so).
+LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 
 
 @dataclass(frozen=True)

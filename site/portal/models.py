@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from portal.accounts import models as accounts
 from portal.db import metadata
+from portal.drawings import models as drawings
 from portal.mail import models as mail
 from portal.privacy import models as privacy
 from portal.profile import models as profile
+from portal.staff import models as staff
 
-__all__ = ["accounts", "mail", "metadata", "privacy", "profile"]
+__all__ = ["accounts", "drawings", "mail", "metadata", "privacy", "profile", "staff"]

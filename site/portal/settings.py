@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 import secrets
@@ -38,6 +39,31 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit() or int(value) < 1:
         raise SettingsError(f"{name}={value!r} is not a positive whole number")
     return int(value)
+
+
+def _trusted_proxies(env: Mapping[str, str]) -> tuple[str, ...]:
+    """``PORTAL_FORWARDED_ALLOW_IPS``: the addresses or networks of the reverse proxies.
+
+    Only addresses and networks: uvicorn would take any other word (a host name, ``*``) as a
+    literal or as "trust everyone", and a typo would then silently trust nobody or everybody.
+    """
+    value = env.get("PORTAL_FORWARDED_ALLOW_IPS", "").strip()
+    if not value:
+        return ()
+    proxies = []
+    for item in value.split(","):
+        try:
+            network = ipaddress.ip_network(item.strip(), strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"PORTAL_FORWARDED_ALLOW_IPS={value!r}: {item.strip()!r} is not an IP address "
+                "or network; name the reverse proxy's addresses, separated by commas"
+            ) from None
+        proxies.append(str(network) if "/" in item else str(network.network_address))
+    return tuple(proxies)
+
+
+HTTP_PARSERS = ("httptools", "h11")
 
 
 def _development_secret(var_dir: Path) -> str:
@@ -98,6 +124,48 @@ def _development_master_key(var_dir: Path) -> bytes:
     return _master_key(path.read_text().strip(), source=str(path))
 
 
+_S3_PREFIX = re.compile(r"([A-Za-z0-9][A-Za-z0-9_-]*/)*")
+
+
+def _drawing_storage(env: Mapping[str, str]) -> dict[str, str]:
+    """``PORTAL_DRAWINGS_STORAGE`` and, for ``s3``, the object store's ``PORTAL_S3_*``."""
+    storage = env.get("PORTAL_DRAWINGS_STORAGE", "").strip() or "local"
+    if storage not in {"local", "s3"}:
+        raise SettingsError(f"PORTAL_DRAWINGS_STORAGE={storage!r} is not local or s3")
+    endpoint = env.get("PORTAL_S3_ENDPOINT_URL", "").strip().rstrip("/")
+    if endpoint and not endpoint.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"PORTAL_S3_ENDPOINT_URL={endpoint!r} must start with https:// or http://"
+        )
+    bucket = env.get("PORTAL_S3_BUCKET", "").strip()
+    if storage == "s3" and not bucket:
+        raise SettingsError(
+            "PORTAL_S3_BUCKET is not set: PORTAL_DRAWINGS_STORAGE=s3 needs the bucket to keep "
+            "drawings in"
+        )
+    prefix = env.get("PORTAL_S3_PREFIX", "drawings/").strip()
+    if not _S3_PREFIX.fullmatch(prefix):
+        raise SettingsError(
+            f"PORTAL_S3_PREFIX={prefix!r} must be empty or folder names each ending in / "
+            "(letters, digits, - and _), such as drawings/"
+        )
+    # S3-compatible stores on their own address (MinIO, Ceph) want the bucket in the path;
+    # AWS itself prefers it in the host name, which boto3's "auto" picks.
+    style = env.get("PORTAL_S3_ADDRESSING_STYLE", "").strip() or ("path" if endpoint else "auto")
+    if style not in {"auto", "path", "virtual"}:
+        raise SettingsError(f"PORTAL_S3_ADDRESSING_STYLE={style!r} is not auto, path or virtual")
+    return {
+        "drawings_storage": storage,
+        "s3_endpoint_url": endpoint,
+        "s3_bucket": bucket,
+        "s3_region": env.get("PORTAL_S3_REGION", "").strip(),
+        "s3_access_key_id": env.get("PORTAL_S3_ACCESS_KEY_ID", "").strip(),
+        "s3_secret_access_key": env.get("PORTAL_S3_SECRET_ACCESS_KEY", "").strip(),
+        "s3_prefix": prefix,
+        "s3_addressing_style": style,
+    }
+
+
 @dataclass(frozen=True)
 class Settings:
     environment: str = "development"
@@ -123,6 +191,23 @@ class Settings:
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = 64 * 1024 * 1024
     unverified_account_days: int = 7
+    # How ``python -m portal serve`` runs uvicorn (portal.web.serving, docs/deployment.md).
+    forwarded_allow_ips: tuple[str, ...] = ()
+    limit_concurrency: int = 1000
+    backlog: int = 2048
+    keep_alive_seconds: int = 20
+    http_parser: str = "httptools"
+    max_header_bytes: int = 64 * 1024
+    # Drawings' ciphertext (portal.drawings.storage): a folder, or an S3-compatible store.
+    drawings_storage: str = "local"
+    drawings_dir: Path = ROOT / "var" / "drawings"
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = field(default="", repr=False)
+    s3_prefix: str = "drawings/"
+    s3_addressing_style: str = "auto"
 
     @property
     def production(self) -> bool:
@@ -213,6 +298,16 @@ class Settings:
         )
         if not base_url.startswith(("http://", "https://")):
             raise SettingsError(f"PORTAL_BASE_URL={base_url!r} must start with https:// or http://")
+        http_parser = env.get("PORTAL_HTTP_PARSER", "").strip() or cls.http_parser
+        if http_parser not in HTTP_PARSERS:
+            raise SettingsError(f"PORTAL_HTTP_PARSER={http_parser!r} is not httptools or h11")
+        if http_parser != "h11" and env.get("PORTAL_MAX_HEADER_BYTES", "").strip():
+            raise SettingsError(
+                "PORTAL_MAX_HEADER_BYTES only limits headers with PORTAL_HTTP_PARSER=h11; "
+                "httptools has no such limit, so the reverse proxy bounds headers "
+                "(docs/deployment.md)"
+            )
+        storage = _drawing_storage(env)
         return cls(
             environment=environment,
             secret_key=secret_key,
@@ -241,4 +336,14 @@ class Settings:
             max_body_bytes=_positive_int(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_upload_bytes=_positive_int(env, "PORTAL_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
             unverified_account_days=int(unverified_days),
+            forwarded_allow_ips=_trusted_proxies(env),
+            limit_concurrency=_positive_int(env, "PORTAL_LIMIT_CONCURRENCY", cls.limit_concurrency),
+            backlog=_positive_int(env, "PORTAL_BACKLOG", cls.backlog),
+            keep_alive_seconds=_positive_int(
+                env, "PORTAL_KEEP_ALIVE_SECONDS", cls.keep_alive_seconds
+            ),
+            http_parser=http_parser,
+            max_header_bytes=_positive_int(env, "PORTAL_MAX_HEADER_BYTES", cls.max_header_bytes),
+            drawings_dir=Path(env.get("PORTAL_DRAWINGS_DIR", str(var_dir / "drawings"))).resolve(),
+            **storage,
         )

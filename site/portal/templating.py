@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2_fragments.starlette import Jinja2Blocks
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from portal import i18n
 from portal.settings import Settings
+from portal.urls import url_path
 from portal.web.requests import is_htmx
 
 
@@ -73,6 +75,8 @@ def create_environment(settings: Settings) -> jinja2.Environment:
     assets = StaticAssets(settings.static_dir, reload=not settings.production)
     env.globals.update(
         static_url=assets.url,
+        # Internal links name their route: ``url_path("edit_address", address_id=card.id)``.
+        url_path=url_path,
         current_language=i18n.current_language,
         languages=i18n.LANGUAGES,
         known_locales=i18n.KNOWN_LOCALES,
@@ -93,9 +97,14 @@ def _gettext(context: jinja2.runtime.Context, message: str, **variables: Any) ->
     (``%%`` is a percent sign), marked safe when autoescaping, so its variables are escaped.
     """
     text = i18n.raw_gettext(message)
+    # Most messages have neither variables nor a percent sign: formatting them with ``%``
+    # (which wraps every argument for escaping) would give the same string back, so it is
+    # skipped for them.
+    plain = not variables and "%" not in text
     if context.eval_ctx.autoescape:
-        return Markup(text) % variables  # noqa: S704 - our catalogue, as in Jinja's own gettext
-    return text % variables
+        markup = Markup(text)  # noqa: S704 - our catalogue, as in Jinja's own gettext
+        return markup if plain else markup % variables
+    return text if plain else text % variables
 
 
 def _localdate(value: Any) -> str:
@@ -105,11 +114,12 @@ def _localdate(value: Any) -> str:
     return f"{value.day} {value.strftime('%B')} {value.year}"
 
 
+_BEIJING = ZoneInfo("Asia/Shanghai")
+
+
 def _localdatetime(value: Any) -> str:
     """A moment in Beijing time: ``15 October 2024, 14:05`` / ``2024年10月15日 14:05``."""
-    from zoneinfo import ZoneInfo
-
-    local = value.astimezone(ZoneInfo("Asia/Shanghai"))
+    local = value.astimezone(_BEIJING)
     return f"{_localdate(local)} {local:%H:%M}"
 
 
@@ -178,6 +188,7 @@ def _request_context(request: Request) -> dict[str, Any]:
         "csrf_token": request.scope.get("csrf_token", ""),
         "user": request.scope.get("user"),
         "login_session": request.scope.get("login_session"),
+        "staff": request.scope.get("staff"),  # on staff console pages (staff/sessions.py)
         # privacy/gate.py: what the policy-update banner of every page shows (None: nothing).
         "policy_standing": request.scope.get("policy_standing"),
         "current_path": path,

@@ -12,6 +12,8 @@ import logging
 from portal.accounts.housekeeping import run_housekeeping
 from portal.crypto.keystore import DataKeys
 from portal.db import create_engine, session_factory
+from portal.drawings.housekeeping import run_drawing_housekeeping
+from portal.drawings.storage import storage_from_settings
 from portal.mail.sender import mail_config, run_sender
 from portal.settings import Settings
 
@@ -22,6 +24,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
     """Run every background job until ``stop`` is set."""
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
+    drawings = storage_from_settings(settings)
     logger.info("worker started (mail backend: %s)", settings.mail_backend)
     try:
         await asyncio.gather(
@@ -32,6 +35,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
                 data_keys=DataKeys.from_settings(settings),
                 stop=stop,
             ),
+            run_drawing_housekeeping(drawings, stop=stop),
         )
     finally:
+        await drawings.close()
         await engine.dispose()

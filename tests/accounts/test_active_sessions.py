@@ -133,10 +133,10 @@ def test_ending_needs_the_csrf_token(client, settings, app):
 
 
 @pytest.mark.parametrize("session_id", ["99999999999999999999", "0", "2147483648"])
-def test_an_id_that_is_nobodys_is_harmless(client, session_id):
+def test_an_id_that_cannot_be_a_session_answers_404_and_ends_nothing(client, session_id):
     register(client)
     response = post_form(client, f"/account/sessions/{session_id}/end", {}, page="/account")
-    assert response.status_code == 303
+    assert response.status_code == 404
     assert signed_in(client)
 
 

@@ -71,7 +71,7 @@ def test_every_address_gets_the_same_answer_and_only_an_account_gets_mail(client
     (mail,) = reset_mails(settings)
     assert mail.recipient == "Li.Wei@example.cn"
     assert mail.subject == "Choose a new password"
-    assert "60 minutes" in mail.text_body
+    assert "The link works for 1 hour and only once." in mail.text_body
     assert 'lang="en"' in mail.html_body
 
 
@@ -82,6 +82,35 @@ def test_the_mail_is_in_the_users_preferred_language(client, settings):
     forgot(client, GOOD["email"])
     (mail,) = reset_mails(settings)
     assert '<html lang="zh-Hans">' in mail.html_body
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "english", "chinese"),
+    [
+        (timedelta(hours=1), "1 hour", "1 小时"),
+        (timedelta(hours=2), "2 hours", "2 小时"),
+        (timedelta(minutes=90), "90 minutes", "90 分钟"),
+    ],
+)
+@pytest.mark.parametrize("language", ["en", "zh_Hans"])
+def test_the_mail_and_the_pages_say_how_long_a_link_works_in_the_same_words(
+    client, settings, monkeypatch, lifetime, english, chinese, language
+):
+    monkeypatch.setattr(password_reset, "RESET_LIFETIME", lifetime)
+    sentence = {
+        "en": f"The link works for {english} and only once.",
+        "zh_Hans": f"该链接 {chinese}内有效，且只能使用一次。",
+    }[language]
+    client.cookies.set("portal_language", language)
+    register(client)  # the account's language, which the mail follows, is the page's
+    client.cookies.clear()
+    client.cookies.set("portal_language", language)
+    forgot(client, GOOD["email"])
+    (mail,) = reset_mails(settings)
+    assert sentence in mail.text_body
+    assert sentence in mail.html_body
+    assert sentence in client.get("/password/forgot?sent=1").text
+    assert sentence in client.get("/password/reset?token=not-a-token").text
 
 
 @pytest.mark.parametrize(

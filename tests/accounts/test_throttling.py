@@ -149,7 +149,7 @@ async def test_parallel_logins_from_one_address_check_no_more_passwords_than_its
 ):
     """Sixty guesses at sixty accounts, all at once from one address: the address's count is
     taken before each password check, so no more than its limit of 30 are ever checked."""
-    from portal.accounts import services
+    from portal.accounts import signin
 
     checked = 0
 
@@ -159,13 +159,13 @@ async def test_parallel_logins_from_one_address_check_no_more_passwords_than_its
         await asyncio.sleep(0.05)  # as argon2 takes time: the others arrive meanwhile
         return None
 
-    monkeypatch.setattr(services, "authenticate", slow_wrong_password)
+    monkeypatch.setattr(signin, "authenticate", slow_wrong_password)
     engine = create_engine(database_url)
     factory = session_factory(engine)
 
     async def one_guess(number: int):
         async with factory() as session:
-            return await services.log_in(
+            return await signin.log_in(
                 session=session,
                 email=f"user{number}@example.cn",
                 password="guess-1234567",

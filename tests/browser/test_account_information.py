@@ -23,7 +23,7 @@ NEW_PASSWORD = "countersink-and-tap-31"
 def test_edit_in_place_with_htmx(new_page, site: LiveServer, language, locale, html_lang) -> None:
     page = new_page(locale=locale)
     sign_up(page, site, f"htmx.{language.lower()}@example.cn")
-    page.click(".account-nav a[href='/account/information']")
+    page.click(".account-nav a[href='/account/information'] >> visible=true")
     arrive(page, site.url("/account/information"))
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
     check(page, f"account-information-{language}")
@@ -114,7 +114,7 @@ def test_change_the_password(new_page, site: LiveServer, language, locale, html_
     page = new_page(locale=locale)
     email = f"password.{language.lower()}@example.cn"
     sign_up(page, site, email)
-    page.click(".account-nav a[href='/account/password']")
+    page.click(".account-nav a[href='/account/password'] >> visible=true")
     arrive(page, site.url("/account/password"))
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
     check(page, f"password-setting-{language}")

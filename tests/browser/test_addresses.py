@@ -22,6 +22,7 @@ LANGUAGES = [
 ]
 PHONE = {"width": 390, "height": 844}
 LIST = "/account/addresses"
+KEEP = {"en": "Keep it", "zh_Hans": "保留"}
 
 
 def look(page: Page, name: str) -> None:
@@ -49,7 +50,9 @@ def test_a_customer_keeps_addresses_on_a_phone(
     sign_up(page, site, f"addresses.{language.lower()}@example.cn")
     page.goto(site.url(LIST))
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
-    expect(page.locator(".account-nav a[aria-current='page']")).to_have_attribute("href", LIST)
+    expect(page.locator(".account-nav__compact a[aria-current='page']")).to_have_attribute(
+        "href", LIST
+    )
     look(page, f"addresses-empty-{language}")
 
     page.click(f"a[href='{LIST}/new']")
@@ -111,9 +114,19 @@ def test_a_customer_keeps_addresses_on_a_phone(
     expect(page.locator(".tag--success")).to_have_count(1)
     expect(page.locator("#address-status")).not_to_be_empty()
 
-    # Delete the other after the browser asks; the card goes, in place.
-    page.once("dialog", lambda dialog: dialog.accept())
-    cards(page).filter(has_text="王芳").locator("form[action$='/delete'] button").click()
+    # Delete asks inside the card, the safe answer focused; "Keep it" puts the card back.
+    other = cards(page).filter(has_text="王芳")
+    other.locator("a[href$='/delete']").click()
+    expect(other.locator(".confirm__question")).to_be_visible()
+    expect(other.locator("a", has_text=KEEP[language])).to_be_focused()
+    look(page, f"addresses-confirm-delete-{language}")
+    other.locator("a", has_text=KEEP[language]).click()
+    expect(other.locator(".confirm")).to_have_count(0)
+    expect(cards(page)).to_have_count(2)
+
+    # Asked again and answered: the card goes, in place.
+    other.locator("a[href$='/delete']").click()
+    other.locator("form[action$='/delete'] button[type='submit']").click()
     expect(cards(page)).to_have_count(1)
     expect(page.locator("#address-status .notice")).to_be_visible()
     assert page.url == before
@@ -148,7 +161,7 @@ def test_addresses_without_javascript(
     screenshot(page, f"addresses-no-js-list-{language}")
 
     # Delete asks on a page of its own.
-    cards(page).first.locator("form[action$='/delete'] button").click()
+    cards(page).first.locator("a[href$='/delete']").click()
     arrive(page, re.compile(r".*/account/addresses/\d+/delete\??$"))
     expect(page.locator("h1")).to_be_visible()
     screenshot(page, f"addresses-no-js-delete-{language}")

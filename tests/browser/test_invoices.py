@@ -1,6 +1,6 @@
-"""Invoice information in headless Chromium: corporate details with a bank account (refused
-without the separate consent, saved with it, shown masked), personal details (the ID number
-masked in the list), and withdrawing the consent, which erases the account; with htmx on a
+"""Invoice information in headless Chromium: corporate details with a bank account and personal
+details with a resident ID number (each refused without its separate consent, saved with it,
+shown masked), and withdrawing each consent, which erases the value; with htmx on a
 390 px phone and without JavaScript (the confirmation pages); in both languages, screenshots at
 390 and 1280 px, axe-clean."""
 
@@ -26,6 +26,7 @@ PHONE = {"width": 390, "height": 844}
 LIST = "/account/invoices"
 ACCOUNT = "6222 0202 0011 2233 445"
 SAVE = "form.form .form__actions button[type='submit']"
+MASKED_RIC = RIC[:4] + "*" * 10 + RIC[-4:]
 
 
 def look(page: Page, name: str) -> None:
@@ -70,7 +71,9 @@ def test_invoices_with_a_bank_account_and_its_consent_on_a_phone(
     sign_up(page, site, f"invoices.{language.lower()}@example.cn")
     page.goto(site.url(LIST))
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
-    expect(page.locator(".account-nav a[aria-current='page']")).to_have_attribute("href", LIST)
+    expect(page.locator(".account-nav__compact a[aria-current='page']")).to_have_attribute(
+        "href", LIST
+    )
     look(page, f"invoices-empty-{language}")
 
     # A bank account without the consent box: refused, the box flagged, the rest kept.
@@ -108,25 +111,42 @@ def test_invoices_with_a_bank_account_and_its_consent_on_a_phone(
     arrive(page, f"**{LIST}?done=saved")
     expect(corporate_cards(page).first).to_contain_text("•••• •••• 3445")
 
-    # A personal invoice: the ID number masked in the list.
+    # A personal invoice: the ID number refused without its own consent, then masked.
     page.click(f"a[href='{LIST}/personal/new']")
     arrive(page, f"**{LIST}/personal/new")
+    expect(page.locator("#consent_resident_id")).not_to_be_checked()
     fill_personal(page)
     page.click(SAVE)
+    expect(page.locator("#consent_resident_id-error")).to_be_visible()
+    expect(page.locator("#name")).to_have_value("王芳")
+    look(page, f"invoices-personal-consent-{language}")
+    page.check("#consent_resident_id")
+    page.click(SAVE)
     arrive(page, f"**{LIST}?done=personal_added")
-    expect(page.locator("body")).to_contain_text(RIC[:4] + "*" * 10 + RIC[-4:])
+    expect(page.locator("body")).to_contain_text(MASKED_RIC)
     expect(page.locator("body")).not_to_contain_text(RIC)
     look(page, f"invoices-list-{language}")
 
-    # Withdraw the consent after the browser asks: the account goes, in place.
+    # Withdraw the consent after the page asks, in place: the account goes.
     before = page.url
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.click(f"form[action='{LIST}/bank-account/withdraw'] button")
+    page.click(f"a[href='{LIST}/bank-account/withdraw']")
+    expect(page.locator("#bank-consent-withdraw .confirm__question")).to_be_visible()
+    look(page, f"invoices-confirm-withdraw-{language}")
+    page.click(f"#bank-consent-withdraw form[action='{LIST}/bank-account/withdraw'] button")
     expect(page.locator("#invoice-status .notice")).to_be_visible()
     expect(corporate_cards(page).first).not_to_contain_text("3445")
-    expect(page.locator(f"form[action='{LIST}/bank-account/withdraw']")).to_have_count(0)
+    expect(page.locator(f"a[href='{LIST}/bank-account/withdraw']")).to_have_count(0)
     assert page.url == before
     look(page, f"invoices-withdrawn-{language}")
+
+    # And the ID-number consent: the number goes, the personal details stay.
+    page.click(f"a[href='{LIST}/resident-id/withdraw']")
+    expect(page.locator("#resident-id-consent-withdraw .confirm__question")).to_be_visible()
+    page.click(f"#resident-id-consent-withdraw form[action='{LIST}/resident-id/withdraw'] button")
+    expect(page.locator(f"a[href='{LIST}/resident-id/withdraw']")).to_have_count(0)
+    expect(page.locator("body")).not_to_contain_text(MASKED_RIC)
+    expect(page.locator(".invoice-card[id^='personal-invoice-']")).to_contain_text("王芳")
+    assert page.url == before
     assert_no_console_errors(page)
 
 
@@ -143,7 +163,7 @@ def test_invoices_without_javascript(
     arrive(page, f"**{LIST}?done=corporate_added")
 
     # Withdrawing asks on a page of its own.
-    page.click(f"form[action='{LIST}/bank-account/withdraw'] button")
+    page.click(f"a[href='{LIST}/bank-account/withdraw']")
     arrive(page, re.compile(r".*/account/invoices/bank-account/withdraw\??$"))
     screenshot(page, f"invoices-no-js-withdraw-{language}")
     page.click(f"form[action='{LIST}/bank-account/withdraw'] button[type='submit']")
@@ -151,7 +171,7 @@ def test_invoices_without_javascript(
     expect(corporate_cards(page).first).not_to_contain_text("3445")
 
     # Delete asks on a page of its own too.
-    corporate_cards(page).first.locator("form[action$='/delete'] button").click()
+    corporate_cards(page).first.locator("a[href$='/delete']").click()
     arrive(page, re.compile(r".*/account/invoices/corporate/\d+/delete\??$"))
     screenshot(page, f"invoices-no-js-delete-{language}")
     page.click("form[action$='/delete'] button[type='submit']")

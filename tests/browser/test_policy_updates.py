@@ -20,6 +20,7 @@ from portal.app import create_app
 from portal.privacy.models import ConsentRecord
 from tests.support.browser import (
     assert_no_console_errors,
+    first_screen,
     screenshot,
 )
 from tests.support.databases import copy_sqlite, in_thread
@@ -193,3 +194,21 @@ def test_the_consent_records_and_cookie_pages(
     expect(page.locator("tbody tr")).to_have_count(1)
     check(page, f"consents-{language}")
     assert_no_console_errors(page)
+
+
+@pytest.mark.parametrize(("language", "locale", "html_lang", "summary"), LANGUAGES)
+@pytest.mark.parametrize("kind", ["minor", "material"])
+def test_on_a_phone_the_header_and_banner_take_a_quarter_of_the_screen(
+    new_page, serve_policy, minor, material, kind, language, locale, html_lang, summary
+) -> None:
+    site = serve_policy(minor if kind == "minor" else material)
+    page = new_page(locale=locale, viewport={"width": 390, "height": 844})
+    sign_in(page, site, language, consented_to="1.1")
+    page.wait_for_url(lambda url: "/login" not in url)
+    page.goto(site.url("/policy"))  # open to a material change's customers too
+    banner = page.locator("#policy-banner")
+    expect(banner).to_be_visible()
+    first_screen(page, f"policy-banner-phone-{kind}-{language}")
+    box = banner.bounding_box()
+    assert box is not None
+    assert box["y"] + box["height"] <= 844 / 4, box

@@ -6,18 +6,14 @@ writer would have to open to fix it.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from portal.policy.content import HEADER_FIELDS
-from portal.settings import ROOT
-from tests.support.policy_build import CONTENT, ContentCopy, Problems, versions_in
+from tests.support.policy_build import CONTENT, ContentCopy, Problems, run_build_py, versions_in
 
 # The mistakes are made in a published version, whose words never change.
 EN = "policy/1.1/en.md"
@@ -316,24 +312,6 @@ def test_references_to_what_the_inventory_has_pass(
 
 
 # -- the command line ------------------------------------------------------------------------
-
-
-def run_build_py(*args: str, content: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    environ = {
-        **os.environ,
-        "PORTAL_CONTENT_DIR": str(content),
-        "PORTAL_PUBLIC_DIR": str(tmp_path / "public"),
-        "PORTAL_VAR_DIR": str(tmp_path / "var"),
-    }
-    return subprocess.run(
-        [sys.executable, str(ROOT / "build.py"), *args],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_build_py_check_passes_the_real_content(tmp_path: Path) -> None:

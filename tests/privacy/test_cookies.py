@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from portal.accounts.devices import DEVICE_LIFETIME
 from portal.accounts.sessions import REMEMBER_LIFETIME
 from portal.app import create_app
-from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
+from portal.i18n import LANGUAGE_COOKIE_MAX_AGE
 from portal.privacy.cookies import site_cookies
 from tests.support.forms import post_form
 from tests.support.html import parse

@@ -94,6 +94,7 @@ def test_the_open_paths():
             "/account/invoices/corporate/7/delete",
             "/account/invoices/personal/7/delete",
             "/account/invoices/bank-account/withdraw",
+            "/account/invoices/resident-id/withdraw",
         )
     )
     assert not any(

@@ -1,42 +1,21 @@
-"""Shipping addresses (policy 1.4) as a customer meets them: the list, add, edit, delete, the
-default, and nobody else's addresses. Each field's checks are in test_addresses_input.py, the
-rules under concurrent requests in test_addresses_concurrency.py."""
+"""Shipping addresses (policy 1.4) as a customer meets them: the list, add, edit, the default,
+at most twenty. Each field's checks are in test_addresses_input.py, delete and the city list with
+and without JavaScript in test_addresses_pages.py, nobody else's addresses in
+test_addresses_access.py, the rules under concurrent requests in test_addresses_concurrency.py."""
 
 from __future__ import annotations
 
 import asyncio
-import re
 
-import pytest
 from sqlalchemy import update
-from starlette.testclient import TestClient
 
 from portal.db import create_engine
 from portal.profile.addresses.services import MAX_ADDRESSES
 from portal.profile.models import AuditEntry, ShippingAddress
-from tests.support.accounts import register
-from tests.support.addresses import ADDRESS, LIST, NEW, add, addresses, audit
-from tests.support.forms import csrf_token, post
+from tests.support.addresses import ADDRESS, LIST, NEW, SHENZHEN, add, addresses, audit, card_ids
+from tests.support.forms import post
 from tests.support.html import parse
 from tests.support.records import rows
-
-SHENZHEN = {
-    **ADDRESS,
-    "recipient_name": "陈刚",
-    "phone": "+852 5123 4567",
-    "organization_name": "",
-    "province": "440000",
-    "city": "440300",
-    "shipping_address": "南山区科技园南区 12 栋",
-    "postal_code": "518057",
-}
-
-
-def card_ids(page) -> list[int]:
-    return [
-        int(n) for n in re.findall(r'<li class="card address-card" id="address-(\d+)"', page.text)
-    ]
-
 
 # -- adding, and the list --------------------------------------------------------------------
 
@@ -223,89 +202,6 @@ def test_deleting_the_last_address_leaves_none(signed_in, settings):
     assert addresses(settings) == []
 
 
-# -- delete: a confirmation page without JavaScript, the list in place with htmx ------------
-
-
-def test_delete_without_javascript_asks_on_a_page_of_its_own(signed_in, settings):
-    add(signed_in)
-    (saved,) = addresses(settings)
-    listing = signed_in.get(LIST)
-    (delete_form,) = [f for f in parse(listing.text).forms if f.action.endswith("/delete")]
-    alone = signed_in.get(delete_form.action)
-    assert "your default address" not in alone.text  # nothing would take its place
-    add(signed_in, **SHENZHEN)
-    assert delete_form.method == "get"  # no JavaScript: to the question first
-    page = signed_in.get(delete_form.action)
-    assert page.status_code == 200
-    assert page.template.name == "profile/addresses/delete.html"
-    assert "王芳" in page.text
-    assert "your default address" in page.text
-    (confirm,) = [f for f in parse(page.text).forms if f.action == delete_form.action]
-    assert confirm.method == "post"
-    assert addresses(settings)[0] == saved  # asking deleted nothing
-
-
-def test_delete_and_make_default_with_htmx_return_the_list_alone(signed_in, settings):
-    add(signed_in)
-    add(signed_in, **SHENZHEN)
-    add(signed_in, recipient_name="赵磊")
-    first, second, third = addresses(settings)
-    headers = {"HX-Request": "true", "X-CSRF-Token": csrf_token(signed_in.get(LIST))}
-    listing = signed_in.get(LIST).text
-    assert f'hx-post="{LIST}/{first.id}/delete"' in listing
-    assert 'hx-confirm="Delete the address for 王芳?"' in listing
-
-    response = signed_in.post(f"{LIST}/{first.id}/delete", headers=headers)
-    assert response.status_code == 200
-    assert "<html" not in response.text
-    assert response.text.count('id="addresses"') == 1
-    assert card_ids(response) == [third.id, second.id]  # the promoted default first
-    assert 'hx-swap-oob="innerHTML"' in response.text
-    assert "The address has been deleted." in response.text
-    assert "Vary" in response.headers
-    assert "HX-Request" in response.headers["Vary"]
-
-    response = signed_in.post(f"{LIST}/{second.id}/default", headers=headers)
-    assert response.status_code == 200
-    assert card_ids(response) == [second.id, third.id]
-    assert "The default address has been changed." in response.text
-
-
-# -- the city list follows the province, without JavaScript too ------------------------------
-
-
-def test_show_cities_redisplays_the_form_with_that_provinces_cities_saving_nothing(
-    signed_in, settings
-):
-    page = signed_in.get(NEW)
-    assert ("refresh_regions", "1") in next(
-        f for f in parse(page.text).forms if f.action == NEW
-    ).buttons
-    typed = {**ADDRESS, "province": "440000", "city": "", "refresh_regions": "1"}
-    response = post(signed_in, NEW, typed)
-    assert response.status_code == 200
-    assert '<option value="440300">Shenzhen</option>' in response.text
-    assert '<option value="310100"' not in response.text
-    assert 'value="王芳"' in response.text  # the rest is kept
-    assert "field__error" not in response.text  # nothing was checked yet
-    assert addresses(settings) == []
-    # ... and the same on the edit form.
-    add(signed_in)
-    (saved,) = addresses(settings)
-    response = post(signed_in, f"{LIST}/{saved.id}/edit", typed)
-    assert response.status_code == 200
-    assert '<option value="440300">Shenzhen</option>' in response.text
-    assert addresses(settings) == [saved]
-
-
-def test_the_htmx_city_list_is_the_regions_module(signed_in):
-    page = signed_in.get(NEW)
-    assert 'hx-get="/regions/cities"' in page.text
-    response = signed_in.get("/regions/cities?province=440000", headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    assert "Shenzhen" in response.text
-
-
 # -- at most 20 ------------------------------------------------------------------------------
 
 
@@ -326,72 +222,6 @@ def test_twenty_addresses_are_the_most_and_the_pages_say_so(signed_in, settings)
     # One deleted, one can be added again.
     post(signed_in, f"{LIST}/{addresses(settings)[-1].id}/delete")
     assert add(signed_in, recipient_name="多一个").status_code == 303
-
-
-# -- only one's own addresses ----------------------------------------------------------------
-
-ROUTES = [
-    ("GET", "/account/addresses/{id}/edit"),
-    ("POST", "/account/addresses/{id}/edit"),
-    ("GET", "/account/addresses/{id}/delete"),
-    ("POST", "/account/addresses/{id}/delete"),
-    ("POST", "/account/addresses/{id}/default"),
-]
-
-
-def request(client: TestClient, method: str, url: str, **kwargs):
-    if method == "GET":
-        return client.get(url, follow_redirects=False, **kwargs)
-    return post(client, url, ADDRESS, **kwargs)
-
-
-@pytest.mark.parametrize(("method", "route"), ROUTES)
-def test_another_users_address_is_not_found_on_every_route(app, signed_in, settings, method, route):
-    add(signed_in, **SHENZHEN)  # not the default: make default and delete would change things
-    add(signed_in)
-    victims = addresses(settings)
-    intruder = TestClient(app)
-    with intruder:
-        register(intruder, email="intruder@example.cn", phone="137 0000 1111")
-        add(intruder, recipient_name="入侵者")
-        for victim in victims:
-            response = request(intruder, method, route.format(id=victim.id))
-            assert response.status_code == 404
-            assert "王芳" not in response.text
-            assert "陈刚" not in response.text
-            response = request(
-                intruder,
-                method,
-                route.format(id=victim.id),
-                headers={"HX-Request": "true"},
-            )
-            assert response.status_code == 404
-    assert addresses(settings)[:2] == victims
-    assert not [
-        row
-        for row in audit(settings)
-        if row[0] in {f"shipping_address:{v.id}" for v in victims} and row[2] != "added"
-    ]
-
-
-@pytest.mark.parametrize(("method", "route"), ROUTES)
-@pytest.mark.parametrize("address_id", [0, 2**31 - 1, 2**31, 2**63, 10**40])
-def test_ids_that_cannot_exist_are_not_found(signed_in, method, route, address_id):
-    add(signed_in)
-    assert request(signed_in, method, route.format(id=address_id)).status_code == 404
-
-
-@pytest.mark.parametrize("path", ["-1", "abc", "1.5", "%00"])
-def test_ids_that_are_not_numbers_are_not_found(signed_in, path):
-    assert signed_in.get(f"{LIST}/{path}/edit").status_code == 404
-    assert post(signed_in, f"{LIST}/{path}/delete").status_code == 404
-
-
-@pytest.mark.parametrize(("method", "route"), [("GET", LIST), ("GET", NEW), ("POST", NEW), *ROUTES])
-def test_visitors_who_are_not_signed_in_are_asked_to_log_in(client, method, route):
-    response = request(client, method, route.format(id=1))
-    assert response.status_code == 303
-    assert response.headers["location"].startswith("/login?next=/account/addresses")
 
 
 def test_a_city_a_later_data_release_dropped_is_shown_and_asked_for_again(signed_in, settings):

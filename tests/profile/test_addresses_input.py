@@ -144,12 +144,3 @@ def test_the_whole_form_missing_or_absurd_is_a_400_never_a_500(signed_in, settin
     )
     assert response.status_code in (303, 400)
     assert len(addresses(settings)) <= 1
-
-
-def test_a_rejected_htmx_post_gets_422_and_the_form_alone(signed_in):
-    headers = {"HX-Request": "true", "X-CSRF-Token": csrf_token(signed_in.get(NEW))}
-    response = signed_in.post(NEW, data={**ADDRESS, "postal_code": ""}, headers=headers)
-    assert response.status_code == 422
-    assert "<html" not in response.text
-    assert 'id="address-form"' in response.text
-    assert 'id="postal_code-error"' in response.text

@@ -224,13 +224,13 @@ def test_in_chinese_the_inventory_speaks_chinese(signed_in, settings):
     text = response.text
     for words in (
         "注册（网站）",  # a scenario's title from the inventory
-        "注册Xometry账户，并在登录时验证用户身份。",  # its purpose
-        "用户在网页上填写个人信息",  # its method
+        "注册 Xometry 账户，并在您登录时验证您的身份。",  # its purpose
+        "您在网页上填写个人信息",  # its method
         "账户安全与记录",  # the scenario this page's test added to the inventory
         "广东省",  # province and city in Chinese
         "深圳市",
         "上海市",
-        "收件人姓名",  # a field's label
+        "收货人姓名",  # a field's label
     ):
         assert words in text, words
     data = response.context["data"]

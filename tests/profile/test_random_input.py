@@ -51,9 +51,14 @@ FORMS = {
     ],
     "/account/invoices/corporate/{invoice_id:int}/delete": [],
     "/account/invoices/personal/new": [*PERSONAL_FIELDS, "refresh_regions"],
-    "/account/invoices/personal/{invoice_id:int}/edit": [*PERSONAL_FIELDS, "refresh_regions"],
+    "/account/invoices/personal/{invoice_id:int}/edit": [
+        *PERSONAL_FIELDS,
+        "refresh_regions",
+        "remove_resident_id",
+    ],
     "/account/invoices/personal/{invoice_id:int}/delete": [],
     "/account/invoices/bank-account/withdraw": [],
+    "/account/invoices/resident-id/withdraw": [],
     "/account/subscriptions": [
         "consent_subscription_updates",
         "consent_subscription_products",

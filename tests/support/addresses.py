@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -21,6 +22,24 @@ ADDRESS = {
     "shipping_address": "浦东新区张江路 88 号 3 号楼 501 室",
     "postal_code": "201203",
 }
+#: A second address, in another province, without an organization name.
+SHENZHEN = {
+    **ADDRESS,
+    "recipient_name": "陈刚",
+    "phone": "+852 5123 4567",
+    "organization_name": "",
+    "province": "440000",
+    "city": "440300",
+    "shipping_address": "南山区科技园南区 12 栋",
+    "postal_code": "518057",
+}
+
+
+def card_ids(page: Any) -> list[int]:
+    """The ids of the address cards on a page, in the order shown."""
+    return [
+        int(n) for n in re.findall(r'<li class="card address-card" id="address-(\d+)"', page.text)
+    ]
 
 
 def add(client: TestClient, **changes: Any) -> Any:

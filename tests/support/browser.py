@@ -77,6 +77,15 @@ def screenshot(page: Page, name: str, widths: tuple[int, ...] = WIDTHS) -> list[
     return paths
 
 
+def first_screen(page: Page, name: str) -> Path:
+    """Save what the viewport shows, as it is: ``var/screenshots/<name>-first-screen.png``."""
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-")
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS_DIR / f"{slug}-first-screen.png"
+    page.screenshot(path=str(path), full_page=False, animations="disabled")
+    return path
+
+
 # Contexts opened with ``java_script_enabled=False`` (the ``new_page`` fixture records them).
 SCRIPTLESS_CONTEXTS: weakref.WeakSet[Any] = weakref.WeakSet()
 

@@ -11,10 +11,12 @@ from sqlalchemy import select
 from portal.accounts.models import LoginSession, PasswordResetToken, User
 from portal.crypto import DataKeys, encrypt_field
 from portal.db import create_engine, session_factory, utcnow
+from portal.drawings.local import LocalStorage
+from portal.drawings.services import store_drawing
 from portal.mail.models import OutboxMessage
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
 from portal.profile.audit import audit_changes
-from portal.profile.invoices import bank
+from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     CorporateInvoice,
     EmailSubscription,
@@ -22,6 +24,7 @@ from portal.profile.models import (
     ShippingAddress,
 )
 from tests.support.accounts import GOOD
+from tests.support.drawing_store import upload
 
 URL = "/account/privacy/my-data"
 
@@ -41,6 +44,7 @@ FULL = {
     "personal_name": "李伟个人",
     "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
     "ip_address": "203.0.113.7",
+    "drawing": "支架 bracket v2.STEP",
 }
 
 
@@ -113,15 +117,18 @@ async def _fill(settings: Any, user_id: int) -> None:
             corporate.bank_account = encrypt_field(
                 key, BANK_ACCOUNT, context=bank.context(user_id, corporate.id)
             )
-            session.add(
-                PersonalInvoice(
-                    user_id=user_id,
-                    name=FULL["personal_name"],
-                    tax_number=RESIDENT_ID,
-                    invoicing_address="朝阳区建国路1号",
-                    invoice_email="me@example.cn",
-                    **common,
-                )
+            personal = PersonalInvoice(
+                user_id=user_id,
+                name=FULL["personal_name"],
+                invoicing_address="朝阳区建国路1号",
+                invoice_email="me@example.cn",
+                **common,
+            )
+            session.add(personal)
+            await session.flush()
+            assert personal.id is not None
+            personal.tax_number = encrypt_field(
+                key, RESIDENT_ID, context=resident_ids.FIELD.context(user_id, personal.id)
             )
             session.add(
                 EmailSubscription(
@@ -151,16 +158,17 @@ async def _fill(settings: Any, user_id: int) -> None:
                     used_at=now,
                 )
             )
-            session.add(
-                ConsentRecord(
-                    user_id=user_id,
-                    kind="consent_granted",
-                    purpose="bank_account",
-                    policy_version="1.2",
-                    language="zh_Hans",
-                    channel="website",
+            for purpose in ("bank_account", "resident_id"):
+                session.add(
+                    ConsentRecord(
+                        user_id=user_id,
+                        kind="consent_granted",
+                        purpose=purpose,
+                        policy_version="1.2",
+                        language="zh_Hans",
+                        channel="website",
+                    )
                 )
-            )
             session.add(PolicyAnnouncement(user_id=user_id, version="1.2"))
             session.add(
                 OutboxMessage(
@@ -175,5 +183,14 @@ async def _fill(settings: Any, user_id: int) -> None:
                 )
             )
             await session.commit()
+            await store_drawing(
+                session=session,
+                data_keys=data_keys,
+                storage=LocalStorage(settings.drawings_dir),
+                user=user,
+                filename=FULL["drawing"],
+                chunks=upload(b"ISO-10303-21;\nHEADER;\nENDSEC;\nEND-ISO-10303-21;\n"),
+                limit=1024 * 1024,
+            )
     finally:
         await engine.dispose()

@@ -5,6 +5,9 @@ The fixtures that build and check are in ``tests/policy/conftest.py``.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,3 +95,21 @@ class Built:
 
 
 Problems = Callable[[Path], list[tuple[str, int, str]]]
+
+
+def run_build_py(*args: str, content: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    environ = {
+        **os.environ,
+        "PORTAL_CONTENT_DIR": str(content),
+        "PORTAL_PUBLIC_DIR": str(tmp_path / "public"),
+        "PORTAL_VAR_DIR": str(tmp_path / "var"),
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "build.py"), *args],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )

@@ -38,3 +38,21 @@ def route_table(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str
         elif isinstance(route, Mount) and isinstance(route.app, Router):
             mount_prefix = concrete(route.path_format.removesuffix("/{path}"), {})
             yield from route_table(route.routes, prefix + mount_prefix)
+
+
+def routes_with_ids(routes: list[BaseRoute], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """``(method, path)`` for every method of every route with an integer parameter, each such
+    parameter left as ``{name}`` (the others get sample values) for a test to fill in."""
+    for route in routes:
+        if isinstance(route, Route):
+            ids = {
+                n: c for n, c in route.param_convertors.items() if isinstance(c, IntegerConvertor)
+            }
+            if not ids:
+                continue
+            others = {n: c for n, c in route.param_convertors.items() if n not in ids}
+            for method in sorted(route.methods or ()):
+                yield method, prefix + concrete(route.path_format, others)
+        elif isinstance(route, Mount) and isinstance(route.app, Router):
+            mount_prefix = concrete(route.path_format.removesuffix("/{path}"), {})
+            yield from routes_with_ids(route.routes, prefix + mount_prefix)

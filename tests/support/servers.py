@@ -49,18 +49,26 @@ class _ThreadedServer(uvicorn.Server):
 
 @contextlib.contextmanager
 def serve(app: ASGIApp, *, timeout: float = 15.0) -> Iterator[str]:
-    """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL.
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
+    config = uvicorn.Config(
+        app, lifespan="on", log_level="warning", access_log=False, server_header=False
+    )
+    with serve_config(config, timeout=timeout) as url:
+        yield url
 
-    The socket is bound here (port 0) and handed to uvicorn, so there is no race for the port;
-    the server installs no signal handlers, so Ctrl+C still reaches pytest.
+
+@contextlib.contextmanager
+def serve_config(config: uvicorn.Config, *, timeout: float = 15.0) -> Iterator[str]:
+    """Run uvicorn with ``config`` on a free loopback port in a thread; yield its base URL.
+
+    The socket is bound here (port 0) and handed to uvicorn, so there is no race for the port
+    (``config``'s host and port are not used); the server installs no signal handlers, so
+    Ctrl+C still reaches pytest.
     """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((LOOPBACK, 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, lifespan="on", log_level="warning", access_log=False, server_header=False
-    )
     server = _ThreadedServer(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"uvicorn:{port}", daemon=True

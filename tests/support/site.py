@@ -32,6 +32,7 @@ def make_settings(directory: Path, **overrides: Any) -> Settings:
         "root_dir": ROOT,
         "var_dir": var_dir,
         "keystore_dir": var_dir / "keys",
+        "drawings_dir": var_dir / "drawings",
         "public_dir": directory / "public",
         "content_dir": ROOT / "content",
     }

@@ -18,18 +18,31 @@ from datetime import timedelta
 
 import sqlmodel
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
-from portal.db import rowcount, saved_id, utcnow
+from portal.db import utcnow
+from portal.i18n import ngettext
 from portal.mail.mailer import Mailer
 from portal.mail.outbox import queue_rendered, render_mail
 
 RESET_LIFETIME = timedelta(hours=1)
+
+
+def link_lifetime() -> str:
+    """How long a link works, in the current language ("1 hour", "1 小时"), from RESET_LIFETIME.
+
+    The mail and the pages all say "The link works for <this> and only once.", so they cannot
+    disagree (the mail once said 60 minutes where the pages said one hour).
+    """
+    minutes = int(RESET_LIFETIME.total_seconds() // 60)
+    hours, rest = divmod(minutes, 60)
+    if hours and not rest:
+        return ngettext("%(num)s hour", "%(num)s hours", hours)
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 def _digest(token: str) -> str:
@@ -64,7 +77,7 @@ async def request_reset(
     now = utcnow()
     await session.execute(
         delete(PasswordResetToken).where(
-            col(PasswordResetToken.user_id) == (account.id if account else 0)
+            PasswordResetToken.user_id == (account.id if account else 0)  # type: ignore[arg-type]
         )
     )
     rendered = render_mail(
@@ -74,7 +87,7 @@ async def request_reset(
         {
             "name": account.name if account else "",
             "link": mailer.link(f"/password/reset?token={token}"),
-            "minutes": int(RESET_LIFETIME.total_seconds() // 60),
+            "link_lifetime": link_lifetime,  # called while rendering, in the mail's language
         },
     )
     if account is not None and account.id is not None and account.email:
@@ -96,10 +109,10 @@ async def user_for_token(*, session: AsyncSession, token: str) -> User | None:
         return None
     return await session.scalar(
         select(User)
-        .join(PasswordResetToken, col(PasswordResetToken.user_id) == col(User.id))
-        .where(col(PasswordResetToken.token_hash) == _digest(token))
-        .where(col(PasswordResetToken.used_at).is_(None))
-        .where(col(PasswordResetToken.expires_at) > utcnow())
+        .join(PasswordResetToken, PasswordResetToken.user_id == User.id)  # type: ignore[arg-type]
+        .where(PasswordResetToken.token_hash == _digest(token))
+        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .where(PasswordResetToken.expires_at > utcnow())
     )
 
 
@@ -124,11 +137,11 @@ async def reset_password(
     now = utcnow()
     used = await session.execute(
         update(PasswordResetToken)
-        .where(col(PasswordResetToken.token_hash) == _digest(token))
-        .where(col(PasswordResetToken.used_at).is_(None))
-        .where(col(PasswordResetToken.expires_at) > now)
+        .where(PasswordResetToken.token_hash == _digest(token))
+        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .where(PasswordResetToken.expires_at > now)
         .values(used_at=now)
-        .returning(col(PasswordResetToken.user_id))
+        .returning(PasswordResetToken.user_id)
     )
     user_id = used.scalar_one_or_none()
     user = await session.get(User, user_id) if user_id is not None else None
@@ -141,11 +154,11 @@ async def reset_password(
         # verification link would (and the account no longer expires unconfirmed).
         user.email_verified_at = now
     session.add(user)
-    await revoke_sessions(session=session, user_id=saved_id(user))
+    await revoke_sessions(session=session, user_id=user.id)
     await session.execute(
         delete(PasswordResetToken)
-        .where(col(PasswordResetToken.user_id) == user.id)
-        .where(col(PasswordResetToken.used_at).is_(None))
+        .where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
+        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
     )
     if user.email:
         await throttling.clear(
@@ -165,8 +178,8 @@ async def reset_password(
 
 async def prune(*, session: AsyncSession) -> int:
     """Delete links that can no longer be used (expired or used); commits."""
-    expired = col(PasswordResetToken.expires_at) < utcnow()
-    used = col(PasswordResetToken.used_at).is_not(None)
+    expired = PasswordResetToken.expires_at < utcnow()
+    used = PasswordResetToken.used_at.is_not(None)  # type: ignore[union-attr]
     result = await session.execute(delete(PasswordResetToken).where(expired | used))
     await session.commit()
-    return rowcount(result)
+    return result.rowcount or 0

@@ -12,26 +12,28 @@ from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
-from portal.forms import entered
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status
 from portal.web.csrf import read_form
-from portal.web.state import app_state
+
+# The pages say how long a link works in the words the mail uses.
+_LIFETIME = {"link_lifetime": password_reset.link_lifetime}
 
 
 async def forgot_password(request: Request) -> Response:
     """Ask for a reset link. The answer never says whether the address has an account."""
-    state = app_state(request)
+    state = request.app.state
     template = "accounts/password_forgot.html"
     if request.method == "GET":
         sent = request.query_params.get("sent") == "1"
         return state.templates.render(
-            request, template, {"form": ForgotPasswordForm(), "sent": sent}
+            request, template, {"form": ForgotPasswordForm(), "sent": sent, **_LIFETIME}
         )
     form = ForgotPasswordForm.from_form(await read_form(request))
     if form.validate():
         decision = await services.request_password_reset(
             session=request_session(request),
-            email=entered(form.email),
+            email=form.email.data,
             client=client_of(request)[1],
             secret_key=state.settings.secret_key,
             mailer=state.mailer,
@@ -39,10 +41,13 @@ async def forgot_password(request: Request) -> Response:
             device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if not decision.allowed:
-            return too_many(request, template, {"form": form, "sent": False}, decision)
-        return RedirectResponse("/password/forgot?sent=1", status_code=303)
+            return too_many(request, template, {"form": form, "sent": False, **_LIFETIME}, decision)
+        return RedirectResponse(url_path("forgot_password") + "?sent=1", status_code=303)
     return state.templates.render(
-        request, template, {"form": form, "sent": False}, status_code=rejected_status(request)
+        request,
+        template,
+        {"form": form, "sent": False, **_LIFETIME},
+        status_code=rejected_status(request),
     )
 
 
@@ -53,7 +58,7 @@ _RESET_HEADERS = {"Cache-Control": "no-store"}
 
 async def reset_password(request: Request) -> Response:
     """Choose a new password from the link in the mail; then every other session ends."""
-    state = app_state(request)
+    state = request.app.state
     template = "accounts/password_reset.html"
     if request.method == "GET":
         token = request.query_params.get("token", "")
@@ -63,7 +68,7 @@ async def reset_password(request: Request) -> Response:
         return state.templates.render(
             request,
             template,
-            {"form": form, "valid": user is not None},
+            {"form": form, "valid": user is not None, **_LIFETIME},
             status_code=200 if user else 400,
             headers=_RESET_HEADERS,
         )
@@ -77,20 +82,23 @@ async def reset_password(request: Request) -> Response:
             user = await password_reset.reset_password(
                 session=session,
                 token=token,
-                password=entered(form.password),
+                password=form.password.data,
                 secret_key=state.settings.secret_key,
                 mailer=state.mailer,
             )
             if user is not None:
                 return await signed_in_response(
-                    request, user, remember=False, target="/account?password_changed=1"
+                    request,
+                    user,
+                    remember=False,
+                    target=url_path("account") + "?password_changed=1",
                 )
     form.password.data = ""
     status = 422 if is_htmx(request) and user is not None else 400
     return state.templates.render(
         request,
         template,
-        {"form": form, "valid": user is not None},
+        {"form": form, "valid": user is not None, **_LIFETIME},
         status_code=status,
         headers=_RESET_HEADERS,
     )

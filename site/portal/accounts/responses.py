@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from portal.accounts import devices, services, throttling
+from portal.accounts import devices, signin, throttling
 from portal.accounts.models import User
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import request_session
@@ -40,7 +40,7 @@ async def signed_in_response(
     """
     state = app_state(request)
     user_agent, ip_address = client_of(request)
-    new = await services.sign_in(
+    new = await signin.sign_in(
         session=request_session(request),
         user=user,
         remember=remember,

@@ -9,41 +9,42 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import quote
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.accounts import password_routes, services, throttling
+from portal.accounts import password_routes, services, signin, throttling
 from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions
-from portal.db import request_session, saved_id
-from portal.forms import entered, field_text
+from portal.db import request_session
+from portal.profile.overview import overview
+from portal.urls import url_path
 from portal.web import current_user, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
-from portal.web.state import app_state, render
 
 
 async def register(request: Request) -> Response:
-    templates = app_state(request).templates
+    templates = request.app.state.templates
     if current_user(request):
-        return RedirectResponse("/account", status_code=303)
+        return RedirectResponse(url_path("account"), status_code=303)
     if request.method == "GET":
         return templates.render(request, "accounts/register.html", {"form": RegistrationForm()})
     form = RegistrationForm.from_form(await read_form(request))
-    state = app_state(request)
+    state = request.app.state
     in_force = state.policy.in_force()
     if form.validate() and in_force is not None:
         data = services.Registration(
-            name=entered(form.name),
-            email=entered(form.email),
-            phone=entered(form.phone),
+            name=form.name.data,
+            email=form.email.data,
+            phone=form.phone.data,
             customer_type=form.customer_type.data,
-            password=entered(form.password),
+            password=form.password.data,
         )
         try:
             user = await services.register(
@@ -62,15 +63,13 @@ async def register(request: Request) -> Response:
             return too_many(request, "accounts/register.html", {"form": form}, error.decision)
         except services.EmailTaken:
             form.email.errors = [
-                field_text(
-                    i18n.lazy_gettext(
-                        "This email address already has an account. Log in, or reset your password if you have forgotten it."
-                    )
+                i18n.lazy_gettext(
+                    "This email address already has an account. Log in, or reset your password if you have forgotten it."
                 )
             ]
         else:
             return await signed_in_response(
-                request, user, remember=False, target="/account?welcome=1"
+                request, user, remember=False, target=url_path("account") + "?welcome=1"
             )
     form.password.data = ""
     return templates.render(
@@ -79,8 +78,8 @@ async def register(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    templates = app_state(request).templates
-    target = safe_next(request.query_params.get("next"), "/account")
+    templates = request.app.state.templates
+    target = safe_next(request.query_params.get("next"), url_path("account"))
     if current_user(request) and request.method == "GET":
         return RedirectResponse(target, status_code=303)
     if request.method == "GET":
@@ -90,12 +89,12 @@ async def login(request: Request) -> Response:
     form = LoginForm.from_form(await read_form(request))
     failed = False
     if form.validate():
-        outcome = await services.log_in(
+        outcome = await signin.log_in(
             session=request_session(request),
-            email=entered(form.email),
-            password=entered(form.password),
+            email=form.email.data,
+            password=form.password.data,
             client=client_of(request)[1],
-            secret_key=app_state(request).settings.secret_key,
+            secret_key=request.app.state.settings.secret_key,
             device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if outcome.user is not None:
@@ -122,11 +121,11 @@ async def logout(request: Request) -> Response:
     await read_form(request)
     login_session = request.scope.get("login_session")
     if login_session is not None:
-        await services.sign_out(session=request_session(request), login_session=login_session)
+        await signin.sign_out(session=request_session(request), login_session=login_session)
     rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the session
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(url_path("home"), status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=app_state(request).settings.production
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=request.app.state.settings.production
     )
     return response
 
@@ -141,7 +140,7 @@ async def verify_email(request: Request) -> Response:
     form_data = await read_form(request) if request.method == "POST" else None
     token = form_data.get("token") if form_data is not None else request.query_params.get("token")
     token = token if isinstance(token, str) else ""
-    state = app_state(request)
+    state = request.app.state
     days = state.settings.unverified_account_days
     if form_data is not None:
         user = await services.verify_email(
@@ -152,7 +151,9 @@ async def verify_email(request: Request) -> Response:
             signed_in=request.scope.get("login_session"),
         )
         if user is not None:
-            return RedirectResponse(f"/verify-email?token={quote(token, safe='')}", 303)
+            return RedirectResponse(
+                f"{url_path('verify_email')}?token={quote(token, safe='')}", 303
+            )
     else:
         user = await services.verification_user(
             session=request_session(request),
@@ -180,10 +181,10 @@ async def verify_email(request: Request) -> Response:
     )
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def resend_verification(request: Request, user: User) -> Response:
     await read_form(request)
-    state = app_state(request)
+    state = request.app.state
     decision = await services.resend_verification(
         session=request_session(request),
         user=user,
@@ -193,7 +194,7 @@ async def resend_verification(request: Request, user: User) -> Response:
     )
     if not decision.allowed:
         return await _account_page(request, user, status_code=429, decision=decision)
-    return RedirectResponse("/account?sent=1", status_code=303)
+    return RedirectResponse(url_path("account") + "?sent=1", status_code=303)
 
 
 @require_user
@@ -209,17 +210,20 @@ async def _account_page(
     status_code: int = 200,
     decision: throttling.Decision | None = None,
 ) -> Response:
-    sessions = await active_sessions(session=request_session(request), user_id=saved_id(user))
+    db = request_session(request)
+    sessions = await active_sessions(session=db, user_id=user.id)
+    summary = await overview(session=db, user_id=user.id)
     query = request.query_params
-    days = app_state(request).settings.unverified_account_days
+    days = request.app.state.settings.unverified_account_days
     # An email account left unconfirmed is deleted then (housekeeping.expire_unverified).
     unconfirmed = user.email_verified_at is None and user.email and not user.wechat_openid
     delete_after = user.created_at + timedelta(days=days) if unconfirmed else None
-    response = render(
+    response = request.app.state.templates.render(
         request,
         "accounts/account.html",
         {
             "sessions": sessions,
+            "overview": summary,
             "welcome": query.get("welcome") == "1",
             "sent": query.get("sent") == "1",
             "password_changed": query.get("password_changed") == "1",
@@ -235,29 +239,31 @@ async def _account_page(
     return response
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def end_session(request: Request, user: User) -> Response:
-    """End one of the user's other sessions: an empty row for htmx, else back to the list."""
+    """End one of the user's other sessions: an empty row for htmx, else back to the list;
+    404 for an id that cannot be a session."""
     await read_form(request)
-    await services.end_session(
+    if not await signin.end_session(
         session=request_session(request),
         user=user,
         session_id=request.path_params["session_id"],
         current=request.scope["login_session"],
-    )
+    ):
+        raise HTTPException(status_code=404)
     if is_htmx(request):
         return HTMLResponse("")
-    return RedirectResponse("/account", status_code=303)
+    return RedirectResponse(url_path("account"), status_code=303)
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def end_other_sessions(request: Request, user: User) -> Response:
     """Sign out everywhere else: every session of the user but this browser's."""
     await read_form(request)
-    await services.end_other_sessions(
+    await signin.end_other_sessions(
         session=request_session(request), user=user, current=request.scope["login_session"]
     )
-    return RedirectResponse("/account?signed_out=1", status_code=303)
+    return RedirectResponse(url_path("account") + "?signed_out=1", status_code=303)
 
 
 async def remember_language(request: Request, locale: str) -> None:

@@ -87,6 +87,10 @@ VERIFICATION_MAIL = Policy("verify-mail", 3, HOUR, HOUR, HOUR)
 RESET_MAIL_ACCOUNT = Policy("reset-account", 3, HOUR, HOUR, HOUR)
 RESET_MAIL_CLIENT = Policy("reset-client", 10, HOUR, HOUR, HOUR)
 RESET_MAIL_DEVICE = Policy("reset-device", 3, HOUR, HOUR, HOUR)
+# Staff sign-in (password and TOTP code): a stranger can lock a staff member out for a while,
+# which an admin's `staff reset` ends; in return nobody can try a million codes.
+STAFF_LOGIN_ACCOUNT = Policy("staff-login-account", 5, 15 * MINUTE, 15 * MINUTE, 4 * HOUR)
+STAFF_LOGIN_CLIENT = Policy("staff-login-client", 20, 15 * MINUTE, 15 * MINUTE, HOUR)
 POLICIES = (
     LOGIN_ACCOUNT,
     LOGIN_DEVICE,
@@ -96,6 +100,8 @@ POLICIES = (
     RESET_MAIL_ACCOUNT,
     RESET_MAIL_CLIENT,
     RESET_MAIL_DEVICE,
+    STAFF_LOGIN_ACCOUNT,
+    STAFF_LOGIN_CLIENT,
 )
 
 

@@ -1,4 +1,4 @@
-"""Encryption at rest: drawings and bank account numbers, under per-user data keys (AES-256-GCM).
+"""Encryption at rest: drawings and sensitive invoice details, under per-user data keys (AES-256-GCM).
 
 Each user has a random 256-bit data key. The master key (``PORTAL_MASTER_KEY``) wraps it, and
 the wrapped key lives in the key store (``portal.crypto.keystore``), apart from the database and its
@@ -24,7 +24,9 @@ Large files (drawings) go through :func:`encrypt_stream` / :func:`decrypt_stream
 incremental :class:`StreamEncryptor` / :class:`StreamDecryptor` from async code: 64 KiB segments
 sealed one by one (the STREAM construction), so truncating, reordering or altering a file is
 detected. A decryptor yields each segment once it is verified but can only detect truncation at
-the end: write its output to a temporary file and keep it only if no error was raised.
+the end: treat everything it gave as lost when it raises (a download is broken off, a parser's
+result discarded). Never write the plaintext of a drawing to disk, not even to a temporary file
+(issue 10): ``portal.drawings.services.open_drawing`` streams it.
 """
 
 from __future__ import annotations
@@ -132,8 +134,10 @@ class StreamEncryptor:
     """Feed plaintext with :meth:`update` in any pieces; :meth:`finalize` seals the last segment.
 
     Output: ``PSE1`` + nonce prefix, then segments of 64 KiB + tag. Each segment's nonce counts
-    its position (reordering fails) and its associated data says whether it is the last
-    (truncation at a segment boundary fails), as in the STREAM construction.
+    its position and its associated data holds the stream's header, the segment's index, whether
+    it is the last, and the context (for a drawing: its owner and id). So reordering, dropping,
+    truncating at a segment boundary, or moving a file to another drawing or user all fail, as
+    in the STREAM construction.
     """
 
     def __init__(self, key: bytes, *, context: str) -> None:
@@ -205,9 +209,13 @@ def _cut(buffer: bytearray, size: int) -> list[bytes]:
 def _segment(header: bytes, counter: int, last: bool, context: str) -> tuple[bytes, bytes]:
     if counter >= 2**32:
         raise ValueError("stream too long: the segment counter would repeat a nonce")
-    nonce = header[len(STREAM_MAGIC) :] + struct.pack(">I", counter)
-    ad = b"portal/stream/v1\x00" + header + (b"\x01" if last else b"\x00") + context.encode()
-    return nonce, ad
+    index = struct.pack(">I", counter)
+    nonce = header[len(STREAM_MAGIC) :] + index
+    # The nonce already carries the index, and GCM authenticates the nonce; the associated data
+    # states it again, with the last flag and the file's context (its owner and id), so that
+    # what a segment is bound to can be read in one place and does not rest on the nonce layout.
+    ad = b"portal/stream/v1\x00" + header + index + (b"\x01" if last else b"\x00")
+    return nonce, ad + context.encode()
 
 
 def encrypt_stream(key: bytes, chunks: Iterable[bytes], *, context: str) -> Iterator[bytes]:

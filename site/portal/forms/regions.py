@@ -28,7 +28,7 @@ submits the owning form; its POST handler must then re-render the form, saving n
     data = await read_form(request)
     form = ShippingAddressForm.from_form(data)
     if wants_city_refresh(data):
-        return templates.render(request, "profile/address_form.html", {"form": form})
+        return templates.render(request, "profile/addresses/form.html", {"form": form})
     if not form.validate(): ...
 
 Without JavaScript the button is the form's first submit button, so Enter in a text box presses

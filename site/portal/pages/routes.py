@@ -12,8 +12,6 @@ from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
 from portal.web.state import app_state, render
 
-LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-
 
 async def home(request: Request) -> Response:
     return render(request, "pages/home.html")
@@ -29,7 +27,7 @@ async def switch_language(request: Request) -> Response:
         response.set_cookie(
             i18n.LANGUAGE_COOKIE,
             str(locale),
-            max_age=LANGUAGE_COOKIE_MAX_AGE,
+            max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
             secure=app_state(request).settings.production,

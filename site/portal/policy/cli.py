@@ -9,21 +9,28 @@ from portal import i18n
 from portal.policy.check import check_content
 from portal.policy.generator import build
 from portal.policy.model import ContentError
+from portal.quotes.pricing import check_pricing
 from portal.settings import Settings
 from portal.templating import create_environment
 
-USAGE = "usage: python build.py [check]\n  (no argument) build the policy into site/public/\n  check  lint content/ and write nothing\n"
+USAGE = "usage: python build.py [check]\n  (no argument) build the policy into site/public/\n  check  lint content/ (the policy, the inventory, the pricing) and write nothing\n"
 
 
 def run_check(settings: Settings) -> int:
+    """Lint the policy, the inventory and the sales team's pricing (content/pricing.toml)."""
     policy, problems = check_content(settings.content_dir)
+    pricing, pricing_problems = check_pricing(settings.content_dir / "pricing.toml")
+    problems = [*problems, *pricing_problems]
     for problem in problems:
         print(_relative(settings, str(problem)), file=sys.stderr)
-    if policy is None:
+    if policy is None or pricing is None:
         print(f"check: {len(problems)} problem(s); nothing was built", file=sys.stderr)
         return 1
+    materials = sum(len(process.materials) for process in pricing.processes.values())
     print(
-        f"check: {len(policy.versions)} versions, {len(policy.inventory.scenarios)} inventory scenarios, all good"
+        f"check: {len(policy.versions)} versions, {len(policy.inventory.scenarios)} inventory "
+        f"scenarios, pricing of {len(pricing.processes)} processes and {materials} materials, "
+        "all good"
     )
     return 0
 

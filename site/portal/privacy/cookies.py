@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from portal import i18n
 from portal.accounts.devices import DEVICE_COOKIE, DEVICE_LIFETIME
 from portal.accounts.sessions import IDLE_LIFETIME, REMEMBER_LIFETIME, SESSION_COOKIE
-from portal.pages.routes import LANGUAGE_COOKIE_MAX_AGE
 from portal.web.csrf import CSRF_COOKIE
 
 #: Every cookie is HttpOnly and SameSite=Lax, and Secure where the site is served over HTTPS.
@@ -30,7 +29,7 @@ def site_cookies() -> list[CookieDescription]:
     """The cookies, described in the current language."""
     remember_days = REMEMBER_LIFETIME.days
     idle_hours = int(IDLE_LIFETIME.total_seconds() // 3600)
-    language_years = LANGUAGE_COOKIE_MAX_AGE // (365 * 24 * 3600)
+    language_years = i18n.LANGUAGE_COOKIE_MAX_AGE // (365 * 24 * 3600)
     device_days = DEVICE_LIFETIME.days
     return [
         CookieDescription(

@@ -19,6 +19,7 @@ import re
 from datetime import date
 from urllib.parse import quote
 
+from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -26,6 +27,8 @@ from portal.db import request_session
 from portal.policy.library import PolicyLibrary, today_in_china
 from portal.privacy import services
 from portal.privacy.services import UP_TO_DATE, PolicyStanding
+from portal.urls import url_path
+from portal.web import is_htmx
 
 #: Never blocked: the policy (with the consent and acknowledgment routes), the cookie page,
 #: logging out, the language switch, static files, the health check, the user's own ledger,
@@ -42,17 +45,18 @@ OPEN_PATHS = (
     "/subscriptions",
     "/account/subscriptions",
     "/verify-email",
+    "/staff",  # the staff console: staff sessions, not customers'
 )
 OPEN_PREFIXES = ("/static/", "/account/privacy")
 #: Policy 5.5: consent is withdrawn by deleting information or changing settings. A customer
 #: who does not agree to a change must still be able to do that without agreeing first: see
-#: their addresses and invoice details, delete them, and withdraw the bank-account consent
-#: (adding and editing stay behind the gate).
+#: their addresses and invoice details, delete them, and withdraw the consents to the bank account
+#: and the resident ID number (adding and editing stay behind the gate).
 OPEN_TO_WITHDRAW = re.compile(
     r"/account/(addresses|invoices)"
     r"|/account/addresses/\d+/delete"
     r"|/account/invoices/(corporate|personal)/\d+/delete"
-    r"|/account/invoices/bank-account/withdraw"
+    r"|/account/invoices/(bank-account|resident-id)/withdraw"
 )
 _CACHE_LIMIT = 50_000
 
@@ -66,7 +70,8 @@ def is_open(path: str) -> bool:
 
 def consent_url(standing: PolicyStanding, target: str) -> str:
     assert standing.shown is not None
-    return f"/policy/{standing.shown.version}/consent?next={quote(target, safe='/')}"
+    consent = url_path("policy_consent", version=standing.shown.version)
+    return f"{consent}?next={quote(target, safe='/')}"
 
 
 class PolicyGateMiddleware:
@@ -114,7 +119,7 @@ class PolicyGateMiddleware:
             target += "?" + scope["query_string"].decode("latin-1")
         url = consent_url(standing, target)
         headers = {"Cache-Control": "no-store"}
-        if (b"hx-request", b"true") in scope.get("headers", []):
+        if is_htmx(Request(scope)):
             # htmx would swap the consent page into a fragment: send the whole browser there.
             return Response(status_code=204, headers={**headers, "HX-Redirect": url})
         return RedirectResponse(url, status_code=303, headers=headers)

@@ -23,6 +23,7 @@ from portal.policy.library import PolicyLibrary, VersionInfo
 from portal.privacy import purposes, services
 from portal.privacy.cookies import site_cookies
 from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
+from portal.urls import url_path
 from portal.web import is_htmx, require_user
 from portal.web.csrf import read_form
 from portal.web.redirects import safe_next
@@ -68,7 +69,7 @@ async def _record(
     )
 
 
-@require_user(back_to="/")
+@require_user(back_to="home")
 async def acknowledge(request: Request, user: User) -> Response:
     """ "I have read it": record it, then the next banner (htmx) or back to the page (303)."""
     form = await read_form(request)
@@ -87,17 +88,17 @@ async def acknowledge(request: Request, user: User) -> Response:
     )
 
 
-@require_user(back_to="/account")
+@require_user(back_to="account")
 async def consent(request: Request, user: User) -> Response:
     """The page of a material change: what changed, "I agree", or how to leave instead."""
     if request.method == "POST":
         form = await read_form(request)
-        target = safe_next(form.get("next"), "/account")
+        target = safe_next(form.get("next"), url_path("account"))
         info = _known_version(request)
         await _record(request, services.consent_to_policy, user=user, info=info)
         return RedirectResponse(target, status_code=303)
     info = _known_version(request)
-    target = safe_next(request.query_params.get("next"), "/account")
+    target = safe_next(request.query_params.get("next"), url_path("account"))
     standing: PolicyStanding = request.scope.get("policy_standing") or services.UP_TO_DATE
     if standing.shown != info or not standing.needs_consent:
         return RedirectResponse(target, status_code=303)  # nothing (more) to consent to here

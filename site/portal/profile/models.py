@@ -4,8 +4,9 @@ Account information (name, job title, customer type, invoice email, preferred la
 ``users`` itself (accounts/models.py). Province and city are GB/T 2260 codes (portal/regions.py),
 so a name is shown in the reader's language and a renamed city keeps its code.
 
-The bank account of a corporate invoice is sensitive personal information: only its AES-256-GCM
-ciphertext under the user's data key is stored (portal/crypto.py), never the number itself.
+The bank account of a corporate invoice and the resident ID number of a personal one are sensitive
+personal information: only their AES-256-GCM ciphertext under the user's data key is stored
+(portal/crypto), never the number itself (profile/invoices/sensitive.py).
 """
 
 from __future__ import annotations
@@ -66,14 +67,19 @@ class CorporateInvoice(SQLModel, table=True):
 
 
 class PersonalInvoice(SQLModel, table=True):
-    """A person's invoice details (policy 1.5); the tax number is a resident ID number."""
+    """A person's invoice details (policy 1.5); the tax number is a resident ID number.
+
+    ``tax_number`` is optional and holds the ciphertext (``v1.<nonce>.<ciphertext>``) of the
+    resident ID number, only while the user's separate consent to it stands: withdrawing the
+    consent erases it.
+    """
 
     __tablename__ = "personal_invoices"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_column=_owner())
     name: str = Field(max_length=100)
-    tax_number: str = Field(max_length=18)
+    tax_number: str | None = Field(default=None, max_length=200)  # encrypted
     province: str = Field(max_length=6)
     city: str = Field(max_length=6)
     invoicing_address: str = Field(max_length=200)

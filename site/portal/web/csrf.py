@@ -70,17 +70,41 @@ def rotate_csrf_cookie(request: Request) -> None:
     request.scope[ROTATE_SCOPE_KEY] = True
 
 
+#: ``scope[_COOKIES_SCOPE_KEY]``: the request's cookie headers, parsed once (:func:`_cookie`).
+_COOKIES_SCOPE_KEY = "portal.cookies"
+
+
 def _cookie(scope: Scope, name: str) -> str | None:
+    """The value of cookie ``name``: the first cookie header that has it, in order.
+
+    A malformed header (and everything after it) counts as absent. The session, locale and
+    CSRF middleware each read a cookie of every request: the headers are parsed at the first
+    call and kept in the scope, since ``SimpleCookie`` took as long as all three lookups.
+    """
+    jars = scope.get(_COOKIES_SCOPE_KEY)
+    if jars is None:
+        jars = scope[_COOKIES_SCOPE_KEY] = _parse_cookies(scope)
+    for jar in jars:
+        if jar is None:
+            return None
+        if name in jar:
+            return jar[name]
+    return None
+
+
+def _parse_cookies(scope: Scope) -> list[dict[str, str] | None]:
+    """Each cookie header's cookies; ``None`` for a malformed one, and nothing after it."""
+    jars: list[dict[str, str] | None] = []
     for key, value in scope.get("headers", []):
         if key == b"cookie":
             jar = SimpleCookie()
             try:
                 jar.load(value.decode("latin-1"))
             except Exception:  # noqa: BLE001 - a malformed cookie header is just absent
-                return None
-            if name in jar:
-                return jar[name].value
-    return None
+                jars.append(None)
+                break
+            jars.append({name: morsel.value for name, morsel in jar.items()})
+    return jars
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -1,5 +1,6 @@
 """No cache may keep a page meant for one person: ``Cache-Control: no-store`` on every response
-to a signed-in user and on every response that sets the session cookie.
+to a signed-in user, on every response that sets the session cookie, and on every page under
+``private_prefix`` (the staff console, whose every page but its login reads customers' data).
 
 Every other page varies with the cookies (language, session), so it carries ``Vary: Cookie``.
 Static files are left alone: they are the same for everyone and cached for a year.
@@ -16,16 +17,27 @@ class PrivateCacheMiddleware:
     response starts, and the session cookie it sets is seen on the way out."""
 
     def __init__(
-        self, app: ASGIApp, *, session_cookie: str, static_prefix: str = "/static/"
+        self,
+        app: ASGIApp,
+        *,
+        session_cookie: str,
+        static_prefix: str = "/static/",
+        private_prefix: str | None = None,
     ) -> None:
         self.app = app
         self.session_cookie = session_cookie.encode("latin-1") + b"="
         self.static_prefix = static_prefix
+        self.private_prefix = private_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.static_prefix):
             await self.app(scope, receive, send)
             return
+
+        path = scope["path"]
+        always = self.private_prefix is not None and (
+            path == self.private_prefix or path.startswith(self.private_prefix + "/")
+        )
 
         async def send_private(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -35,7 +47,7 @@ class PrivateCacheMiddleware:
                     name == b"set-cookie" and value.startswith(self.session_cookie)
                     for name, value in message.get("headers", [])
                 )
-                if scope.get("user") is not None or sets_session:
+                if always or scope.get("user") is not None or sets_session:
                     headers["Cache-Control"] = "no-store"
                 headers.add_vary_header("Cookie")
             await send(message)

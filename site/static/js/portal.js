@@ -15,12 +15,3 @@ if (window.htmx) {
     content.querySelectorAll(".region-picker__refresh").forEach((button) => button.remove());
   });
 }
-
-// On a phone the Personal Center's tabs are one scrolling row: bring the current tab into view,
-// or a customer on "What we hold on you" sees only "Overview" and "Account information" marked.
-document.querySelectorAll(".account-nav__list").forEach((list) => {
-  const current = list.querySelector('[aria-current="page"]');
-  if (current && list.scrollWidth > list.clientWidth) {
-    list.scrollLeft = current.offsetLeft - (list.clientWidth - current.offsetWidth) / 2;
-  }
-});

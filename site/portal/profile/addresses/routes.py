@@ -22,16 +22,16 @@ from starlette.routing import Route
 
 from portal import i18n, regions
 from portal.accounts.models import User
-from portal.db import request_session, saved_id
+from portal.db import request_session
 from portal.forms.regions import wants_city_refresh
 from portal.i18n import lazy_gettext as _l
 from portal.profile.addresses import services
 from portal.profile.addresses.forms import ShippingAddressForm
 from portal.profile.addresses.views import address_card
 from portal.profile.models import ShippingAddress
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
-from portal.web.state import render
 
 LIST_URL = "/account/addresses"
 LIST_TEMPLATE = "profile/addresses/list.html"
@@ -56,7 +56,7 @@ def _full_message() -> str:
 
 
 def _done(what: str) -> Response:
-    return RedirectResponse(f"{LIST_URL}?done={what}", status_code=303)
+    return RedirectResponse(f"{url_path('addresses')}?done={what}", status_code=303)
 
 
 async def _address_or_404(request: Request, user: User) -> ShippingAddress:
@@ -77,7 +77,7 @@ async def _render_list(request: Request, user: User, *, done: str | None) -> Res
         "done": DONE.get(done or ""),
         "swapped": is_htmx(request),
     }
-    return render(request, LIST_TEMPLATE, context, block="addresses")
+    return request.app.state.templates.render(request, LIST_TEMPLATE, context, block="addresses")
 
 
 def _render_form(
@@ -96,7 +96,9 @@ def _render_form(
         "full": full,
         "full_message": _full_message(),
     }
-    return render(request, FORM_TEMPLATE, context, status_code=status_code, block="address_form")
+    return request.app.state.templates.render(
+        request, FORM_TEMPLATE, context, status_code=status_code
+    )
 
 
 @require_user
@@ -109,7 +111,7 @@ async def new_address(request: Request, user: User) -> Response:
     """GET: an empty form (or why none can be added). POST: add the address."""
     form_data: FormData | None = await read_form(request) if request.method == "POST" else None
     session = request_session(request)
-    action = f"{LIST_URL}/new"
+    action = url_path("new_address")
     if form_data is None:
         addresses = await services.list_addresses(session=session, user=user)
         full = len(addresses) >= services.MAX_ADDRESSES
@@ -142,7 +144,7 @@ async def edit_address(request: Request, user: User) -> Response:
     """GET: the form filled with the address. POST: save the changes."""
     form_data: FormData | None = await read_form(request) if request.method == "POST" else None
     address = await _address_or_404(request, user)
-    action = f"{LIST_URL}/{address.id}/edit"
+    action = url_path("edit_address", address_id=address.id)
     if form_data is None:
         form = ShippingAddressForm.for_address(address)
         # A code a later data release dropped (regions.py): say so, and ask to choose again.
@@ -158,7 +160,7 @@ async def edit_address(request: Request, user: User) -> Response:
         await services.update_shipping_address(
             session=request_session(request),
             user=user,
-            address_id=saved_id(address),
+            address_id=address.id,  # type: ignore[arg-type]
             data=form.address_data(),
         )
         return _done("saved")
@@ -169,12 +171,19 @@ async def edit_address(request: Request, user: User) -> Response:
 
 @require_user
 async def delete_address(request: Request, user: User) -> Response:
-    """GET: "Delete this address?" (no JavaScript). POST: delete it."""
+    """GET: "Delete this address?" (a page; for htmx, the question inside the card). POST:
+    delete it."""
     if request.method == "GET":
         address = await _address_or_404(request, user)
         addresses = await services.list_addresses(session=request_session(request), user=user)
-        context = {"card": address_card(address), "has_others": len(addresses) > 1}
-        return render(request, DELETE_TEMPLATE, context)
+        context = {
+            "card": address_card(address),
+            "has_others": len(addresses) > 1,
+            "inline": is_htmx(request),
+        }
+        return request.app.state.templates.render(
+            request, DELETE_TEMPLATE, context, block="confirm"
+        )
     await read_form(request)
     deleted = await services.delete_shipping_address(
         session=request_session(request), user=user, address_id=request.path_params["address_id"]
@@ -186,7 +195,7 @@ async def delete_address(request: Request, user: User) -> Response:
     return _done("deleted")
 
 
-@require_user(back_to=LIST_URL)
+@require_user(back_to="addresses")
 async def make_default(request: Request, user: User) -> Response:
     """Make the address the default: the list again (htmx), or a redirect to it."""
     await read_form(request)

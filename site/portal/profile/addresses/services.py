@@ -19,12 +19,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
-from portal.db import saved_id, utcnow
+from portal.db import utcnow, valid_id
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.models import ShippingAddress
 
@@ -42,9 +41,6 @@ FIELDS = (
     "postal_code",
 )
 MAX_ADDRESSES = 20
-#: Ids are 32-bit integers in the database; a larger one in a URL cannot exist (and PostgreSQL
-#: would refuse to compare it), so it is answered like any unknown id, before any query.
-MAX_ID = 2**31 - 1
 
 
 class AddressBookFull(Exception):
@@ -55,14 +51,14 @@ def _record(address: ShippingAddress) -> str:
     return f"shipping_address:{address.id}"
 
 
-def _values(data: Mapping[str, Any]) -> dict[str, Any]:
+def _values(data: Mapping[str, Any]) -> dict[str, str]:
     return {name: (data.get(name) or "") for name in FIELDS}
 
 
-def _owned(user: User, address_id: int) -> Select[ShippingAddress]:
+def _owned(user: User, address_id: int) -> Select[tuple[ShippingAddress]]:
     return select(ShippingAddress).where(
-        col(ShippingAddress.id) == address_id,
-        col(ShippingAddress.user_id) == user.id,
+        ShippingAddress.id == address_id,
+        ShippingAddress.user_id == user.id,
     )
 
 
@@ -71,7 +67,7 @@ def _audit_default(
 ) -> None:
     audit_changes(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,  # type: ignore[arg-type]
         record=_record(address),
         before={"is_default": address.is_default},
         after={"is_default": is_default},
@@ -84,8 +80,8 @@ async def list_addresses(*, session: AsyncSession, user: User) -> list[ShippingA
     """The user's addresses: the default first, then the newest first."""
     rows = await session.execute(
         select(ShippingAddress)
-        .where(col(ShippingAddress.user_id) == user.id)
-        .order_by(col(ShippingAddress.is_default).desc(), col(ShippingAddress.id).desc())
+        .where(ShippingAddress.user_id == user.id)
+        .order_by(ShippingAddress.is_default.desc(), ShippingAddress.id.desc())  # type: ignore[attr-defined,union-attr]
     )
     return list(rows.scalars())
 
@@ -94,7 +90,7 @@ async def get_address(
     *, session: AsyncSession, user: User, address_id: int
 ) -> ShippingAddress | None:
     """The user's address ``address_id``; ``None`` if it does not exist or is another user's."""
-    if not 0 < address_id <= MAX_ID:
+    if not valid_id(address_id):
         return None
     return (await session.execute(_owned(user, address_id))).scalar_one_or_none()
 
@@ -109,9 +105,7 @@ async def add_shipping_address(
     """
     await lock_user(session, user)
     count = await session.scalar(
-        select(func.count())
-        .select_from(ShippingAddress)
-        .where(col(ShippingAddress.user_id) == user.id)
+        select(func.count()).select_from(ShippingAddress).where(ShippingAddress.user_id == user.id)
     )
     if (count or 0) >= MAX_ADDRESSES:
         await session.rollback()
@@ -119,7 +113,7 @@ async def add_shipping_address(
     now = utcnow()
     values = _values(data)
     address = ShippingAddress(
-        user_id=saved_id(user),
+        user_id=user.id,  # type: ignore[arg-type]
         is_default=count == 0,
         created_at=now,
         updated_at=now,
@@ -129,7 +123,7 @@ async def add_shipping_address(
     await session.flush()  # the id, for the audit rows
     audit_record(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,  # type: ignore[arg-type]
         record=_record(address),
         fields=[name for name in FIELDS if values[name]],
         action=ADDED,
@@ -152,7 +146,7 @@ async def update_shipping_address(
     values = _values(data)
     changed = audit_changes(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,  # type: ignore[arg-type]
         record=_record(address),
         before={name: getattr(address, name) for name in FIELDS},
         after=values,
@@ -171,7 +165,7 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
 
     When it was the default, the most recently updated remaining address becomes the default.
     """
-    if not 0 < address_id <= MAX_ID:
+    if not valid_id(address_id):
         return False
     await lock_user(session, user)
     found = await session.execute(
@@ -183,7 +177,7 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
         return False
     audit_record(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,  # type: ignore[arg-type]
         record=_record(address),
         fields=[name for name in FIELDS if getattr(address, name)],
         action=REMOVED,
@@ -194,8 +188,8 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
     if was_default:
         successor = await session.scalar(
             select(ShippingAddress)
-            .where(col(ShippingAddress.user_id) == user.id)
-            .order_by(col(ShippingAddress.updated_at).desc(), col(ShippingAddress.id).desc())
+            .where(ShippingAddress.user_id == user.id)
+            .order_by(ShippingAddress.updated_at.desc(), ShippingAddress.id.desc())  # type: ignore[attr-defined,union-attr]
             .limit(1)
             .execution_options(populate_existing=True)
         )
@@ -211,14 +205,14 @@ async def make_default_address(*, session: AsyncSession, user: User, address_id:
     False if it is not the user's. The change of default is audited as ``is_default`` on both
     addresses; it is not an edit of either, so ``updated_at`` stays.
     """
-    if not 0 < address_id <= MAX_ID:
+    if not valid_id(address_id):
         return False
     await lock_user(session, user)
     rows = await session.execute(
         select(ShippingAddress)
         .where(
-            col(ShippingAddress.user_id) == user.id,
-            (col(ShippingAddress.id) == address_id) | col(ShippingAddress.is_default),
+            ShippingAddress.user_id == user.id,
+            (ShippingAddress.id == address_id) | ShippingAddress.is_default,  # type: ignore[arg-type]
         )
         .execution_options(populate_existing=True)
     )

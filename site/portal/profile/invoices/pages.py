@@ -1,7 +1,8 @@
 """What the invoice routes share: the two kinds, the list page, the ledger's channel.
 
 A :class:`Kind` says everything the generic routes need about corporate or personal invoice
-details (model, form, card, messages), so the add / edit / delete handlers are written once.
+details (model, form, card, messages, the sensitive value and its consent), so the add / edit /
+delete handlers are written once.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from portal.crypto import DataKeys
 from portal.db import request_session
 from portal.i18n import LazyString
 from portal.i18n import lazy_gettext as _l
-from portal.profile.invoices import services, views
+from portal.profile.invoices import bank, resident_ids, services, views
 from portal.profile.invoices.forms import CorporateInvoiceForm, PersonalInvoiceForm
+from portal.profile.invoices.sensitive import SensitiveField
 from portal.profile.models import CorporateInvoice, PersonalInvoice
 from portal.web import is_htmx
 from portal.web.state import app_state, render
@@ -38,6 +40,9 @@ DONE = {
     "withdrawn": _l(
         "You have withdrawn your consent: every bank account number you saved has been erased."
     ),
+    "resident_id_withdrawn": _l(
+        "You have withdrawn your consent: every resident ID number you saved has been erased."
+    ),
 }
 CHOOSE_AGAIN = _l("The list of places has changed since you saved these details: choose again.")
 
@@ -47,7 +52,7 @@ async def _corporate_card(invoice: Any, data_keys: DataKeys) -> views.InvoiceCar
 
 
 async def _personal_card(invoice: Any, data_keys: DataKeys) -> views.InvoiceCard:
-    return views.personal_card(invoice)
+    return await views.personal_card(invoice, data_keys)
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,14 @@ class Kind:
     form: type[Any]
     card: Callable[[Any, DataKeys], Awaitable[views.InvoiceCard]]
     full_message: LazyString
+    sensitive: SensitiveField  # the value kept under its own consent
+
+    async def saved_sensitive(self, data_keys: DataKeys, invoice: Any) -> str | None:
+        """The saved sensitive value as the edit form's hint shows it (masked); ``None`` when
+        there is none or it cannot be read."""
+        if self.model is CorporateInvoice:
+            return await bank.last_four(data_keys, invoice)
+        return await resident_ids.masked(data_keys, invoice)
 
     def flag_stale_region(self, form: Any, invoice: Any) -> None:
         """A code a later data release dropped (regions.py): say so, ask to choose again."""
@@ -76,6 +89,7 @@ KINDS = {
             "You have 10 sets of corporate invoice details, the most you can keep. "
             "Delete one you no longer need to add another."
         ),
+        sensitive=bank.FIELD,
     ),
     "personal": Kind(
         name="personal",
@@ -86,6 +100,7 @@ KINDS = {
             "You have 10 sets of personal invoice details, the most you can keep. "
             "Delete one you no longer need to add another."
         ),
+        sensitive=resident_ids.FIELD,
     ),
 }
 
@@ -101,19 +116,24 @@ def channel_of(request: Request) -> services.Channel:
 
 
 async def render_list(request: Request, user: User, *, done: str | None) -> Response:
-    """Both lists, the consent's state, and what just happened (block ``invoices`` for htmx)."""
+    """Both lists, the consents' state, and what just happened (block ``invoices`` for htmx)."""
     session = request_session(request)
     data_keys = app_state(request).data_keys
     corporate = await services.list_invoices(session=session, user=user, model=CorporateInvoice)
     personal = await services.list_invoices(session=session, user=user, model=PersonalInvoice)
     context = {
         "corporate": [await views.corporate_card(invoice, data_keys) for invoice in corporate],
-        "personal": [views.personal_card(invoice) for invoice in personal],
+        "personal": [await views.personal_card(invoice, data_keys) for invoice in personal],
         "corporate_full": len(corporate) >= services.MAX_INVOICES,
         "personal_full": len(personal) >= services.MAX_INVOICES,
         "corporate_full_message": KINDS["corporate"].full_message,
         "personal_full_message": KINDS["personal"].full_message,
-        "consent_standing": await services.bank_account_consent(session=session, user=user),
+        "consent_standing": await services.has_consent(
+            session=session, user=user, field=bank.FIELD
+        ),
+        "resident_id_consent_standing": await services.has_consent(
+            session=session, user=user, field=resident_ids.FIELD
+        ),
         "done": DONE.get(done or ""),
         "swapped": is_htmx(request),
     }

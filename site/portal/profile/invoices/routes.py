@@ -1,4 +1,5 @@
-"""``/account/invoices``: corporate and personal invoice details, and the bank-account consent.
+"""``/account/invoices``: corporate and personal invoice details, and the consents to their
+sensitive values (the bank account, the resident ID number).
 
     GET        /account/invoices                                          both lists
     GET, POST  /account/invoices/corporate/new                            add
@@ -8,11 +9,13 @@
     GET, POST  /account/invoices/personal/{invoice_id:int}/edit
     GET, POST  /account/invoices/personal/{invoice_id:int}/delete
     GET, POST  /account/invoices/bank-account/withdraw                    confirm, withdraw consent
+    GET, POST  /account/invoices/resident-id/withdraw                     (the same, ID numbers)
 
 An id that is not one of the signed-in user's invoice details of that kind (another user's, a
 deleted one, one beyond 2**31-1) answers 404 on every route. Without JavaScript every action is
 a plain form that redirects (303) back to the list; with htmx, delete and withdraw swap the
-lists in place (block ``invoices``) and a rejected form swaps its block ``invoice_form``.
+lists in place (block ``invoices``). The add and edit forms are plain forms with or without
+JavaScript: a rejected one comes back as a whole page.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from starlette.routing import Route
 from portal.accounts.models import User
 from portal.db import request_session
 from portal.forms.regions import wants_city_refresh
-from portal.profile.invoices import bank, services
+from portal.profile.invoices import bank, resident_ids, services
 from portal.profile.invoices.pages import (
     FORM_TEMPLATE,
     KINDS,
@@ -36,14 +39,14 @@ from portal.profile.invoices.pages import (
     channel_of,
     render_list,
 )
-from portal.profile.models import CorporateInvoice
+from portal.profile.invoices.sensitive import SensitiveField
+from portal.urls import url_path
 from portal.web import Endpoint, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
-from portal.web.state import app_state, render
 
 
 def _done(what: str) -> Response:
-    return RedirectResponse(f"{LIST_URL}?done={what}", status_code=303)
+    return RedirectResponse(f"{url_path('invoices')}?done={what}", status_code=303)
 
 
 async def _invoice_or_404(request: Request, user: User, kind: Kind) -> Any:
@@ -68,7 +71,7 @@ async def _render_form(
     editing: bool = False,
     status_code: int = 200,
     full: bool = False,
-    ending: str | None = None,
+    saved: str | None = None,
     unreadable: bool = False,
 ) -> Response:
     # Plain values only: after a service rolled back, the invoice's attributes are expired.
@@ -80,11 +83,15 @@ async def _render_form(
         "editing": editing,
         "full": full,
         "full_message": kind.full_message,
-        "consent_standing": await services.bank_account_consent(session=session, user=user),
-        "saved_account": ending,
+        "consent_standing": await services.has_consent(
+            session=session, user=user, field=kind.sensitive
+        ),
+        "saved_value": saved,  # the saved sensitive value, masked
         "saved_unreadable": unreadable,
     }
-    return render(request, FORM_TEMPLATE, context, status_code=status_code, block="invoice_form")
+    return request.app.state.templates.render(
+        request, FORM_TEMPLATE, context, status_code=status_code
+    )
 
 
 @require_user
@@ -92,29 +99,19 @@ async def invoice_list(request: Request, user: User) -> Response:
     return await render_list(request, user, done=request.query_params.get("done"))
 
 
-def _bank_change(form: Any) -> services.BankAccountChange | None:
-    if not hasattr(form, "bank_account"):
-        return None
-    return services.BankAccountChange(
-        digits=form.bank_account_digits(),
-        remove=bool(form.remove_bank_account.data),
-        consent=bool(form.consent_bank_account.data),
-    )
-
-
 async def _validate(request: Request, user: User, form: Any) -> bool:
     """The form's own checks, and the consent box beside them, so one round shows every error.
 
     The service checks the consent again when it saves (it is the rule; this is the courtesy).
     """
-    valid: bool = form.validate()
-    if hasattr(form, "consent_bank_account") and not form.errors.get("bank_account"):
-        wants_account = form.bank_account_digits() is not None
-        if wants_account and not form.consent_bank_account.data:
-            session = request_session(request)
-            if not await services.bank_account_consent(session=session, user=user):
-                form.consent_bank_account.errors = [str(bank.CONSENT_NEEDED)]
-                return False
+    valid = form.validate()
+    field = form.SENSITIVE
+    wanted = not form.errors.get(field.column) and form.sensitive_value() is not None
+    if wanted and not form[field.consent_box].data:
+        session = request_session(request)
+        if not await services.has_consent(session=session, user=user, field=field):
+            form.flag_missing_consent()
+            return False
     return valid
 
 
@@ -124,7 +121,7 @@ def _new(kind: Kind) -> Endpoint:
         """GET: an empty form (or why none can be added). POST: add the invoice details."""
         form_data = await read_form(request) if request.method == "POST" else None
         session = request_session(request)
-        action = f"{LIST_URL}/{kind.name}/new"
+        action = url_path(f"new_{kind.name}_invoice")
         if form_data is None:
             count = len(await services.list_invoices(session=session, user=user, model=kind.model))
             # The account's invoice email is the likeliest address for invoices too.
@@ -145,8 +142,8 @@ def _new(kind: Kind) -> Endpoint:
                 user=user,
                 model=kind.model,
                 data=form.invoice_data(),
-                bank_account=_bank_change(form),
-                data_keys=app_state(request).data_keys,
+                sensitive=form.sensitive_change(),
+                data_keys=request.app.state.data_keys,
                 channel=channel_of(request),
             )
         except services.InvoiceListFull:
@@ -154,7 +151,7 @@ def _new(kind: Kind) -> Endpoint:
                 request, user, kind, form, action=action, full=True, status_code=rejected
             )
         except services.ConsentNeeded:
-            form.consent_bank_account.errors = [str(bank.CONSENT_NEEDED)]
+            form.flag_missing_consent()
             return await _render_form(
                 request, user, kind, form, action=action, status_code=rejected
             )
@@ -169,11 +166,15 @@ def _edit(kind: Kind) -> Endpoint:
         """GET: the form filled with the saved details. POST: save the changes."""
         form_data = await read_form(request) if request.method == "POST" else None
         invoice = await _invoice_or_404(request, user, kind)
-        action = f"{LIST_URL}/{kind.name}/{invoice.id}/edit"
-        options: dict[str, Any] = {"action": action, "editing": True}
-        if isinstance(invoice, CorporateInvoice):
-            ending = await bank.last_four(app_state(request).data_keys, invoice)
-            options |= {"ending": ending, "unreadable": bool(invoice.bank_account and not ending)}
+        action = url_path(f"edit_{kind.name}_invoice", invoice_id=invoice.id)
+        saved = await kind.saved_sensitive(request.app.state.data_keys, invoice)
+        unreadable = kind.sensitive.stored(invoice) is not None and saved is None
+        options: dict[str, Any] = {
+            "action": action,
+            "editing": True,
+            "saved": saved,
+            "unreadable": unreadable,
+        }
         invoice_id = invoice.id
         if form_data is None:
             form = kind.form.for_invoice(invoice)
@@ -192,12 +193,12 @@ def _edit(kind: Kind) -> Endpoint:
                 model=kind.model,
                 invoice_id=invoice_id,
                 data=form.invoice_data(),
-                bank_account=_bank_change(form),
-                data_keys=app_state(request).data_keys,
+                sensitive=form.sensitive_change(),
+                data_keys=request.app.state.data_keys,
                 channel=channel_of(request),
             )
         except services.ConsentNeeded:
-            form.consent_bank_account.errors = [str(bank.CONSENT_NEEDED)]
+            form.flag_missing_consent()
             return await _render_form(request, user, kind, form, status_code=rejected, **options)
         return _done("saved")
 
@@ -207,11 +208,15 @@ def _edit(kind: Kind) -> Endpoint:
 def _delete(kind: Kind) -> Endpoint:
     @require_user
     async def delete_invoice(request: Request, user: User) -> Response:
-        """GET: "Delete these invoice details?" (no JavaScript). POST: delete them."""
+        """GET: "Delete these invoice details?" (a page; for htmx, the question inside the
+        card). POST: delete them."""
         if request.method == "GET":
             invoice = await _invoice_or_404(request, user, kind)
-            card = await kind.card(invoice, app_state(request).data_keys)
-            return render(request, "profile/invoices/delete.html", {"card": card})
+            card = await kind.card(invoice, request.app.state.data_keys)
+            context = {"card": card, "inline": is_htmx(request)}
+            return request.app.state.templates.render(
+                request, "profile/invoices/delete.html", context, block="confirm"
+            )
         await read_form(request)
         deleted = await services.delete_invoice(
             session=request_session(request),
@@ -228,24 +233,43 @@ def _delete(kind: Kind) -> Endpoint:
     return delete_invoice
 
 
-@require_user
-async def withdraw_bank_account(request: Request, user: User) -> Response:
-    """GET: what withdrawing erases, and a button. POST: withdraw and erase."""
-    if request.method == "GET":
+#: The page that asks before a withdrawal, per consent, and what the list says after it.
+WITHDRAWALS = {
+    bank.FIELD.purpose: ("profile/invoices/withdraw.html", "withdrawn"),
+    resident_ids.FIELD.purpose: (
+        "profile/invoices/withdraw_resident_id.html",
+        "resident_id_withdrawn",
+    ),
+}
+
+
+def _withdraw(field: SensitiveField) -> Endpoint:
+    template, done = WITHDRAWALS[field.purpose]
+
+    @require_user
+    async def withdraw(request: Request, user: User) -> Response:
+        """GET: what withdrawing erases, and a button (for htmx, inside the consent's
+        section). POST: withdraw and erase."""
         session = request_session(request)
-        invoices = await services.list_invoices(session=session, user=user, model=CorporateInvoice)
-        context = {
-            "consent_standing": await services.bank_account_consent(session=session, user=user),
-            "accounts": sum(1 for invoice in invoices if invoice.bank_account),
-        }
-        return render(request, "profile/invoices/withdraw.html", context)
-    await read_form(request)
-    await services.withdraw_bank_account_consent(
-        session=request_session(request), user=user, channel=channel_of(request)
-    )
-    if is_htmx(request):
-        return await render_list(request, user, done="withdrawn")
-    return _done("withdrawn")
+        if request.method == "GET":
+            invoices = await services.list_invoices(session=session, user=user, model=field.model)
+            context = {
+                "consent_standing": await services.has_consent(
+                    session=session, user=user, field=field
+                ),
+                "stored": sum(1 for invoice in invoices if field.stored(invoice) is not None),
+                "inline": is_htmx(request),
+            }
+            return request.app.state.templates.render(request, template, context, block="confirm")
+        await read_form(request)
+        await services.withdraw_consent(
+            session=session, user=user, field=field, channel=channel_of(request)
+        )
+        if is_htmx(request):
+            return await render_list(request, user, done=done)
+        return _done(done)
+
+    return withdraw
 
 
 def _routes() -> list[Route]:
@@ -276,9 +300,15 @@ routes = [
     Route(LIST_URL, invoice_list, methods=["GET"], name="invoices"),
     Route(
         f"{LIST_URL}/bank-account/withdraw",
-        withdraw_bank_account,
+        _withdraw(bank.FIELD),
         methods=["GET", "POST"],
         name="withdraw_bank_account_consent",
+    ),
+    Route(
+        f"{LIST_URL}/resident-id/withdraw",
+        _withdraw(resident_ids.FIELD),
+        methods=["GET", "POST"],
+        name="withdraw_resident_id_consent",
     ),
     *_routes(),
 ]

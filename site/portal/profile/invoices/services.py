@@ -3,9 +3,10 @@
 - A user keeps at most :data:`MAX_INVOICES` corporate and as many personal invoice details.
 - Every change writes audit rows naming the fields, never their values
   (``record="corporate_invoice:<id>"`` / ``"personal_invoice:<id>"``), in its transaction.
-- A corporate invoice's bank account follows bank.py: saved encrypted, and only under the
-  user's standing separate consent, which the same transaction grants (ledger row first) when
-  the user ticks the box; otherwise :class:`ConsentNeeded` and nothing is saved.
+- The sensitive value of each kind (a corporate invoice's bank account, bank.py; a personal
+  invoice's resident ID number, resident_ids.py) follows sensitive.py: saved encrypted, and only
+  under the user's standing separate consent, which the same transaction grants (ledger row
+  first) when the user ticks the box; otherwise :class:`ConsentNeeded` and nothing is saved.
 
 Changes that depend on the user's other rows (the count, the consent) first lock the user's
 row (:func:`portal.accounts.services.lock_user`), so two tabs cannot both add the tenth invoice,
@@ -16,23 +17,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
 from portal.crypto import DataKeys
-from portal.db import saved_id, utcnow
+from portal.db import utcnow, valid_id
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
-from portal.profile.invoices import bank
+from portal.profile.invoices import bank, resident_ids
+from portal.profile.invoices.sensitive import SensitiveField
 from portal.profile.models import CorporateInvoice, PersonalInvoice
 
 Invoice = CorporateInvoice | PersonalInvoice
 
-#: The fields the user types (DESIGN.md's form field names); the bank account is apart.
+#: The fields the user types (DESIGN.md's form field names); the sensitive value is apart.
 CORPORATE_FIELDS = (
     "company_name",
     "tax_number",
@@ -45,7 +46,6 @@ CORPORATE_FIELDS = (
 )
 PERSONAL_FIELDS = (
     "name",
-    "tax_number",
     "province",
     "city",
     "invoicing_address",
@@ -53,8 +53,6 @@ PERSONAL_FIELDS = (
     "invoice_email",
 )
 MAX_INVOICES = 10
-#: Ids are 32-bit in the database: a larger one cannot exist (and PostgreSQL would refuse it).
-MAX_ID = 2**31 - 1
 
 
 class InvoiceListFull(Exception):
@@ -62,18 +60,18 @@ class InvoiceListFull(Exception):
 
 
 class ConsentNeeded(Exception):
-    """A bank account was given without the user's separate consent: nothing was saved."""
+    """A sensitive value was given without the user's separate consent: nothing was saved."""
 
 
 @dataclass(frozen=True, slots=True)
-class BankAccountChange:
-    """What a corporate form asks of the bank account.
+class SensitiveChange:
+    """What a form asks of its sensitive value (the bank account, the resident ID number).
 
-    ``digits``: a new account (normalized), or ``None`` to keep the saved one; ``remove``: erase
-    the saved one; ``consent``: the ``consent_bank_account`` box was ticked.
+    ``value``: a new one (normalized), or ``None`` to keep the saved one; ``remove``: erase the
+    saved one; ``consent``: the box ``consent_<purpose>`` was ticked.
     """
 
-    digits: str | None = None
+    value: str | None = None
     remove: bool = False
     consent: bool = False
 
@@ -96,41 +94,50 @@ def fields_of(model: type[Invoice]) -> tuple[str, ...]:
     return CORPORATE_FIELDS if model is CorporateInvoice else PERSONAL_FIELDS
 
 
+def sensitive_field(model: type[Invoice]) -> SensitiveField:
+    """The sensitive value of this kind of invoice details, kept under its own consent."""
+    return bank.FIELD if model is CorporateInvoice else resident_ids.FIELD
+
+
 async def list_invoices(*, session: AsyncSession, user: User, model: type[Invoice]) -> list[Any]:
     """The user's invoice details of one kind, the newest first."""
     rows = await session.execute(
-        select(model).where(col(model.user_id) == user.id).order_by(col(model.id).desc())
+        select(model).where(model.user_id == user.id).order_by(model.id.desc())  # type: ignore[union-attr,attr-defined]
     )
     return list(rows.scalars())
 
 
 async def get_invoice(
     *, session: AsyncSession, user: User, model: type[Invoice], invoice_id: int
-) -> Invoice | None:
+) -> Any:
     """The user's invoice ``invoice_id`` of this kind; ``None`` if missing or another user's."""
-    if not 0 < invoice_id <= MAX_ID:
+    if not valid_id(invoice_id):
         return None
     found = await session.execute(
         select(model)
-        .where(col(model.id) == invoice_id, col(model.user_id) == user.id)
+        .where(model.id == invoice_id, model.user_id == user.id)  # type: ignore[arg-type]
         .execution_options(populate_existing=True)
     )
-    # select() of a type[A | B] types its rows as their common base, SQLModel: they are a `model`.
-    return cast("Invoice | None", found.scalar_one_or_none())
+    return found.scalar_one_or_none()
 
 
 async def _ensure_consent(
-    session: AsyncSession, user: User, change: BankAccountChange, channel: Channel
+    session: AsyncSession,
+    user: User,
+    field: SensitiveField,
+    change: SensitiveChange,
+    channel: Channel,
 ) -> None:
-    """Before a new account is written: the consent stands, or the ticked box grants it now
-    (the ledger row is flushed first, in the same transaction); else :class:`ConsentNeeded`."""
-    if change.digits is None or await bank.has_consent(session, user_id=saved_id(user)):
+    """Before a new value is written: the consent stands, or the ticked box grants it now (the
+    ledger row is flushed first, in the same transaction); else :class:`ConsentNeeded`."""
+    assert user.id is not None
+    if change.value is None or await field.has_consent(session, user_id=user.id):
         return
     if not change.consent:
         raise ConsentNeeded
-    bank.grant(
+    field.grant(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,
         language=channel.language,
         channel=channel.channel,
         policy_version=channel.policy_version,
@@ -138,15 +145,15 @@ async def _ensure_consent(
     await session.flush()
 
 
-async def _apply_bank_account(
-    invoice: CorporateInvoice, change: BankAccountChange, data_keys: DataKeys
+async def _apply_sensitive(
+    invoice: Invoice, field: SensitiveField, change: SensitiveChange, data_keys: DataKeys
 ) -> bool:
-    """Set or erase the invoice's bank account (consent checked already); True if it changed."""
-    if change.digits is not None:
-        invoice.bank_account = await bank.encrypt(data_keys, invoice, change.digits)
+    """Set or erase the invoice's sensitive value (consent checked already); True if changed."""
+    if change.value is not None:
+        setattr(invoice, field.column, await field.encrypt(data_keys, invoice, change.value))
         return True
-    if change.remove and invoice.bank_account is not None:
-        invoice.bank_account = None
+    if change.remove and field.stored(invoice) is not None:
+        setattr(invoice, field.column, None)
         return True
     return False
 
@@ -157,50 +164,48 @@ async def add_invoice(
     user: User,
     model: type[Invoice],
     data: Mapping[str, Any],
-    bank_account: BankAccountChange | None = None,
+    sensitive: SensitiveChange | None = None,
     data_keys: DataKeys | None = None,
     channel: Channel | None = None,
 ) -> Invoice:
     """Save new invoice details of kind ``model`` from validated ``data``; commits.
 
-    Raises :class:`InvoiceListFull` or :class:`ConsentNeeded`, saving nothing.
+    ``sensitive`` carries the kind's sensitive value (:func:`sensitive_field`), if any. Raises
+    :class:`InvoiceListFull` or :class:`ConsentNeeded`, saving nothing.
     """
     await lock_user(session, user)
     count = await session.scalar(
-        select(func.count()).select_from(model).where(col(model.user_id) == user.id)
+        select(func.count()).select_from(model).where(model.user_id == user.id)  # type: ignore[arg-type]
     )
     if (count or 0) >= MAX_INVOICES:
         await session.rollback()
         raise InvoiceListFull
-    with_account = model is CorporateInvoice and bank_account is not None and bank_account.digits
-    if with_account:
-        if bank_account is None or data_keys is None or channel is None:
-            raise ValueError("a bank account needs data_keys and a channel")
+    field = sensitive_field(model)
+    with_value = sensitive is not None and sensitive.value is not None
+    if with_value:
+        if sensitive is None or data_keys is None or channel is None:
+            raise ValueError("a sensitive value needs data_keys and a channel")
         try:
-            await _ensure_consent(session, user, bank_account, channel)
+            await _ensure_consent(session, user, field, sensitive, channel)
         except ConsentNeeded:
             await session.rollback()
             raise
     fields = fields_of(model)
-    values: dict[str, Any] = {name: data.get(name) or "" for name in fields}
+    values = {name: data.get(name) or "" for name in fields}
     now = utcnow()
-    invoice = model(user_id=saved_id(user), created_at=now, updated_at=now, **values)
+    invoice = model(user_id=user.id, created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
     session.add(invoice)
-    await session.flush()  # the id: the audit rows and the bank account's context name it
+    await session.flush()  # the id: the audit rows and the ciphertext's context name it
     added = [name for name in fields if values[name]]
-    if with_account:
-        # with_account: a CorporateInvoice, and both were checked above
-        assert isinstance(invoice, CorporateInvoice)
-        assert bank_account is not None
-        assert data_keys is not None
-        await _apply_bank_account(invoice, bank_account, data_keys)
-        added.append(bank.PURPOSE)
+    if with_value:
+        await _apply_sensitive(invoice, field, sensitive, data_keys)  # type: ignore[arg-type]
+        added.append(field.audit_field)
     audit_record(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,
         record=record_name(invoice),
         fields=added,
-        action=ADDED,
+        action=ADDED,  # type: ignore[arg-type]
     )
     await session.commit()
     return invoice
@@ -213,14 +218,14 @@ async def update_invoice(
     model: type[Invoice],
     invoice_id: int,
     data: Mapping[str, Any],
-    bank_account: BankAccountChange | None = None,
+    sensitive: SensitiveChange | None = None,
     data_keys: DataKeys | None = None,
     channel: Channel | None = None,
 ) -> Invoice | None:
     """Save the user's changes; commits. ``None`` if the invoice is not the user's.
 
-    Only changed fields get an audit row; a bank account left empty is kept as it is. Raises
-    :class:`ConsentNeeded` (saving nothing) for a new bank account without consent.
+    Only changed fields get an audit row; a sensitive value left empty is kept as it is. Raises
+    :class:`ConsentNeeded` (saving nothing) for a new sensitive value without consent.
     """
     await lock_user(session, user)
     invoice = await get_invoice(session=session, user=user, model=model, invoice_id=invoice_id)
@@ -230,36 +235,38 @@ async def update_invoice(
     fields = fields_of(model)
     values = {name: data.get(name) or "" for name in fields}
     before = {name: getattr(invoice, name) for name in fields}
-    had_account = invoice.bank_account if isinstance(invoice, CorporateInvoice) else None
-    bank_changed = False
-    if isinstance(invoice, CorporateInvoice) and bank_account is not None:
+    field = sensitive_field(model)
+    had_value = field.stored(invoice) is not None
+    sensitive_changed = False
+    if sensitive is not None:
         if data_keys is None or channel is None:
-            raise ValueError("a bank account needs data_keys and a channel")
+            raise ValueError("a sensitive value needs data_keys and a channel")
         try:
-            await _ensure_consent(session, user, bank_account, channel)
+            await _ensure_consent(session, user, field, sensitive, channel)
         except ConsentNeeded:
             await session.rollback()
             raise
-        bank_changed = await _apply_bank_account(invoice, bank_account, data_keys)
+        sensitive_changed = await _apply_sensitive(invoice, field, sensitive, data_keys)
     changed = audit_changes(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,
         record=record_name(invoice),
         before=before,
-        after=values,
+        after=values,  # type: ignore[arg-type]
     )
-    if bank_changed and isinstance(invoice, CorporateInvoice):
-        # Never compare ciphertexts as values: a new account is "changed", an erased one
+    if sensitive_changed:
+        # Never compare ciphertexts as values: a new value is "changed", an erased one
         # "removed", a first one "added".
-        action = REMOVED if invoice.bank_account is None else ("changed" if had_account else ADDED)
+        erased = field.stored(invoice) is None
+        action = REMOVED if erased else ("changed" if had_value else ADDED)
         audit_record(
             session,
-            user_id=saved_id(user),
+            user_id=user.id,  # type: ignore[arg-type]
             record=record_name(invoice),
-            fields=[bank.PURPOSE],
+            fields=[field.audit_field],
             action=action,
         )
-    if not changed and not bank_changed:
+    if not changed and not sensitive_changed:
         await session.commit()  # nothing to save; ends the transaction and its lock
         return invoice
     for name in changed:
@@ -273,7 +280,7 @@ async def update_invoice(
 async def delete_invoice(
     *, session: AsyncSession, user: User, model: type[Invoice], invoice_id: int
 ) -> bool:
-    """Delete one of the user's invoice details (the bank account with it); commits.
+    """Delete one of the user's invoice details (its sensitive value with it); commits.
 
     False if it is not the user's.
     """
@@ -281,29 +288,28 @@ async def delete_invoice(
     if invoice is None:
         return False
     fields = [name for name in fields_of(model) if getattr(invoice, name)]
-    if isinstance(invoice, CorporateInvoice) and invoice.bank_account:
-        fields.append(bank.PURPOSE)
+    field = sensitive_field(model)
+    if field.stored(invoice) is not None:
+        fields.append(field.audit_field)
     audit_record(
         session,
-        user_id=saved_id(user),
+        user_id=user.id,
         record=record_name(invoice),
         fields=fields,
-        action=REMOVED,
+        action=REMOVED,  # type: ignore[arg-type]
     )
     await session.delete(invoice)
     await session.commit()
     return True
 
 
-async def withdraw_bank_account_consent(
-    *, session: AsyncSession, user: User, channel: Channel
+async def withdraw_consent(
+    *, session: AsyncSession, user: User, field: SensitiveField, channel: Channel
 ) -> int:
-    """Withdraw the bank-account consent and erase every saved bank account (bank.py); commits.
-
-    Returns how many accounts were erased.
-    """
+    """Withdraw the consent to ``field`` and erase every value of it the user saved
+    (sensitive.py); commits. Returns how many values were erased."""
     await lock_user(session, user)
-    return await bank.withdraw_consent(
+    return await field.withdraw_consent(
         session,
         user=user,
         language=channel.language,
@@ -312,6 +318,7 @@ async def withdraw_bank_account_consent(
     )
 
 
-async def bank_account_consent(*, session: AsyncSession, user: User) -> bool:
-    """Whether the user's separate consent to storing a bank account stands."""
-    return await bank.has_consent(session, user_id=saved_id(user))
+async def has_consent(*, session: AsyncSession, user: User, field: SensitiveField) -> bool:
+    """Whether the user's separate consent to storing ``field`` stands."""
+    assert user.id is not None
+    return await field.has_consent(session, user_id=user.id)

@@ -1,7 +1,8 @@
 """What a page shows of invoice details: plain data for the templates, in the reader's language.
 
 Sensitive values never reach a template in full: the resident ID number as ``1101**********1234``
-and the bank account as ``•••• •••• 1234`` (or "unavailable" when it cannot be decrypted).
+and the bank account as ``•••• •••• 1234``, each decrypted only to be masked (or "unavailable"
+when it cannot be decrypted any more).
 """
 
 from __future__ import annotations
@@ -11,8 +12,7 @@ from dataclasses import dataclass
 from portal.crypto import DataKeys
 from portal.db import saved_id
 from portal.profile.addresses.views import place_name
-from portal.profile.invoices import bank
-from portal.profile.invoices.tax_numbers import mask_resident_id
+from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import CorporateInvoice, PersonalInvoice
 
 
@@ -23,7 +23,7 @@ class InvoiceCard:
     id: int
     kind: str  # "corporate" or "personal": the URL segment
     title: str  # the company's or the person's name
-    tax_number: str  # the credit code in full; a resident ID number masked
+    tax_number: str | None  # the credit code in full; a resident ID number masked, or None
     place: str
     invoicing_address: str
     postal_code: str
@@ -31,6 +31,7 @@ class InvoiceCard:
     bank_name: str = ""
     has_bank_account: bool = False
     bank_account: str | None = None  # masked; None with has_bank_account: unreadable
+    tax_number_unreadable: bool = False  # a resident ID number is stored but cannot be read
 
 
 async def corporate_card(invoice: CorporateInvoice, data_keys: DataKeys) -> InvoiceCard:
@@ -50,12 +51,14 @@ async def corporate_card(invoice: CorporateInvoice, data_keys: DataKeys) -> Invo
     )
 
 
-def personal_card(invoice: PersonalInvoice) -> InvoiceCard:
+async def personal_card(invoice: PersonalInvoice, data_keys: DataKeys) -> InvoiceCard:
+    shown = await resident_ids.masked(data_keys, invoice)
     return InvoiceCard(
         id=saved_id(invoice),
         kind="personal",
         title=invoice.name,
-        tax_number=mask_resident_id(invoice.tax_number),
+        tax_number=shown,
+        tax_number_unreadable=invoice.tax_number is not None and shown is None,
         place=place_name(invoice.province, invoice.city),
         invoicing_address=invoice.invoicing_address,
         postal_code=invoice.postal_code,

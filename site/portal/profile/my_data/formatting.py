@@ -53,6 +53,19 @@ def when(value: datetime | None) -> str | None:
     return f"{local.day} {local.strftime('%B')} {local.year}, {local:%H:%M}"
 
 
+def size(count: int) -> str:
+    """A file's size as both languages write it: ``684 B``, ``220.3 KB``, ``12.0 MB``
+    (1 KB = 1024 B, as file managers count)."""
+    if count < 1024:
+        return f"{count} B"
+    value = float(count)
+    for unit in ("KB", "MB", "GB"):
+        value /= 1024
+        if value < 1024 or unit == "GB":
+            break
+    return f"{value:.1f} {unit}"
+
+
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 

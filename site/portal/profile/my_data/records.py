@@ -17,13 +17,13 @@ from sqlmodel import col
 from portal import i18n
 from portal.accounts.models import LoginSession, PasswordResetToken, User
 from portal.crypto import DataKeys
+from portal.drawings.models import Drawing
 from portal.i18n import lazy_gettext as _l
 from portal.mail.models import OutboxMessage
 from portal.policy.model import Inventory, Scenario
 from portal.privacy.models import ConsentRecord, PolicyAnnouncement
 from portal.profile.audit import audit_trail
-from portal.profile.invoices import bank
-from portal.profile.invoices.tax_numbers import mask_resident_id
+from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     AuditEntry,
     CorporateInvoice,
@@ -43,10 +43,12 @@ NEWEST = 50  # rows of the change history and of the mails shown
 class Held:
     """Every row of the user's, as read from the database."""
 
+    drawings: list[Drawing] = field(default_factory=list)
     addresses: list[ShippingAddress] = field(default_factory=list)
     corporate: list[CorporateInvoice] = field(default_factory=list)
     bank_accounts: dict[int, str | None] = field(default_factory=dict)  # id -> shown text
     personal: list[PersonalInvoice] = field(default_factory=list)
+    resident_ids: dict[int, str | None] = field(default_factory=dict)  # id -> shown text
     subscriptions: list[EmailSubscription] = field(default_factory=list)
     sessions: list[LoginSession] = field(default_factory=list)
     reset_links: list[PasswordResetToken] = field(default_factory=list)
@@ -72,6 +74,7 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
         return list(result.scalars())
 
     held = Held(
+        drawings=await rows(Drawing, (Drawing.created_at, Drawing.filename)),  # type: ignore[arg-type]
         addresses=await rows(
             ShippingAddress, (col(ShippingAddress.is_default).desc(), col(ShippingAddress.id))
         ),
@@ -104,6 +107,8 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
     held.mails_total = await _count(session, select(func.count()).where(mine))
     for invoice in held.corporate:
         held.bank_accounts[invoice.id or 0] = await _bank_account(data_keys, invoice)
+    for personal in held.personal:
+        held.resident_ids[personal.id or 0] = await _resident_id(data_keys, personal)
     held.titles = _titles(held)
     return held
 
@@ -140,9 +145,14 @@ async def _bank_account(data_keys: DataKeys, invoice: CorporateInvoice) -> str |
     return bank.masked(ending)
 
 
-def _resident_id(number: str | None) -> str | None:
-    """A personal invoice's resident ID number, masked as the invoices page masks it."""
-    return mask_resident_id(number) if number else None
+async def _resident_id(data_keys: DataKeys, invoice: PersonalInvoice) -> str | None:
+    """``1101**********1234`` as the invoices page shows it; ``None`` when none is stored."""
+    if not invoice.tax_number:
+        return None
+    shown = await resident_ids.masked(data_keys, invoice)  # decrypted only to be masked
+    if shown is None:
+        return i18n.gettext("stored encrypted; cannot be shown right now")
+    return shown
 
 
 # Where an invoice goes: the same four values on both kinds of invoice.
@@ -170,19 +180,23 @@ _ADDRESSES = Cards(
     link=("/account/addresses", _l("Shipping addresses")),
 )
 
-_PERSONAL = Cards(
-    "personal_invoices",
-    record="personal_invoice",
-    edit="/account/invoices/personal/{id}/edit",
-    columns=(
-        column("name"),
-        column("tax_number", how=_resident_id, masked=True),
-        *_INVOICING_PLACE,
-        column("invoice_email"),
-    ),
-    empty=_l("You have not saved personal invoice information."),
-    link=("/account/invoices", _l("Invoice information")),
-)
+
+def _personal(held: Held) -> Cards:
+    """The resident ID number comes from ``held``: :func:`fetch` decrypted and masked it."""
+    number = Column(
+        "tax_number",
+        lambda invoice: held.resident_ids.get(invoice.id or 0),
+        ("tax_number",),
+        masked=True,
+    )
+    return Cards(
+        "personal_invoices",
+        record="personal_invoice",
+        edit="/account/invoices/personal/{id}/edit",
+        columns=(column("name"), number, *_INVOICING_PLACE, column("invoice_email")),
+        empty=_l("You have not saved personal invoice information."),
+        link=("/account/invoices", _l("Invoice information")),
+    )
 
 
 def _corporate(held: Held) -> Cards:
@@ -240,7 +254,35 @@ _SUBSCRIPTIONS = Table(
 )
 
 
+def _drawing(row: Drawing) -> str:
+    """A drawing as its owner knows it: the name, the size and the day it came."""
+    return i18n.gettext(
+        "%(name)s (%(size)s), uploaded on %(date)s",
+        name=row.filename,
+        size=fmt.size(row.size),
+        date=fmt.when(row.created_at),
+    )
+
+
+_DRAWINGS = Table(
+    "drawings",
+    (
+        Column(
+            "drawings",
+            _drawing,
+            ("filename", "size", "sha256", "created_at"),
+            moment=lambda row: row.created_at,
+        ),
+    ),
+    empty=_l("You have not uploaded any drawings."),
+)
+
+
 # The builders of services._BUILDERS: one part each, from the description above.
+
+
+def drawings(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    return (table_part(scenario, _DRAWINGS, held.drawings),)
 
 
 def shipping_addresses(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
@@ -252,7 +294,7 @@ def corporate_invoices(scenario: Scenario, user: User, held: Held) -> tuple[Part
 
 
 def personal_invoices(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
-    return (card_part(scenario, _PERSONAL, held.personal, held.titles),)
+    return (card_part(scenario, _personal(held), held.personal, held.titles),)
 
 
 def subscriptions(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:

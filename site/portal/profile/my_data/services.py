@@ -151,11 +151,6 @@ def _account_information(scenario: Scenario, user: User, held: records.Held) -> 
     )
 
 
-def _drawings(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
-    # Requesting quotes comes in a later issue: nothing is uploaded or stored yet.
-    return (Part(records=(), empty=i18n.gettext("You have not uploaded any drawings.")),)
-
-
 def _password(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
     value = (
         i18n.gettext("Set. We keep only a one-way hash of it, never the password itself.")
@@ -215,7 +210,7 @@ def _account_records(scenario: Scenario, user: User, held: records.Held) -> tupl
 _BUILDERS = {
     "registration_website": _registration,
     "registration_mini_program": _registration,
-    "request_a_quote": _drawings,
+    "request_a_quote": records.drawings,
     "account_information": _account_information,
     "shipping_address": records.shipping_addresses,
     "corporate_invoice": records.corporate_invoices,

@@ -32,6 +32,7 @@ from portal.profile.subscriptions.tokens import (
     read_confirmation,
     read_unsubscription,
 )
+from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import ONE_CLICK_SCOPE_KEY, read_form
 from portal.web.state import app_state, render
@@ -40,7 +41,7 @@ PAGE = "profile/subscriptions/subscriptions.html"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@require_user(back_to="/account/subscriptions")
+@require_user(back_to="subscriptions")
 async def subscriptions_page(request: Request, user: User) -> Response:
     """The topics with their state; the form makes the ticked ones the user's subscriptions."""
     form_data = await read_form(request) if request.method == "POST" else None
@@ -75,7 +76,7 @@ async def subscriptions_page(request: Request, user: User) -> Response:
         else:
             flag = "requested" if choice.requested else "saved"
             if not is_htmx(request):
-                return RedirectResponse(f"/account/subscriptions?{flag}=1", status_code=303)
+                return RedirectResponse(f"{url_path('subscriptions')}?{flag}=1", status_code=303)
             context[flag] = True
     context["states"] = await services.topic_states(session=session, user_id=user.id)
     return state.templates.render(
@@ -114,7 +115,7 @@ async def confirm(request: Request) -> Response:
             secret_key=app_state(request).settings.secret_key,
         )
         return RedirectResponse(
-            f"/subscriptions/confirm?token={quote(token, safe='')}", status_code=303
+            f"{url_path('confirm_subscription')}?token={quote(token, safe='')}", status_code=303
         )
     states = await services.confirmation_states(session=session, confirmation=confirmation)
     return render(
@@ -141,7 +142,7 @@ async def unsubscribe(request: Request) -> Response:
         )
         if not request.scope.get(ONE_CLICK_SCOPE_KEY):
             return RedirectResponse(
-                f"/subscriptions/unsubscribe?token={quote(token, safe='')}", status_code=303
+                f"{url_path('unsubscribe')}?token={quote(token, safe='')}", status_code=303
             )
         # A mail provider's one-click POST: a plain 200, no redirect to follow.
     states = await services.unsubscription_states(session=session, unsubscription=unsubscription)
@@ -154,7 +155,9 @@ async def unsubscribe(request: Request) -> Response:
 
 
 routes = [
-    Route("/account/subscriptions", subscriptions_page, methods=["GET", "POST"]),
-    Route("/subscriptions/confirm", confirm, methods=["GET", "POST"]),
-    Route("/subscriptions/unsubscribe", unsubscribe, methods=["GET", "POST"]),
+    Route(
+        "/account/subscriptions", subscriptions_page, methods=["GET", "POST"], name="subscriptions"
+    ),
+    Route("/subscriptions/confirm", confirm, methods=["GET", "POST"], name="confirm_subscription"),
+    Route("/subscriptions/unsubscribe", unsubscribe, methods=["GET", "POST"], name="unsubscribe"),
 ]

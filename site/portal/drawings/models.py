@@ -1,0 +1,49 @@
+"""The drawings table: one row per stored drawing, its ciphertext in the drawing store.
+
+A drawing's id is a random UUID made before its first byte is encrypted, so the id is part of
+the encryption context (``users/<user>/drawings/<id>``) and a ciphertext moved to another row or
+another user cannot be decrypted. The row is written only once the ciphertext is committed to
+the store (``portal.drawings.services.store_drawing``), so a row always has its object.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, Column, ForeignKey, Integer
+from sqlmodel import Field, SQLModel
+
+from portal.db import UTCDateTime, utcnow
+
+#: The longest file name kept, in characters (common file systems allow 255 bytes).
+MAX_FILENAME = 255
+
+
+class DrawingStatus(StrEnum):
+    """Where a drawing is in the reading of its geometry (issue 10)."""
+
+    STORED = "stored"  # encrypted and kept; its geometry not read yet
+    READING = "reading"
+    READ = "read"
+    UNREADABLE = "unreadable"  # not a drawing we can measure; staff quote it by hand
+
+
+class Drawing(SQLModel, table=True):
+    """A customer's drawing (policy 1.2): what they called it, how big it is, where it is kept."""
+
+    __tablename__ = "drawings"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    filename: str = Field(max_length=MAX_FILENAME)  # as the customer's computer named it
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))  # bytes of the plaintext
+    sha256: str = Field(max_length=64)  # of the plaintext, in hex: the same file sent twice
+    storage_key: str = Field(max_length=200, unique=True)  # the ciphertext in the drawing store
+    status: str = Field(default=DrawingStatus.STORED, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
