@@ -37,8 +37,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.crypto import DataKeys, StreamDecryptor, StreamEncryptor, user_context
