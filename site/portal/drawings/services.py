@@ -4,8 +4,8 @@ The only code that writes drawings. What the upload route calls, and what it get
 
     drawing = await store_drawing(
         session=session,
-        data_keys=request.app.state.data_keys,
-        storage=request.app.state.drawing_storage,
+        data_keys=app_state(request).data_keys,
+        storage=app_state(request).drawing_storage,
         user=user,
         filename=upload.filename,
         chunks=upload_chunks,            # an async iterator of the file's bytes
