@@ -12,7 +12,7 @@ import click
 from portal.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
-    from sqlmodel.ext.asyncio.session import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from portal.staff.services import Enrolment
 

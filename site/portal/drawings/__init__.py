@@ -16,6 +16,6 @@ those goes through the services here, and none needs to know about quote request
 - ``geometry``      size, area and volume, read in a resource-limited child process
                     (``geometry_worker``) from the decrypted stream.
 
-The app keeps its store in ``request.app.state.drawing_storage`` and the users' data keys in
-``request.app.state.data_keys``.
+The app keeps its store in ``app_state(request).drawing_storage`` and the users' data keys in
+``app_state(request).data_keys``.
 """

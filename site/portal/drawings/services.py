@@ -4,8 +4,8 @@ The only code that writes drawings. What the upload route calls, and what it get
 
     drawing = await store_drawing(
         session=session,
-        data_keys=request.app.state.data_keys,
-        storage=request.app.state.drawing_storage,
+        data_keys=app_state(request).data_keys,
+        storage=app_state(request).drawing_storage,
         user=user,
         filename=upload.filename,
         chunks=upload_chunks,            # an async iterator of the file's bytes
@@ -37,8 +37,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import anyio
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts.models import User
 from portal.crypto import DataKeys, StreamDecryptor, StreamEncryptor, user_context

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel import col
 
 from portal.privacy.models import ConsentRecord
 from portal.profile.models import (
@@ -35,23 +36,23 @@ def _count(model: type, *where: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def overview_statement(user_id: int) -> Select[tuple[int, int, int, int, int, int]]:
+def overview_statement(user_id: int) -> Select[int, int, int, int, int, int]:
     """The one SELECT behind :func:`overview` (the benchmark's bare page runs it too)."""
     return select(
-        _count(ShippingAddress, ShippingAddress.user_id == user_id),
-        _count(CorporateInvoice, CorporateInvoice.user_id == user_id),
-        _count(PersonalInvoice, PersonalInvoice.user_id == user_id),
+        _count(ShippingAddress, col(ShippingAddress.user_id) == user_id),
+        _count(CorporateInvoice, col(CorporateInvoice.user_id) == user_id),
+        _count(PersonalInvoice, col(PersonalInvoice.user_id) == user_id),
         _count(
             EmailSubscription,
-            EmailSubscription.user_id == user_id,
-            EmailSubscription.confirmed_at.is_not(None),  # type: ignore[union-attr]
+            col(EmailSubscription.user_id) == user_id,
+            col(EmailSubscription.confirmed_at).is_not(None),
         ),
         _count(
             EmailSubscription,
-            EmailSubscription.user_id == user_id,
-            EmailSubscription.confirmed_at.is_(None),  # type: ignore[union-attr]
+            col(EmailSubscription.user_id) == user_id,
+            col(EmailSubscription.confirmed_at).is_(None),
         ),
-        _count(ConsentRecord, ConsentRecord.user_id == user_id),
+        _count(ConsentRecord, col(ConsentRecord.user_id) == user_id),
     )
 
 

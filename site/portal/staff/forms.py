@@ -9,8 +9,8 @@ from wtforms.validators import DataRequired
 
 from portal.accounts.forms import new_password_field
 from portal.forms import PortalForm, strip
+from portal.forms.base import lazy_message as _l
 from portal.forms.text import SingleLine
-from portal.i18n import lazy_gettext as _l
 from portal.staff import totp
 
 

@@ -14,6 +14,7 @@ from portal.accounts import throttling
 from portal.accounts.passwords import verify_password_off_loop
 from portal.accounts.responses import client_of, too_many
 from portal.db import request_session
+from portal.forms import entered, field_text
 from portal.i18n import lazy_gettext as _l
 from portal.staff import services
 from portal.staff.forms import StaffLoginForm, StaffPasswordForm
@@ -22,6 +23,7 @@ from portal.staff.sessions import STAFF_COOKIE, STAFF_PATH, start_staff_session
 from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
 from portal.web.requests import rejected_status, require_staff
+from portal.web.state import app_state, render
 
 HOME = "/staff"
 WRONG_CURRENT = _l("That is not your current password.")
@@ -42,27 +44,26 @@ def _is_staff_target(path: str) -> bool:
 
 
 async def login(request: Request) -> Response:
-    templates = request.app.state.templates
     target = safe_next(request.query_params.get("next"), HOME)
     if not _is_staff_target(target.split("?", 1)[0]):
         target = HOME  # the staff login leads into the console, nowhere else
     if request.method == "GET":
         if request.scope.get("staff") is not None:
             return RedirectResponse(target, status_code=303)
-        return templates.render(
+        return render(
             request, "staff/login.html", {"form": StaffLoginForm(), "next": target, "failed": False}
         )
     form = StaffLoginForm.from_form(await read_form(request))
     failed = False
     if form.validate():
-        settings = request.app.state.settings
+        settings = app_state(request).settings
         user_agent, ip_address = client_of(request)
         db = request_session(request)
         outcome = await services.sign_in(
             session=db,
-            email=form.email.data,
-            password=form.password.data,
-            code=form.code.data,
+            email=entered(form.email),
+            password=entered(form.password),
+            code=entered(form.code),
             client=ip_address,
             secret_key=settings.secret_key,
         )
@@ -100,7 +101,7 @@ async def login(request: Request) -> Response:
         failed = True
     form.password.data = ""
     form.code.data = ""
-    return templates.render(
+    return render(
         request,
         "staff/login.html",
         {"form": form, "next": target, "failed": failed},
@@ -121,7 +122,7 @@ async def logout(request: Request) -> Response:
         path=STAFF_PATH,
         httponly=True,
         samesite="strict",
-        secure=request.app.state.settings.production,
+        secure=app_state(request).settings.production,
     )
     return response
 
@@ -136,17 +137,16 @@ async def home(request: Request, staff: StaffMember) -> Response:
         "roles": ROLE_NAMES,
         "actions": AUDIT_ACTIONS,
     }
-    return request.app.state.templates.render(request, "staff/home.html", context)
+    return render(request, "staff/home.html", context)
 
 
 @require_staff(back_to=HOME)
 async def password(request: Request, staff: StaffMember) -> Response:
-    templates = request.app.state.templates
     first = staff.password_set_at is None
     context = {"staff": staff, "first": first}
     if request.method == "GET":
         form = StaffPasswordForm(account_email=staff.email, needs_current=not first)
-        return templates.render(request, "staff/password.html", {**context, "form": form})
+        return render(request, "staff/password.html", {**context, "form": form})
     form = StaffPasswordForm.from_form(
         await read_form(request), account_email=staff.email, needs_current=not first
     )
@@ -154,21 +154,24 @@ async def password(request: Request, staff: StaffMember) -> Response:
     if not first and form.current_password.data:
         ok, _ = await verify_password_off_loop(staff.password_hash, form.current_password.data)
         if not ok:
-            form.current_password.errors = [*form.current_password.errors, WRONG_CURRENT]
+            form.current_password.errors = [
+                *form.current_password.errors,
+                field_text(WRONG_CURRENT),
+            ]
             valid = False
     if valid:
         staff_session = request.scope["staff_session"]
         await services.change_password(
             session=request_session(request),
             member=staff,
-            password=form.new_password.data,
+            password=entered(form.new_password),
             keep_session_id=staff_session.id,
             ip_address=client_of(request)[1],
         )
         return RedirectResponse(HOME, status_code=303)
     form.current_password.data = ""
     form.new_password.data = ""
-    return templates.render(
+    return render(
         request,
         "staff/password.html",
         {**context, "form": form},

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts import throttling
 from portal.accounts.passwords import (
@@ -54,7 +55,7 @@ def _one_time_password() -> str:
 
 async def find_member(*, session: AsyncSession, email: str) -> StaffMember | None:
     return await session.scalar(
-        select(StaffMember).where(StaffMember.email_key == email_key(email))
+        select(StaffMember).where(col(StaffMember.email_key) == email_key(email))
     )
 
 
@@ -115,7 +116,7 @@ async def disable_staff(*, session: AsyncSession, email: str) -> StaffMember:
 
 
 async def list_staff(*, session: AsyncSession) -> list[StaffMember]:
-    return list(await session.scalars(select(StaffMember).order_by(StaffMember.email_key)))
+    return list(await session.scalars(select(StaffMember).order_by(col(StaffMember.email_key))))
 
 
 @dataclass(frozen=True)
@@ -220,9 +221,9 @@ async def recent_events(
     *, session: AsyncSession, staff_id: int | None = None, limit: int = 20
 ) -> list[StaffAuditEvent]:
     """The newest audit lines, of one member or of everyone."""
-    statement = select(StaffAuditEvent).order_by(StaffAuditEvent.id.desc()).limit(limit)  # type: ignore[union-attr]
+    statement = select(StaffAuditEvent).order_by(col(StaffAuditEvent.id).desc()).limit(limit)
     if staff_id is not None:
-        statement = statement.where(StaffAuditEvent.staff_id == staff_id)
+        statement = statement.where(col(StaffAuditEvent.staff_id) == staff_id)
     return list(await session.scalars(statement))
 
 

@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import bindparam, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from portal.accounts.sessions import token_hash
@@ -64,14 +65,14 @@ async def revoke_staff_sessions(
     """End a member's sessions: one (``only_id``), or all but ``keep_id``; the caller commits."""
     statement = (
         update(StaffSession)
-        .where(StaffSession.staff_id == staff_id)
-        .where(StaffSession.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(col(StaffSession.staff_id) == staff_id)
+        .where(col(StaffSession.revoked_at).is_(None))
         .values(revoked_at=utcnow())
     )
     if only_id is not None:
-        statement = statement.where(StaffSession.id == only_id)
+        statement = statement.where(col(StaffSession.id) == only_id)
     if keep_id is not None:
-        statement = statement.where(StaffSession.id != keep_id)
+        statement = statement.where(col(StaffSession.id) != keep_id)
     await session.execute(statement)
 
 
@@ -83,12 +84,12 @@ class SignedInStaff:
 
 _SIGNED_IN = (
     select(StaffSession, StaffMember)
-    .join(StaffMember, StaffMember.id == StaffSession.staff_id)  # type: ignore[arg-type]
-    .where(StaffSession.token_hash == bindparam("digest"))
-    .where(StaffSession.revoked_at.is_(None))  # type: ignore[union-attr]
-    .where(StaffSession.expires_at > bindparam("now"))
-    .where(StaffSession.last_used_at > bindparam("idle_since"))
-    .where(StaffMember.disabled_at.is_(None))  # type: ignore[union-attr]
+    .join(StaffMember, col(StaffMember.id) == col(StaffSession.staff_id))
+    .where(col(StaffSession.token_hash) == bindparam("digest"))
+    .where(col(StaffSession.revoked_at).is_(None))
+    .where(col(StaffSession.expires_at) > bindparam("now"))
+    .where(col(StaffSession.last_used_at) > bindparam("idle_since"))
+    .where(col(StaffMember.disabled_at).is_(None))
 )
 
 
@@ -113,7 +114,9 @@ async def find_staff(
     staff_session, member = row
     if now - staff_session.last_used_at >= TOUCH_EVERY:
         await session.execute(
-            update(StaffSession).where(StaffSession.id == staff_session.id).values(last_used_at=now)
+            update(StaffSession)
+            .where(col(StaffSession.id) == staff_session.id)
+            .values(last_used_at=now)
         )
         await session.commit()
     session.expunge(staff_session)

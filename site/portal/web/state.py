@@ -17,8 +17,10 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
     from portal.crypto import DataKeys
+    from portal.drawings.storage import DrawingStorage
     from portal.mail.mailer import Mailer
     from portal.policy.library import PolicyLibrary
+    from portal.quotes.pricing import Pricing
     from portal.settings import Settings
     from portal.templating import Templates
 
@@ -36,6 +38,8 @@ class AppState(Protocol):
     mailer: Mailer  # services queue mail through it (portal/mail/mailer.py)
     policy: PolicyLibrary
     data_keys: DataKeys  # portal.crypto: encryption at rest
+    pricing: Pricing  # content/pricing.toml, checked at start-up (portal/quotes/pricing.py)
+    drawing_storage: DrawingStorage  # drawings' ciphertext (portal/drawings/storage.py)
     language_hooks: list[LanguageHook]
 
 
