@@ -7,37 +7,47 @@ from tests.support.addresses import ADDRESS, LIST, NEW, SHENZHEN, add, addresses
 from tests.support.forms import csrf_token, post
 from tests.support.html import parse
 
-# -- delete: a confirmation page without JavaScript, the list in place with htmx ------------
+# -- delete: a confirmation page without JavaScript, in the card with htmx -------------------
 
 
 def test_delete_without_javascript_asks_on_a_page_of_its_own(signed_in, settings):
     add(signed_in)
     (saved,) = addresses(settings)
     listing = signed_in.get(LIST)
-    (delete_form,) = [f for f in parse(listing.text).forms if f.action.endswith("/delete")]
-    alone = signed_in.get(delete_form.action)
+    (delete_link,) = [a for a in parse(listing.text).links if a.endswith("/delete")]
+    alone = signed_in.get(delete_link)
     assert "your default address" not in alone.text  # nothing would take its place
     add(signed_in, **SHENZHEN)
-    assert delete_form.method == "get"  # no JavaScript: to the question first
-    page = signed_in.get(delete_form.action)
+    page = signed_in.get(delete_link)  # no JavaScript: a link to the question first
     assert page.status_code == 200
     assert page.template.name == "profile/addresses/delete.html"
+    assert "<html" in page.text
     assert "王芳" in page.text
     assert "your default address" in page.text
-    (confirm,) = [f for f in parse(page.text).forms if f.action == delete_form.action]
+    (confirm,) = [f for f in parse(page.text).forms if f.action == delete_link]
     assert confirm.method == "post"
     assert addresses(settings)[0] == saved  # asking deleted nothing
 
 
-def test_delete_and_make_default_with_htmx_return_the_list_alone(signed_in, settings):
+def test_with_htmx_the_question_opens_in_the_card_and_the_answer_swaps_the_list(
+    signed_in, settings
+):
     add(signed_in)
     add(signed_in, **SHENZHEN)
     add(signed_in, recipient_name="赵磊")
     first, second, third = addresses(settings)
     headers = {"HX-Request": "true", "X-CSRF-Token": csrf_token(signed_in.get(LIST))}
     listing = signed_in.get(LIST).text
-    assert f'hx-post="{LIST}/{first.id}/delete"' in listing
-    assert 'hx-confirm="Delete the address for 王芳?"' in listing
+    assert "hx-confirm" not in listing  # no bare browser dialog
+    assert f'hx-get="{LIST}/{first.id}/delete" hx-target="#address-{first.id}"' in listing
+
+    question = signed_in.get(f"{LIST}/{first.id}/delete", headers=headers)
+    assert question.status_code == 200
+    assert "<html" not in question.text  # the block alone, into the card
+    assert "Delete the address for 王芳?" in question.text
+    assert f'hx-post="{LIST}/{first.id}/delete"' in question.text
+    assert "autofocus" in question.text  # on "Keep it", the safe answer
+    assert len(addresses(settings)) == 3
 
     response = signed_in.post(f"{LIST}/{first.id}/delete", headers=headers)
     assert response.status_code == 200
