@@ -18,13 +18,14 @@ from datetime import timedelta
 
 import sqlmodel
 from sqlalchemy import delete, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts import throttling
 from portal.accounts.models import PasswordResetToken, User
 from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
-from portal.db import utcnow
+from portal.db import rowcount, saved_id, utcnow
 from portal.i18n import ngettext
 from portal.mail.mailer import Mailer
 from portal.mail.outbox import queue_rendered, render_mail
@@ -77,7 +78,7 @@ async def request_reset(
     now = utcnow()
     await session.execute(
         delete(PasswordResetToken).where(
-            PasswordResetToken.user_id == (account.id if account else 0)  # type: ignore[arg-type]
+            col(PasswordResetToken.user_id) == (account.id if account else 0)
         )
     )
     rendered = render_mail(
@@ -109,10 +110,10 @@ async def user_for_token(*, session: AsyncSession, token: str) -> User | None:
         return None
     return await session.scalar(
         select(User)
-        .join(PasswordResetToken, PasswordResetToken.user_id == User.id)  # type: ignore[arg-type]
-        .where(PasswordResetToken.token_hash == _digest(token))
-        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
-        .where(PasswordResetToken.expires_at > utcnow())
+        .join(PasswordResetToken, col(PasswordResetToken.user_id) == col(User.id))
+        .where(col(PasswordResetToken.token_hash) == _digest(token))
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .where(col(PasswordResetToken.expires_at) > utcnow())
     )
 
 
@@ -137,11 +138,11 @@ async def reset_password(
     now = utcnow()
     used = await session.execute(
         update(PasswordResetToken)
-        .where(PasswordResetToken.token_hash == _digest(token))
-        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
-        .where(PasswordResetToken.expires_at > now)
+        .where(col(PasswordResetToken.token_hash) == _digest(token))
+        .where(col(PasswordResetToken.used_at).is_(None))
+        .where(col(PasswordResetToken.expires_at) > now)
         .values(used_at=now)
-        .returning(PasswordResetToken.user_id)
+        .returning(col(PasswordResetToken.user_id))
     )
     user_id = used.scalar_one_or_none()
     user = await session.get(User, user_id) if user_id is not None else None
@@ -154,11 +155,11 @@ async def reset_password(
         # verification link would (and the account no longer expires unconfirmed).
         user.email_verified_at = now
     session.add(user)
-    await revoke_sessions(session=session, user_id=user.id)
+    await revoke_sessions(session=session, user_id=saved_id(user))
     await session.execute(
         delete(PasswordResetToken)
-        .where(PasswordResetToken.user_id == user.id)  # type: ignore[arg-type]
-        .where(PasswordResetToken.used_at.is_(None))  # type: ignore[union-attr]
+        .where(col(PasswordResetToken.user_id) == user.id)
+        .where(col(PasswordResetToken.used_at).is_(None))
     )
     if user.email:
         await throttling.clear(
@@ -178,8 +179,8 @@ async def reset_password(
 
 async def prune(*, session: AsyncSession) -> int:
     """Delete links that can no longer be used (expired or used); commits."""
-    expired = PasswordResetToken.expires_at < utcnow()
-    used = PasswordResetToken.used_at.is_not(None)  # type: ignore[union-attr]
+    expired = col(PasswordResetToken.expires_at) < utcnow()
+    used = col(PasswordResetToken.used_at).is_not(None)
     result = await session.execute(delete(PasswordResetToken).where(expired | used))
     await session.commit()
-    return result.rowcount or 0
+    return rowcount(result)

@@ -12,9 +12,11 @@ from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import ForgotPasswordForm, ResetPasswordForm
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.db import request_session
+from portal.forms import entered
 from portal.urls import url_path
 from portal.web import is_htmx, rejected_status
 from portal.web.csrf import read_form
+from portal.web.state import app_state
 
 # The pages say how long a link works in the words the mail uses.
 _LIFETIME = {"link_lifetime": password_reset.link_lifetime}
@@ -22,7 +24,7 @@ _LIFETIME = {"link_lifetime": password_reset.link_lifetime}
 
 async def forgot_password(request: Request) -> Response:
     """Ask for a reset link. The answer never says whether the address has an account."""
-    state = request.app.state
+    state = app_state(request)
     template = "accounts/password_forgot.html"
     if request.method == "GET":
         sent = request.query_params.get("sent") == "1"
@@ -33,7 +35,7 @@ async def forgot_password(request: Request) -> Response:
     if form.validate():
         decision = await services.request_password_reset(
             session=request_session(request),
-            email=form.email.data,
+            email=entered(form.email),
             client=client_of(request)[1],
             secret_key=state.settings.secret_key,
             mailer=state.mailer,
@@ -58,7 +60,7 @@ _RESET_HEADERS = {"Cache-Control": "no-store"}
 
 async def reset_password(request: Request) -> Response:
     """Choose a new password from the link in the mail; then every other session ends."""
-    state = request.app.state
+    state = app_state(request)
     template = "accounts/password_reset.html"
     if request.method == "GET":
         token = request.query_params.get("token", "")
@@ -82,7 +84,7 @@ async def reset_password(request: Request) -> Response:
             user = await password_reset.reset_password(
                 session=session,
                 token=token,
-                password=form.password.data,
+                password=entered(form.password),
                 secret_key=state.settings.secret_key,
                 mailer=state.mailer,
             )

@@ -21,30 +21,32 @@ from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
 from portal.accounts.responses import client_of, signed_in_response, too_many
 from portal.accounts.sessions import SESSION_COOKIE, active_sessions
-from portal.db import request_session
+from portal.db import request_session, saved_id
+from portal.forms import entered, field_text
 from portal.profile.overview import overview
 from portal.urls import url_path
 from portal.web import current_user, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form, rotate_csrf_cookie
 from portal.web.redirects import safe_next
+from portal.web.state import app_state, render
 
 
 async def register(request: Request) -> Response:
-    templates = request.app.state.templates
+    templates = app_state(request).templates
     if current_user(request):
         return RedirectResponse(url_path("account"), status_code=303)
     if request.method == "GET":
         return templates.render(request, "accounts/register.html", {"form": RegistrationForm()})
     form = RegistrationForm.from_form(await read_form(request))
-    state = request.app.state
+    state = app_state(request)
     in_force = state.policy.in_force()
     if form.validate() and in_force is not None:
         data = services.Registration(
-            name=form.name.data,
-            email=form.email.data,
-            phone=form.phone.data,
+            name=entered(form.name),
+            email=entered(form.email),
+            phone=entered(form.phone),
             customer_type=form.customer_type.data,
-            password=form.password.data,
+            password=entered(form.password),
         )
         try:
             user = await services.register(
@@ -63,8 +65,10 @@ async def register(request: Request) -> Response:
             return too_many(request, "accounts/register.html", {"form": form}, error.decision)
         except services.EmailTaken:
             form.email.errors = [
-                i18n.lazy_gettext(
-                    "This email address already has an account. Log in, or reset your password if you have forgotten it."
+                field_text(
+                    i18n.lazy_gettext(
+                        "This email address already has an account. Log in, or reset your password if you have forgotten it."
+                    )
                 )
             ]
         else:
@@ -78,7 +82,7 @@ async def register(request: Request) -> Response:
 
 
 async def login(request: Request) -> Response:
-    templates = request.app.state.templates
+    templates = app_state(request).templates
     target = safe_next(request.query_params.get("next"), url_path("account"))
     if current_user(request) and request.method == "GET":
         return RedirectResponse(target, status_code=303)
@@ -91,10 +95,10 @@ async def login(request: Request) -> Response:
     if form.validate():
         outcome = await signin.log_in(
             session=request_session(request),
-            email=form.email.data,
-            password=form.password.data,
+            email=entered(form.email),
+            password=entered(form.password),
             client=client_of(request)[1],
-            secret_key=request.app.state.settings.secret_key,
+            secret_key=app_state(request).settings.secret_key,
             device_cookie=request.cookies.get(DEVICE_COOKIE),
         )
         if outcome.user is not None:
@@ -125,7 +129,7 @@ async def logout(request: Request) -> Response:
     rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the session
     response = RedirectResponse(url_path("home"), status_code=303)
     response.delete_cookie(
-        SESSION_COOKIE, httponly=True, samesite="lax", secure=request.app.state.settings.production
+        SESSION_COOKIE, httponly=True, samesite="lax", secure=app_state(request).settings.production
     )
     return response
 
@@ -140,7 +144,7 @@ async def verify_email(request: Request) -> Response:
     form_data = await read_form(request) if request.method == "POST" else None
     token = form_data.get("token") if form_data is not None else request.query_params.get("token")
     token = token if isinstance(token, str) else ""
-    state = request.app.state
+    state = app_state(request)
     days = state.settings.unverified_account_days
     if form_data is not None:
         user = await services.verify_email(
@@ -184,7 +188,7 @@ async def verify_email(request: Request) -> Response:
 @require_user(back_to="account")
 async def resend_verification(request: Request, user: User) -> Response:
     await read_form(request)
-    state = request.app.state
+    state = app_state(request)
     decision = await services.resend_verification(
         session=request_session(request),
         user=user,
@@ -211,14 +215,14 @@ async def _account_page(
     decision: throttling.Decision | None = None,
 ) -> Response:
     db = request_session(request)
-    sessions = await active_sessions(session=db, user_id=user.id)
-    summary = await overview(session=db, user_id=user.id)
+    sessions = await active_sessions(session=db, user_id=saved_id(user))
+    summary = await overview(session=db, user_id=saved_id(user))
     query = request.query_params
-    days = request.app.state.settings.unverified_account_days
+    days = app_state(request).settings.unverified_account_days
     # An email account left unconfirmed is deleted then (housekeeping.expire_unverified).
     unconfirmed = user.email_verified_at is None and user.email and not user.wechat_openid
     delete_after = user.created_at + timedelta(days=days) if unconfirmed else None
-    response = request.app.state.templates.render(
+    response = render(
         request,
         "accounts/account.html",
         {

@@ -9,20 +9,19 @@ the ``Mailer`` (portal/mail/mailer.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from itsdangerous import BadData, URLSafeTimedSerializer
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from portal.accounts import devices, password_reset, throttling
 from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import hash_password_off_loop
 from portal.accounts.sessions import revoke_sessions
 from portal.crypto import address_tag
-from portal.db import utcnow, valid_id
+from portal.db import rowcount, saved_id, utcnow, valid_id
 from portal.mail.mailer import Mailer
 from portal.privacy.models import ConsentRecord
 from portal.profile.audit import audit_changes
@@ -61,13 +60,13 @@ async def lock_user(session: AsyncSession, user: User) -> None:
     PostgreSQL locks the row (``SELECT ... FOR UPDATE``). SQLite has no row locks: an UPDATE
     that changes nothing takes the database's write lock, which it holds until the commit.
     """
-    if session.bind.dialect.name == "postgresql":
-        await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(col(User.id)).where(col(User.id) == user.id).with_for_update())
     else:
         await session.execute(
             update(User)
-            .where(User.id == user.id)  # type: ignore[arg-type]
-            .values(id=User.id)
+            .where(col(User.id) == user.id)
+            .values(id=col(User.id))
             .execution_options(synchronize_session=False)
         )
 
@@ -129,7 +128,7 @@ async def register(
     if not decision.allowed:
         raise TooManyAttempts(decision)
     key = email_key(data.email)
-    if await session.scalar(select(User.id).where(User.email_key == key)):
+    if await session.scalar(select(col(User.id)).where(col(User.email_key) == key)):
         raise EmailTaken
     user = User(
         email=data.email,
@@ -226,14 +225,14 @@ async def verify_email(
     if user is None or user.id is None:
         return None
     now = utcnow()
-    confirmed: CursorResult[Any] = await session.execute(  # type: ignore[assignment]
+    confirmed = await session.execute(
         update(User)
         .where(col(User.id) == user.id)
         .where(col(User.email_verified_at).is_(None))
         .values(email_verified_at=now)
         .execution_options(synchronize_session=False)
     )
-    if confirmed.rowcount:
+    if rowcount(confirmed):
         keep = signed_in.id if signed_in is not None and signed_in.user_id == user.id else None
         await revoke_sessions(session=session, user_id=user.id, keep_id=keep)
         user.email_verified_at = now
@@ -291,13 +290,13 @@ async def set_preferred_language(*, session: AsyncSession, user: User, locale: s
     """
     if not audit_changes(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record="account",
         before={"preferred_language": user.preferred_language},
         after={"preferred_language": locale},
     ):
         return
     await session.execute(
-        update(User).where(User.id == user.id).values(preferred_language=locale)  # type: ignore[arg-type]
+        update(User).where(col(User.id) == user.id).values(preferred_language=locale)
     )
     await session.commit()

@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts import devices, password_reset, throttling
 from portal.accounts.models import LoginSession, User
 from portal.accounts.passwords import verify_password_off_loop
 from portal.accounts.services import email_key
 from portal.accounts.sessions import NewSession, revoke_sessions, start_session
-from portal.db import valid_id
+from portal.db import saved_id, valid_id
 
 
 async def authenticate(*, session: AsyncSession, email: str, password: str) -> User | None:
@@ -26,7 +27,7 @@ async def authenticate(*, session: AsyncSession, email: str, password: str) -> U
 
     A hash made with older argon2 parameters is replaced by one with the current ones.
     """
-    user = await session.scalar(select(User).where(User.email_key == email_key(email)))
+    user = await session.scalar(select(User).where(col(User.email_key) == email_key(email)))
     ok, new_hash = await verify_password_off_loop(user.password_hash if user else None, password)
     if not ok or user is None:
         return None
@@ -162,12 +163,12 @@ async def end_session(
     if not valid_id(session_id):
         return False
     if session_id != current.id:
-        await revoke_sessions(session=session, user_id=user.id, only_id=session_id)
+        await revoke_sessions(session=session, user_id=saved_id(user), only_id=session_id)
         await session.commit()
     return True
 
 
 async def end_other_sessions(*, session: AsyncSession, user: User, current: LoginSession) -> None:
     """Sign out everywhere else: every session of the user but ``current``."""
-    await revoke_sessions(session=session, user_id=user.id, keep_id=current.id)
+    await revoke_sessions(session=session, user_id=saved_id(user), keep_id=current.id)
     await session.commit()

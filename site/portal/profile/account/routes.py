@@ -20,7 +20,7 @@ from portal import i18n
 from portal.accounts import throttling
 from portal.accounts.models import User
 from portal.db import request_session
-from portal.forms import display_phone
+from portal.forms import display_phone, field_text
 from portal.profile.account import services
 from portal.profile.account.forms import (
     AccountInformationForm,
@@ -31,6 +31,7 @@ from portal.profile.account.services import ACCOUNT_FIELDS
 from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
+from portal.web.state import app_state, render
 
 INFORMATION = "profile/account/information.html"
 INFORMATION_BLOCK = "information"
@@ -65,9 +66,7 @@ async def information(request: Request, user: User) -> Response:
     query = request.query_params
     form = AccountInformationForm(data=_current_values(user)) if query.get("edit") == "1" else None
     context = _information_context(request, user, form=form, saved=query.get("saved") == "1")
-    return request.app.state.templates.render(
-        request, INFORMATION, context, block=INFORMATION_BLOCK
-    )
+    return render(request, INFORMATION, context, block=INFORMATION_BLOCK)
 
 
 @require_user
@@ -75,7 +74,7 @@ async def save_information(request: Request, user: User) -> Response:
     """Save the form: the read-only block for htmx, else 303; the whole page when the language
     changed, since every word of it changes."""
     data = await read_form(request)
-    templates = request.app.state.templates
+    templates = app_state(request).templates
     form = AccountInformationForm.from_form(data)
     if not form.validate():
         context = _information_context(request, user, form=form)
@@ -103,7 +102,7 @@ async def save_information(request: Request, user: User) -> Response:
             max_age=i18n.LANGUAGE_COOKIE_MAX_AGE,
             httponly=True,
             samesite="lax",
-            secure=request.app.state.settings.production,
+            secure=app_state(request).settings.production,
         )
         return response
     if is_htmx(request):
@@ -136,14 +135,14 @@ def _password_page(
         "added": query.get("added") == "1",
         "retry_minutes": retry_minutes,
     }
-    return request.app.state.templates.render(request, PASSWORD, context, status_code=status_code)
+    return render(request, PASSWORD, context, status_code=status_code)
 
 
 def _password_form(user: User, data: Any = None) -> PasswordForm | None:
     mode = _password_mode(user)
     if mode == "needs_email":
         return None
-    options = {"account_email": user.email, "needs_current": mode == "change"}
+    options: dict[str, Any] = {"account_email": user.email, "needs_current": mode == "change"}
     if data is None:
         return PasswordForm(**options)
     form = PasswordForm.from_form(data, **options)
@@ -168,7 +167,7 @@ async def save_password(request: Request, user: User) -> Response:
     # The current password is checked even when the new one is refused, so that every field's
     # error shows in one pass; an empty one already has its message.
     if valid or (form.needs_current and not form.current_password.errors):
-        state = request.app.state
+        state = app_state(request)
         adding = user.password_hash is None
         outcome = await services.change_password(
             session=request_session(request),
@@ -184,7 +183,9 @@ async def save_password(request: Request, user: User) -> Response:
             return RedirectResponse(f"{url_path('password_setting')}?{notice}=1", status_code=303)
         if outcome.wrong_current:
             form.current_password.errors = [
-                i18n.lazy_gettext("This is not your current password. Check it and try again.")
+                field_text(
+                    i18n.lazy_gettext("This is not your current password. Check it and try again.")
+                )
             ]
         if outcome.wait:
             decision = throttling.Decision(False, outcome.wait)

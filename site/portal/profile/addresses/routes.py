@@ -32,6 +32,7 @@ from portal.profile.models import ShippingAddress
 from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
+from portal.web.state import render
 
 LIST_URL = "/account/addresses"
 LIST_TEMPLATE = "profile/addresses/list.html"
@@ -77,7 +78,7 @@ async def _render_list(request: Request, user: User, *, done: str | None) -> Res
         "done": DONE.get(done or ""),
         "swapped": is_htmx(request),
     }
-    return request.app.state.templates.render(request, LIST_TEMPLATE, context, block="addresses")
+    return render(request, LIST_TEMPLATE, context, block="addresses")
 
 
 def _render_form(
@@ -96,9 +97,7 @@ def _render_form(
         "full": full,
         "full_message": _full_message(),
     }
-    return request.app.state.templates.render(
-        request, FORM_TEMPLATE, context, status_code=status_code
-    )
+    return render(request, FORM_TEMPLATE, context, status_code=status_code)
 
 
 @require_user
@@ -181,9 +180,7 @@ async def delete_address(request: Request, user: User) -> Response:
             "has_others": len(addresses) > 1,
             "inline": is_htmx(request),
         }
-        return request.app.state.templates.render(
-            request, DELETE_TEMPLATE, context, block="confirm"
-        )
+        return render(request, DELETE_TEMPLATE, context, block="confirm")
     await read_form(request)
     deleted = await services.delete_shipping_address(
         session=request_session(request), user=user, address_id=request.path_params["address_id"]

@@ -19,11 +19,12 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
-from portal.db import utcnow, valid_id
+from portal.db import saved_id, utcnow, valid_id
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.models import ShippingAddress
 
@@ -51,14 +52,14 @@ def _record(address: ShippingAddress) -> str:
     return f"shipping_address:{address.id}"
 
 
-def _values(data: Mapping[str, Any]) -> dict[str, str]:
+def _values(data: Mapping[str, Any]) -> dict[str, Any]:
     return {name: (data.get(name) or "") for name in FIELDS}
 
 
-def _owned(user: User, address_id: int) -> Select[tuple[ShippingAddress]]:
+def _owned(user: User, address_id: int) -> Select[ShippingAddress]:
     return select(ShippingAddress).where(
-        ShippingAddress.id == address_id,
-        ShippingAddress.user_id == user.id,
+        col(ShippingAddress.id) == address_id,
+        col(ShippingAddress.user_id) == user.id,
     )
 
 
@@ -67,7 +68,7 @@ def _audit_default(
 ) -> None:
     audit_changes(
         session,
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         record=_record(address),
         before={"is_default": address.is_default},
         after={"is_default": is_default},
@@ -80,8 +81,8 @@ async def list_addresses(*, session: AsyncSession, user: User) -> list[ShippingA
     """The user's addresses: the default first, then the newest first."""
     rows = await session.execute(
         select(ShippingAddress)
-        .where(ShippingAddress.user_id == user.id)
-        .order_by(ShippingAddress.is_default.desc(), ShippingAddress.id.desc())  # type: ignore[attr-defined,union-attr]
+        .where(col(ShippingAddress.user_id) == user.id)
+        .order_by(col(ShippingAddress.is_default).desc(), col(ShippingAddress.id).desc())
     )
     return list(rows.scalars())
 
@@ -105,7 +106,9 @@ async def add_shipping_address(
     """
     await lock_user(session, user)
     count = await session.scalar(
-        select(func.count()).select_from(ShippingAddress).where(ShippingAddress.user_id == user.id)
+        select(func.count())
+        .select_from(ShippingAddress)
+        .where(col(ShippingAddress.user_id) == user.id)
     )
     if (count or 0) >= MAX_ADDRESSES:
         await session.rollback()
@@ -113,7 +116,7 @@ async def add_shipping_address(
     now = utcnow()
     values = _values(data)
     address = ShippingAddress(
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         is_default=count == 0,
         created_at=now,
         updated_at=now,
@@ -123,7 +126,7 @@ async def add_shipping_address(
     await session.flush()  # the id, for the audit rows
     audit_record(
         session,
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         record=_record(address),
         fields=[name for name in FIELDS if values[name]],
         action=ADDED,
@@ -146,7 +149,7 @@ async def update_shipping_address(
     values = _values(data)
     changed = audit_changes(
         session,
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         record=_record(address),
         before={name: getattr(address, name) for name in FIELDS},
         after=values,
@@ -177,7 +180,7 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
         return False
     audit_record(
         session,
-        user_id=user.id,  # type: ignore[arg-type]
+        user_id=saved_id(user),
         record=_record(address),
         fields=[name for name in FIELDS if getattr(address, name)],
         action=REMOVED,
@@ -188,8 +191,8 @@ async def delete_shipping_address(*, session: AsyncSession, user: User, address_
     if was_default:
         successor = await session.scalar(
             select(ShippingAddress)
-            .where(ShippingAddress.user_id == user.id)
-            .order_by(ShippingAddress.updated_at.desc(), ShippingAddress.id.desc())  # type: ignore[attr-defined,union-attr]
+            .where(col(ShippingAddress.user_id) == user.id)
+            .order_by(col(ShippingAddress.updated_at).desc(), col(ShippingAddress.id).desc())
             .limit(1)
             .execution_options(populate_existing=True)
         )
@@ -211,8 +214,8 @@ async def make_default_address(*, session: AsyncSession, user: User, address_id:
     rows = await session.execute(
         select(ShippingAddress)
         .where(
-            ShippingAddress.user_id == user.id,
-            (ShippingAddress.id == address_id) | ShippingAddress.is_default,  # type: ignore[arg-type]
+            col(ShippingAddress.user_id) == user.id,
+            (col(ShippingAddress.id) == address_id) | col(ShippingAddress.is_default),
         )
         .execution_options(populate_existing=True)
     )

@@ -15,6 +15,7 @@ from typing import Any
 from wtforms import BooleanField, StringField, ValidationError
 
 from portal.forms import PortalForm
+from portal.forms.base import lazy_message as _l
 from portal.forms.fields import (
     email_field,
     name_field,
@@ -23,7 +24,6 @@ from portal.forms.fields import (
     text_field,
 )
 from portal.forms.regions import RegionMixin
-from portal.i18n import lazy_gettext as _l
 from portal.profile.invoices import bank, resident_ids, tax_numbers
 from portal.profile.invoices.sensitive import SensitiveField
 from portal.profile.invoices.services import CORPORATE_FIELDS, PERSONAL_FIELDS, SensitiveChange

@@ -43,6 +43,7 @@ from portal.profile.invoices.sensitive import SensitiveField
 from portal.urls import url_path
 from portal.web import Endpoint, is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
+from portal.web.state import app_state, render
 
 
 def _done(what: str) -> Response:
@@ -89,9 +90,7 @@ async def _render_form(
         "saved_value": saved,  # the saved sensitive value, masked
         "saved_unreadable": unreadable,
     }
-    return request.app.state.templates.render(
-        request, FORM_TEMPLATE, context, status_code=status_code
-    )
+    return render(request, FORM_TEMPLATE, context, status_code=status_code)
 
 
 @require_user
@@ -104,7 +103,7 @@ async def _validate(request: Request, user: User, form: Any) -> bool:
 
     The service checks the consent again when it saves (it is the rule; this is the courtesy).
     """
-    valid = form.validate()
+    valid: bool = form.validate()
     field = form.SENSITIVE
     wanted = not form.errors.get(field.column) and form.sensitive_value() is not None
     if wanted and not form[field.consent_box].data:
@@ -143,7 +142,7 @@ def _new(kind: Kind) -> Endpoint:
                 model=kind.model,
                 data=form.invoice_data(),
                 sensitive=form.sensitive_change(),
-                data_keys=request.app.state.data_keys,
+                data_keys=app_state(request).data_keys,
                 channel=channel_of(request),
             )
         except services.InvoiceListFull:
@@ -167,7 +166,7 @@ def _edit(kind: Kind) -> Endpoint:
         form_data = await read_form(request) if request.method == "POST" else None
         invoice = await _invoice_or_404(request, user, kind)
         action = url_path(f"edit_{kind.name}_invoice", invoice_id=invoice.id)
-        saved = await kind.saved_sensitive(request.app.state.data_keys, invoice)
+        saved = await kind.saved_sensitive(app_state(request).data_keys, invoice)
         unreadable = kind.sensitive.stored(invoice) is not None and saved is None
         options: dict[str, Any] = {
             "action": action,
@@ -194,7 +193,7 @@ def _edit(kind: Kind) -> Endpoint:
                 invoice_id=invoice_id,
                 data=form.invoice_data(),
                 sensitive=form.sensitive_change(),
-                data_keys=request.app.state.data_keys,
+                data_keys=app_state(request).data_keys,
                 channel=channel_of(request),
             )
         except services.ConsentNeeded:
@@ -212,11 +211,9 @@ def _delete(kind: Kind) -> Endpoint:
         card). POST: delete them."""
         if request.method == "GET":
             invoice = await _invoice_or_404(request, user, kind)
-            card = await kind.card(invoice, request.app.state.data_keys)
+            card = await kind.card(invoice, app_state(request).data_keys)
             context = {"card": card, "inline": is_htmx(request)}
-            return request.app.state.templates.render(
-                request, "profile/invoices/delete.html", context, block="confirm"
-            )
+            return render(request, "profile/invoices/delete.html", context, block="confirm")
         await read_form(request)
         deleted = await services.delete_invoice(
             session=request_session(request),
@@ -260,7 +257,7 @@ def _withdraw(field: SensitiveField) -> Endpoint:
                 "stored": sum(1 for invoice in invoices if field.stored(invoice) is not None),
                 "inline": is_htmx(request),
             }
-            return request.app.state.templates.render(request, template, context, block="confirm")
+            return render(request, template, context, block="confirm")
         await read_form(request)
         await services.withdraw_consent(
             session=session, user=user, field=field, channel=channel_of(request)

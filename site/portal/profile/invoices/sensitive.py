@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
 from portal.crypto import DataKeys, DecryptionError, decrypt_field, encrypt_field, user_context
@@ -83,11 +84,11 @@ class SensitiveField:
     async def has_consent(self, session: AsyncSession, *, user_id: int) -> bool:
         """True when the user's newest consent row for this purpose is a grant."""
         newest = await session.scalar(
-            select(ConsentRecord.kind)
-            .where(ConsentRecord.user_id == user_id)
-            .where(ConsentRecord.purpose == self.purpose)
-            .where(ConsentRecord.kind.in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))  # type: ignore[attr-defined]
-            .order_by(ConsentRecord.id.desc())  # type: ignore[union-attr]
+            select(col(ConsentRecord.kind))
+            .where(col(ConsentRecord.user_id) == user_id)
+            .where(col(ConsentRecord.purpose) == self.purpose)
+            .where(col(ConsentRecord.kind).in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))
+            .order_by(col(ConsentRecord.id).desc())
             .limit(1)
         )
         return newest == CONSENT_GRANTED

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from portal.accounts.models import User
 from portal.accounts.services import lock_user
 from portal.crypto import DataKeys
-from portal.db import utcnow, valid_id
+from portal.db import saved_id, utcnow, valid_id
 from portal.profile.audit import ADDED, REMOVED, audit_changes, audit_record
 from portal.profile.invoices import bank, resident_ids
 from portal.profile.invoices.sensitive import SensitiveField
@@ -102,23 +103,24 @@ def sensitive_field(model: type[Invoice]) -> SensitiveField:
 async def list_invoices(*, session: AsyncSession, user: User, model: type[Invoice]) -> list[Any]:
     """The user's invoice details of one kind, the newest first."""
     rows = await session.execute(
-        select(model).where(model.user_id == user.id).order_by(model.id.desc())  # type: ignore[union-attr,attr-defined]
+        select(model).where(col(model.user_id) == user.id).order_by(col(model.id).desc())
     )
     return list(rows.scalars())
 
 
 async def get_invoice(
     *, session: AsyncSession, user: User, model: type[Invoice], invoice_id: int
-) -> Any:
+) -> Invoice | None:
     """The user's invoice ``invoice_id`` of this kind; ``None`` if missing or another user's."""
     if not valid_id(invoice_id):
         return None
     found = await session.execute(
         select(model)
-        .where(model.id == invoice_id, model.user_id == user.id)  # type: ignore[arg-type]
+        .where(col(model.id) == invoice_id, col(model.user_id) == user.id)
         .execution_options(populate_existing=True)
     )
-    return found.scalar_one_or_none()
+    # select() of a type[A | B] types its rows as their common base, SQLModel: they are a `model`.
+    return cast("Invoice | None", found.scalar_one_or_none())
 
 
 async def _ensure_consent(
@@ -130,14 +132,13 @@ async def _ensure_consent(
 ) -> None:
     """Before a new value is written: the consent stands, or the ticked box grants it now (the
     ledger row is flushed first, in the same transaction); else :class:`ConsentNeeded`."""
-    assert user.id is not None
-    if change.value is None or await field.has_consent(session, user_id=user.id):
+    if change.value is None or await field.has_consent(session, user_id=saved_id(user)):
         return
     if not change.consent:
         raise ConsentNeeded
     field.grant(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         language=channel.language,
         channel=channel.channel,
         policy_version=channel.policy_version,
@@ -175,7 +176,7 @@ async def add_invoice(
     """
     await lock_user(session, user)
     count = await session.scalar(
-        select(func.count()).select_from(model).where(model.user_id == user.id)  # type: ignore[arg-type]
+        select(func.count()).select_from(model).where(col(model.user_id) == user.id)
     )
     if (count or 0) >= MAX_INVOICES:
         await session.rollback()
@@ -191,21 +192,24 @@ async def add_invoice(
             await session.rollback()
             raise
     fields = fields_of(model)
-    values = {name: data.get(name) or "" for name in fields}
+    values: dict[str, Any] = {name: data.get(name) or "" for name in fields}
     now = utcnow()
-    invoice = model(user_id=user.id, created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
+    invoice = model(user_id=saved_id(user), created_at=now, updated_at=now, **values)
     session.add(invoice)
     await session.flush()  # the id: the audit rows and the ciphertext's context name it
     added = [name for name in fields if values[name]]
     if with_value:
-        await _apply_sensitive(invoice, field, sensitive, data_keys)  # type: ignore[arg-type]
+        # with_value: both were checked above
+        assert sensitive is not None
+        assert data_keys is not None
+        await _apply_sensitive(invoice, field, sensitive, data_keys)
         added.append(field.audit_field)
     audit_record(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=record_name(invoice),
         fields=added,
-        action=ADDED,  # type: ignore[arg-type]
+        action=ADDED,
     )
     await session.commit()
     return invoice
@@ -249,10 +253,10 @@ async def update_invoice(
         sensitive_changed = await _apply_sensitive(invoice, field, sensitive, data_keys)
     changed = audit_changes(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=record_name(invoice),
         before=before,
-        after=values,  # type: ignore[arg-type]
+        after=values,
     )
     if sensitive_changed:
         # Never compare ciphertexts as values: a new value is "changed", an erased one
@@ -261,7 +265,7 @@ async def update_invoice(
         action = REMOVED if erased else ("changed" if had_value else ADDED)
         audit_record(
             session,
-            user_id=user.id,  # type: ignore[arg-type]
+            user_id=saved_id(user),
             record=record_name(invoice),
             fields=[field.audit_field],
             action=action,
@@ -293,10 +297,10 @@ async def delete_invoice(
         fields.append(field.audit_field)
     audit_record(
         session,
-        user_id=user.id,
+        user_id=saved_id(user),
         record=record_name(invoice),
         fields=fields,
-        action=REMOVED,  # type: ignore[arg-type]
+        action=REMOVED,
     )
     await session.delete(invoice)
     await session.commit()
@@ -320,5 +324,4 @@ async def withdraw_consent(
 
 async def has_consent(*, session: AsyncSession, user: User, field: SensitiveField) -> bool:
     """Whether the user's separate consent to storing ``field`` stands."""
-    assert user.id is not None
-    return await field.has_consent(session, user_id=user.id)
+    return await field.has_consent(session, user_id=saved_id(user))

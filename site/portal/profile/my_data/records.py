@@ -74,7 +74,7 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
         return list(result.scalars())
 
     held = Held(
-        drawings=await rows(Drawing, (Drawing.created_at, Drawing.filename)),  # type: ignore[arg-type]
+        drawings=await rows(Drawing, (col(Drawing.created_at), col(Drawing.filename))),
         addresses=await rows(
             ShippingAddress, (col(ShippingAddress.is_default).desc(), col(ShippingAddress.id))
         ),
