@@ -7,10 +7,10 @@ from typing import Any
 from wtforms import EmailField, PasswordField, StringField, ValidationError
 from wtforms.validators import DataRequired
 
-from portal.accounts.forms import new_password_field
 from portal.forms import PortalForm, strip
 from portal.forms.base import lazy_message as _l
 from portal.forms.text import SingleLine
+from portal.profile.account.forms import PasswordForm
 from portal.staff import totp
 
 
@@ -43,24 +43,7 @@ class StaffLoginForm(PortalForm):
     )
 
 
-class StaffPasswordForm(PortalForm):
-    """The new password; the current one too, unless this replaces the one-time password (the
-    member has just proved it, with a code, to get here)."""
-
-    current_password = PasswordField(_l("Current password"))
-    new_password = new_password_field(_l("New password"), email=lambda form: form.account_email)
-
-    def __init__(
-        self,
-        *args: Any,
-        account_email: str | None = None,
-        needs_current: bool = True,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self.account_email = account_email
-        self.needs_current = needs_current
-
-    def validate_current_password(self, field: PasswordField) -> None:
-        if self.needs_current and not field.data:
-            raise ValidationError(_l("Enter your current password."))
+class StaffPasswordForm(PasswordForm):
+    """The customers' password form, for staff: the new password, and the current one too
+    unless this replaces the one-time password (the member has just proved it, with a code, to
+    get here: ``needs_current=False``)."""
