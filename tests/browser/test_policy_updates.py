@@ -189,7 +189,7 @@ def test_the_consent_records_and_cookie_pages(
     check(page, f"cookies-{language}")
     sign_in(page, site, language, consented_to="1.1")
     arrive(page, site.url("/account"))
-    page.click("a[href='/account/consents']")
+    page.click(".account-nav a[href='/account/consents'] >> visible=true")
     arrive(page, site.url("/account/consents"))
     expect(page.locator("tbody tr")).to_have_count(1)
     check(page, f"consents-{language}")
