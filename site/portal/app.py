@@ -20,7 +20,7 @@ from portal.drawings.storage import storage_from_settings
 from portal.mail.mailer import Mailer
 from portal.policy.library import PolicyLibrary
 from portal.privacy.gate import PolicyGateMiddleware
-from portal.quotes.pricing import load_pricing
+from portal.quotes.rates import load_pricing
 from portal.settings import Settings
 from portal.staff.sessions import STAFF_PATH, StaffSessionMiddleware
 from portal.templating import Templates, create_environment

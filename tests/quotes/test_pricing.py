@@ -14,16 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.quotes.pricing import (
-    Choice,
-    NoEstimate,
-    PartGeometry,
-    Pricing,
-    PricingError,
-    check_pricing,
-    estimate,
-    load_pricing,
-)
+from portal.quotes.pricing import Choice, NoEstimate, PartGeometry, estimate
+from portal.quotes.rates import Pricing, PricingError, check_pricing, load_pricing
 from portal.settings import ROOT
 from tests.support.policy_build import run_build_py
 

@@ -9,7 +9,7 @@ from portal import i18n
 from portal.policy.check import check_content
 from portal.policy.generator import build
 from portal.policy.model import ContentError
-from portal.quotes.pricing import check_pricing
+from portal.quotes.rates import check_pricing
 from portal.settings import Settings
 from portal.templating import create_environment
 

@@ -1,9 +1,9 @@
-"""The instant estimate: ``content/pricing.toml`` (the sales team's rates) read, checked, applied.
+"""The instant estimate: the sales team's rates (``portal.quotes.rates``) applied to a part.
 
 The policy calls it quoting "through AI"; it is an honest formula, and the site says so: a price
 range and a lead time computed at once from the part's geometry, the process, material, finish,
 tolerance and quantity, marked as an estimate that staff confirm. docs/pricing.md explains the
-file to the sales team; ``python build.py check`` reports its mistakes with their lines.
+formula to the sales team with a worked example.
 
 Two models, chosen per process in the file:
 
@@ -22,432 +22,13 @@ gets no estimate but the reason, and goes to staff.
 from __future__ import annotations
 
 import enum
-import itertools
-import math
-import re
-import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from pathlib import Path
-from typing import Any
 
-from portal.i18n import KNOWN_LOCALES
-from portal.policy.model import Problem
+from portal.quotes.rates import Finish, Material, Pricing, Process
 
-MODELS = ("removal", "volume", "manual")
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _ROUND_TO = 10  # the range's ends are whole tens of yuan
-
-
-# -- the file's contents -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Material:
-    key: str
-    name: Mapping[str, str]
-    density: float  # g/cm³
-    price_per_kg: float = 0.0  # removal
-    removal_rate_cm3_per_min: float = 0.0  # removal
-    price_per_cm3: float = 0.0  # volume
-
-
-@dataclass(frozen=True)
-class Finish:
-    key: str
-    name: Mapping[str, str]
-    cost_per_cm2: float = 0.0
-    extra_days: int = 0
-    materials: tuple[str, ...] = ()  # empty: every material of the process
-
-    def suits(self, material: str) -> bool:
-        return not self.materials or material in self.materials
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    key: str
-    name: Mapping[str, str]
-    factor: float
-
-
-@dataclass(frozen=True)
-class Process:
-    key: str
-    name: Mapping[str, str]
-    model: str
-    materials: Mapping[str, Material]
-    finishes: Mapping[str, Finish]
-    tolerances: tuple[str, ...]
-    lead_days: int
-    days_per_100_parts: int = 0
-    setup_cost: float = 0.0
-    minimum_order: float = 0.0
-    machine_rate_per_hour: float = 0.0  # removal
-    stock_allowance_mm: float = 0.0  # removal
-    finishing_rate_cm2_per_min: float = 0.0  # removal
-    handling_minutes_per_part: float = 0.0  # removal: loading, unloading, deburring
-    handling_per_part: float = 0.0  # volume
-
-    @property
-    def instant(self) -> bool:
-        """Whether the site can estimate this process at once (else staff quote it)."""
-        return self.model != "manual"
-
-
-@dataclass(frozen=True)
-class QuantityBreak:
-    min_quantity: int
-    factor: float
-
-
-@dataclass(frozen=True)
-class Pricing:
-    currency: str
-    spread: float
-    quantity_breaks: tuple[QuantityBreak, ...]
-    tolerances: Mapping[str, Tolerance]
-    processes: Mapping[str, Process]
-
-    def quantity_factor(self, quantity: int) -> float:
-        factor = 1.0
-        for step in self.quantity_breaks:
-            if quantity >= step.min_quantity:
-                factor = step.factor
-        return factor
-
-
-class PricingError(Exception):
-    """``content/pricing.toml`` cannot be used; ``problems`` says where and why."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems
-
-
-# -- reading and checking ----------------------------------------------------------------------
-
-_TOP = {"currency", "spread", "quantity_break", "tolerance", "process"}
-_PROCESS_KEYS = {
-    "removal": {
-        "setup_cost",
-        "machine_rate_per_hour",
-        "stock_allowance_mm",
-        "finishing_rate_cm2_per_min",
-        "handling_minutes_per_part",
-        "minimum_order",
-    },
-    "volume": {"setup_cost", "handling_per_part", "minimum_order"},
-    "manual": set(),
-}
-_PROCESS_COMMON = {
-    "name",
-    "model",
-    "lead_days",
-    "days_per_100_parts",
-    "tolerances",
-    "material",
-    "finish",
-}
-_MATERIAL_KEYS = {
-    "removal": {"price_per_kg", "removal_rate_cm3_per_min"},
-    "volume": {"price_per_cm3"},
-    "manual": set(),
-}
-_FINISH_PRICED = {"cost_per_cm2", "extra_days"}
-
-
-class _Reader:
-    """Reads the parsed TOML, collecting every problem (with its line) instead of stopping."""
-
-    def __init__(self, path: Path, text: str) -> None:
-        self.path = path
-        self.lines = text.splitlines()
-        self.problems: list[Problem] = []
-
-    def line(self, table: str, key: str | None = None) -> int:
-        """The line of ``[table]`` (or ``[[table]]``), or of ``key =`` inside it; 0 if unknown."""
-        start = 0
-        for number, text in enumerate(self.lines, 1):
-            if text.strip() in (f"[{table}]", f"[[{table}]]"):
-                start = number
-                break
-        if key is None or (start == 0 and table):
-            return start
-        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-        for number in range(start + 1, len(self.lines) + 1):
-            text = self.lines[number - 1]
-            if text.lstrip().startswith("["):
-                break
-            if pattern.match(text):
-                return number
-        return start
-
-    def nth(self, table: str, index: int) -> int:
-        """The line of the ``index``-th ``[[table]]`` (counting from 0); 0 if unknown."""
-        starts = [n for n, text in enumerate(self.lines, 1) if text.strip() == f"[[{table}]]"]
-        return starts[index] if index < len(starts) else 0
-
-    def problem(self, line: int, message: str) -> None:
-        self.problems.append(Problem(self.path, line, message))
-
-    def table(self, value: Any, table: str, where: str) -> dict[str, Any]:
-        if isinstance(value, dict):
-            return value
-        self.problem(self.line(table), f"{where} must be a table")
-        return {}
-
-    def unknown(self, data: Mapping[str, Any], allowed: set[str], table: str, where: str) -> None:
-        for key in sorted(set(data) - allowed):
-            known = ", ".join(sorted(allowed))
-            self.problem(self.line(table, key), f"{where}: unknown key {key!r} (known: {known})")
-
-    def number(
-        self,
-        data: Mapping[str, Any],
-        key: str,
-        table: str,
-        where: str,
-        *,
-        minimum: float = 0.0,
-        strict: bool = False,
-        default: float | None = None,
-        integer: bool = False,
-    ) -> float:
-        value = data.get(key, default)
-        kind = "a whole number" if integer else "a number"
-        if value is None:
-            self.problem(self.line(table), f"{where}: `{key}` is missing ({kind})")
-            return 0.0
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-            self.problem(self.line(table, key), f"{where}: `{key}` must be {kind}, not {value!r}")
-            return 0.0
-        if integer and not isinstance(value, int):
-            self.problem(self.line(table, key), f"{where}: `{key}` must be {kind}, not {value!r}")
-            return 0.0
-        if (value <= minimum) if strict else (value < minimum):
-            bound = f"more than {minimum:g}" if strict else f"at least {minimum:g}"
-            self.problem(self.line(table, key), f"{where}: `{key}` must be {bound}, not {value!r}")
-        return float(value)
-
-    def names(self, data: Mapping[str, Any], table: str, where: str) -> dict[str, str]:
-        value = data.get("name")
-        if not isinstance(value, dict):
-            self.problem(
-                self.line(table, "name"), f'{where}: `name` must be {{ en = "…", zh_Hans = "…" }}'
-            )
-            return dict.fromkeys(KNOWN_LOCALES, "")
-        names = {}
-        for locale in KNOWN_LOCALES:
-            text = value.get(locale)
-            if not isinstance(text, str) or not text.strip():
-                self.problem(self.line(table, "name"), f"{where}: `name` has no {locale} text")
-                text = ""
-            names[locale] = text.strip()
-        return names
-
-    def key(self, key: str, table: str, where: str) -> None:
-        if not _KEY.match(key):
-            self.problem(
-                self.line(table),
-                f"{where}: {key!r} must be lower-case letters, digits and underscores",
-            )
-
-
-def load_pricing(path: Path) -> Pricing:
-    """Read and check ``path``; :class:`PricingError` lists every problem with its line."""
-    pricing, problems = check_pricing(path)
-    if pricing is None:
-        raise PricingError(problems)
-    return pricing
-
-
-def check_pricing(path: Path) -> tuple[Pricing | None, list[Problem]]:
-    """The pricing and no problems, or ``None`` and every problem found."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [Problem(path, 0, "the pricing file is missing")]
-    except UnicodeDecodeError as error:
-        return None, [Problem(path, 0, f"not UTF-8: {error}")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        return None, [Problem(path, int(match[1]) if match else 0, f"not valid TOML: {error}")]
-    reader = _Reader(path, text)
-    pricing = _read(reader, data)
-    return (pricing, []) if not reader.problems else (None, reader.problems)
-
-
-def _read(r: _Reader, data: dict[str, Any]) -> Pricing:
-    r.unknown(data, _TOP, "", "the file")
-    currency = data.get("currency")
-    if currency != "CNY":
-        r.problem(r.line("", "currency"), f'`currency` must be "CNY", not {currency!r}')
-    spread = r.number(data, "spread", "", "the file")
-    if spread >= 1:
-        r.problem(r.line("", "spread"), f"`spread` must be less than 1, not {spread!r}")
-
-    breaks = []
-    raw_breaks = data.get("quantity_break", [])
-    if not isinstance(raw_breaks, list) or not raw_breaks:
-        r.problem(r.line("quantity_break"), "at least one [[quantity_break]] is needed")
-        raw_breaks = []
-    for index, raw in enumerate(raw_breaks):
-        where = f"quantity break #{index + 1}"
-        raw = r.table(raw, "quantity_break", where)
-        r.unknown(raw, {"min_quantity", "factor"}, "quantity_break", where)
-        minimum = int(
-            r.number(raw, "min_quantity", "quantity_break", where, minimum=1, integer=True)
-        )
-        factor = r.number(raw, "factor", "quantity_break", where, strict=True)
-        if factor > 1:
-            r.problem(r.nth("quantity_break", index), f"{where}: `factor` must be at most 1")
-        breaks.append(QuantityBreak(minimum, factor))
-    if breaks and breaks[0].min_quantity != 1:
-        r.problem(r.line("quantity_break"), "the first quantity break must start at 1")
-    for index, (before, after) in enumerate(itertools.pairwise(breaks), 1):
-        if after.min_quantity <= before.min_quantity:
-            r.problem(
-                r.nth("quantity_break", index), "quantity breaks must go up in `min_quantity`"
-            )
-        if after.factor > before.factor:
-            r.problem(
-                r.nth("quantity_break", index),
-                f"the factor for {after.min_quantity} parts is above the one for "
-                f"{before.min_quantity}: a larger order would cost more per part",
-            )
-
-    tolerances = {}
-    for key, raw in r.table(data.get("tolerance", {}), "tolerance", "[tolerance.*]").items():
-        table, where = f"tolerance.{key}", f"tolerance {key!r}"
-        r.key(key, table, where)
-        raw = r.table(raw, table, where)
-        r.unknown(raw, {"name", "factor"}, table, where)
-        factor = r.number(raw, "factor", table, where, strict=True)
-        tolerances[key] = Tolerance(key, r.names(raw, table, where), factor)
-    if not tolerances:
-        r.problem(0, "at least one [tolerance.*] is needed")
-
-    processes = {}
-    for key, raw in r.table(data.get("process", {}), "process", "[process.*]").items():
-        process = _read_process(
-            r, key, r.table(raw, f"process.{key}", f"process {key!r}"), tolerances
-        )
-        if process is not None:
-            processes[key] = process
-    if not processes:
-        r.problem(0, "at least one [process.*] is needed")
-    return Pricing(str(currency), spread, tuple(breaks), tolerances, processes)
-
-
-def _read_process(
-    r: _Reader, key: str, raw: dict[str, Any], tolerances: Mapping[str, Tolerance]
-) -> Process | None:
-    table, where = f"process.{key}", f"process {key!r}"
-    r.key(key, table, where)
-    model = raw.get("model")
-    if model not in MODELS:
-        r.problem(r.line(table, "model"), f"{where}: `model` must be one of {', '.join(MODELS)}")
-        return None
-    r.unknown(raw, _PROCESS_COMMON | _PROCESS_KEYS[model], table, where)
-    names = r.names(raw, table, where)
-    numbers = {
-        name: r.number(
-            raw, name, table, where, strict=name.endswith(("_rate_per_hour", "_per_min"))
-        )
-        for name in sorted(_PROCESS_KEYS[model])
-    }
-    lead_days = int(r.number(raw, "lead_days", table, where, minimum=1, integer=True))
-    per_100 = int(r.number(raw, "days_per_100_parts", table, where, default=0, integer=True))
-    allowed = raw.get("tolerances")
-    if not isinstance(allowed, list) or not allowed or not all(isinstance(t, str) for t in allowed):
-        r.problem(r.line(table, "tolerances"), f"{where}: `tolerances` must list tolerance keys")
-        allowed = []
-    for tolerance in allowed:
-        if tolerance not in tolerances:
-            r.problem(
-                r.line(table, "tolerances"),
-                f"{where}: tolerance {tolerance!r} is not defined in [tolerance.*]",
-            )
-
-    materials = {}
-    for material_key, material_raw in r.table(
-        raw.get("material", {}), table, f"{where} materials"
-    ).items():
-        mtable, mwhere = f"{table}.material.{material_key}", f"{where} material {material_key!r}"
-        r.key(material_key, mtable, mwhere)
-        material_raw = r.table(material_raw, mtable, mwhere)
-        r.unknown(material_raw, {"name", "density"} | _MATERIAL_KEYS[model], mtable, mwhere)
-        values = {
-            name: r.number(material_raw, name, mtable, mwhere, strict=True)
-            for name in sorted(_MATERIAL_KEYS[model])
-        }
-        materials[material_key] = Material(
-            material_key,
-            r.names(material_raw, mtable, mwhere),
-            r.number(material_raw, "density", mtable, mwhere, strict=True),
-            **values,
-        )
-    if not materials:
-        r.problem(r.line(table), f"{where}: at least one [{table}.material.*] is needed")
-
-    finishes = {}
-    for finish_key, finish_raw in r.table(
-        raw.get("finish", {}), table, f"{where} finishes"
-    ).items():
-        ftable, fwhere = f"{table}.finish.{finish_key}", f"{where} finish {finish_key!r}"
-        r.key(finish_key, ftable, fwhere)
-        finish_raw = r.table(finish_raw, ftable, fwhere)
-        priced = model != "manual"
-        r.unknown(
-            finish_raw,
-            {"name", "materials"} | (_FINISH_PRICED if priced else set()),
-            ftable,
-            fwhere,
-        )
-        suits = finish_raw.get("materials", [])
-        if not isinstance(suits, list) or not all(isinstance(m, str) for m in suits):
-            r.problem(r.line(ftable, "materials"), f"{fwhere}: `materials` must list material keys")
-            suits = []
-        for material_key in suits:
-            if material_key not in materials:
-                r.problem(
-                    r.line(ftable, "materials"),
-                    f"{fwhere}: material {material_key!r} is not a material of {where}",
-                )
-        finishes[finish_key] = Finish(
-            finish_key,
-            r.names(finish_raw, ftable, fwhere),
-            r.number(finish_raw, "cost_per_cm2", ftable, fwhere) if priced else 0.0,
-            int(r.number(finish_raw, "extra_days", ftable, fwhere, integer=True)) if priced else 0,
-            tuple(suits),
-        )
-    if not finishes:
-        r.problem(r.line(table), f"{where}: at least one [{table}.finish.*] is needed")
-    for material_key in materials:
-        if finishes and not any(f.suits(material_key) for f in finishes.values()):
-            r.problem(r.line(table), f"{where}: no finish suits material {material_key!r}")
-
-    return Process(
-        key=key,
-        name=names,
-        model=model,
-        materials=materials,
-        finishes=finishes,
-        tolerances=tuple(allowed),
-        lead_days=lead_days,
-        days_per_100_parts=per_100,
-        setup_cost=numbers.get("setup_cost", 0.0),
-        minimum_order=numbers.get("minimum_order", 0.0),
-        machine_rate_per_hour=numbers.get("machine_rate_per_hour", 0.0),
-        stock_allowance_mm=numbers.get("stock_allowance_mm", 0.0),
-        finishing_rate_cm2_per_min=numbers.get("finishing_rate_cm2_per_min", 0.0),
-        handling_per_part=numbers.get("handling_per_part", 0.0),
-        handling_minutes_per_part=numbers.get("handling_minutes_per_part", 0.0),
-    )
 
 
 # -- the estimate ------------------------------------------------------------------------------
@@ -496,6 +77,17 @@ class PartPrice:
 
 
 @dataclass(frozen=True)
+class _Rates:
+    """The rates one choice selects from the file: what every part of a request is priced at."""
+
+    pricing: Pricing
+    process: Process
+    material: Material
+    finish: Finish
+    tolerance: float  # the tolerance's factor
+
+
+@dataclass(frozen=True)
 class Estimate:
     low: int  # yuan, whole tens
     high: int
@@ -536,14 +128,15 @@ def estimate(
         return NoEstimate.NO_GEOMETRY
     if any(p.volume_mm3 is None for p in parts if p is not None):
         return NoEstimate.NO_VOLUME
-    material = process.materials[choice.material]
     finish = process.finishes[choice.finish]
-    tolerance = pricing.tolerances[choice.tolerance].factor
-    priced = tuple(
-        _capped(pricing, process, material, finish, tolerance, part, choice.quantity)
-        for part in parts
-        if part is not None
+    rates = _Rates(
+        pricing,
+        process,
+        process.materials[choice.material],
+        finish,
+        pricing.tolerances[choice.tolerance].factor,
     )
+    priced = tuple(_capped(rates, part, choice.quantity) for part in parts if part is not None)
     computed = sum((p.total for p in priced), Decimal(0))
     minimum = _money(process.minimum_order)
     total = max(computed, minimum)
@@ -562,22 +155,14 @@ def estimate(
     )
 
 
-def _capped(
-    pricing: Pricing,
-    process: Process,
-    material: Material,
-    finish: Finish,
-    tolerance: float,
-    part: PartGeometry,
-    quantity: int,
-) -> PartPrice:
+def _capped(rates: _Rates, part: PartGeometry, quantity: int) -> PartPrice:
     """The part's price, never above the price of a larger quantity: just under a quantity
     break, more pieces would otherwise cost less in all (49 dearer than 50)."""
-    price = _part(pricing, process, material, finish, tolerance, part, quantity)
-    for step in pricing.quantity_breaks:
+    price = _part(rates, part, quantity)
+    for step in rates.pricing.quantity_breaks:
         if step.min_quantity <= quantity:
             continue
-        larger = _part(pricing, process, material, finish, tolerance, part, step.min_quantity)
+        larger = _part(rates, part, step.min_quantity)
         if larger.total < price.total:
             # Rounded down, so that the total stays at or under the larger quantity's.
             unit = ((larger.total - larger.setup) / quantity).quantize(
@@ -594,15 +179,9 @@ def _capped(
     return price
 
 
-def _part(
-    pricing: Pricing,
-    process: Process,
-    material: Material,
-    finish: Finish,
-    tolerance: float,
-    part: PartGeometry,
-    quantity: int,
-) -> PartPrice:
+def _part(rates: _Rates, part: PartGeometry, quantity: int) -> PartPrice:
+    pricing, process, material, finish = rates.pricing, rates.process, rates.material, rates.finish
+    tolerance = rates.tolerance
     assert part.volume_mm3 is not None
     assert part.area_mm2 is not None
     volume_cm3 = part.volume_mm3 / 1000

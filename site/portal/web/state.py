@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from portal.drawings.storage import DrawingStorage
     from portal.mail.mailer import Mailer
     from portal.policy.library import PolicyLibrary
-    from portal.quotes.pricing import Pricing
+    from portal.quotes.rates import Pricing
     from portal.settings import Settings
     from portal.templating import Templates
 
