@@ -11,6 +11,7 @@ from portal.drawings import models as drawings
 from portal.mail import models as mail
 from portal.privacy import models as privacy
 from portal.profile import models as profile
+from portal.quotes import models as quotes
 from portal.staff import models as staff
 
-__all__ = ["accounts", "drawings", "mail", "metadata", "privacy", "profile", "staff"]
+__all__ = ["accounts", "drawings", "mail", "metadata", "privacy", "profile", "quotes", "staff"]

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Integer
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Integer
 from sqlmodel import Field, SQLModel
 
 from portal.db import UTCDateTime, utcnow
@@ -45,5 +45,17 @@ class Drawing(SQLModel, table=True):
     size: int = Field(sa_column=Column(BigInteger, nullable=False))  # bytes of the plaintext
     sha256: str = Field(max_length=64)  # of the plaintext, in hex: the same file sent twice
     storage_key: str = Field(max_length=200, unique=True)  # the ciphertext in the drawing store
-    status: str = Field(default=DrawingStatus.STORED, max_length=20)
+    status: str = Field(default=DrawingStatus.STORED, max_length=20, index=True)
+    # The request it was sent with; None only between its upload and the request's commit.
+    quote_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("quote_requests.id", ondelete="CASCADE"), index=True, nullable=True
+        ),
+    )
+    # What reading it found (portal.quotes.reading): the format its content shows, the parts
+    # with their sizes (portal.drawings.geometry.Part as JSON), or the refusal's code.
+    format: str | None = Field(default=None, max_length=20)
+    parts: list[dict[str, object]] | None = Field(default=None, sa_column=Column(JSON))
+    error_code: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

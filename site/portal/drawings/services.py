@@ -225,13 +225,27 @@ async def open_drawing(
     ``DataKeyMissing`` (a DecryptionError) means the owner's key was erased.
     """
     drawing = await find_drawing(session=session, user=user, drawing_id=drawing_id)
+    return OpenedDrawing(
+        drawing, await decrypted(data_keys=data_keys, storage=storage, drawing=drawing)
+    )
+
+
+async def decrypted(
+    *, data_keys: DataKeys, storage: DrawingStorage, drawing: Drawing
+) -> AsyncIterator[bytes]:
+    """The plaintext of ``drawing``, whoever reads it: the owner (:func:`open_drawing`), the
+    geometry reader, or staff (who reach it through a quote request, audited).
+
+    The same guarantees as :func:`open_drawing`: :class:`DrawingNotFound` before this returns
+    when the ciphertext is gone, a DecryptionError while iterating when it was altered.
+    """
     key = await data_keys.for_user(drawing.user_id, create=False)
     decryptor = StreamDecryptor(key, context=drawing_context(drawing.user_id, drawing.id))
     ciphertext = storage.read(drawing.storage_key)
     try:
         first = await anext(ciphertext, b"")
     except StoredObjectMissing:
-        raise DrawingNotFound(str(drawing_id)) from None
+        raise DrawingNotFound(str(drawing.id)) from None
 
     async def plaintext() -> AsyncIterator[bytes]:
         if piece := decryptor.update(first):
@@ -242,7 +256,7 @@ async def open_drawing(
         if piece := decryptor.finalize():
             yield piece
 
-    return OpenedDrawing(drawing, plaintext())
+    return plaintext()
 
 
 async def delete_drawing(
@@ -255,6 +269,13 @@ async def delete_drawing(
     object that no row names.
     """
     drawing = await find_drawing(session=session, user=user, drawing_id=drawing_id)
+    await discard_drawing(session=session, storage=storage, drawing=drawing)
+
+
+async def discard_drawing(
+    *, session: AsyncSession, storage: DrawingStorage, drawing: Drawing
+) -> None:
+    """Delete ``drawing`` (already known to be the caller's to delete): object, then row; commits."""
     await storage.delete(drawing.storage_key)
     await session.delete(drawing)
     await session.commit()
