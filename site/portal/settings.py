@@ -189,7 +189,11 @@ class Settings:
     in_process_worker: bool = False
     # The largest request body a route takes (portal.web.limits); uploads opt into the larger.
     max_body_bytes: int = 1024 * 1024
-    max_upload_bytes: int = 64 * 1024 * 1024
+    max_upload_bytes: int = 512 * 1024 * 1024
+    # A quote request's drawings (portal.quotes): the largest file, and how many in one request.
+    # The request's body is capped by max_upload_bytes, which also covers its other fields.
+    max_drawing_bytes: int = 256 * 1024 * 1024
+    max_drawings: int = 10
     unverified_account_days: int = 7
     # How ``python -m portal serve`` runs uvicorn (portal.web.serving, docs/deployment.md).
     forwarded_allow_ips: tuple[str, ...] = ()
@@ -335,6 +339,8 @@ class Settings:
             ),
             max_body_bytes=_positive_int(env, "PORTAL_MAX_BODY_BYTES", cls.max_body_bytes),
             max_upload_bytes=_positive_int(env, "PORTAL_MAX_UPLOAD_BYTES", cls.max_upload_bytes),
+            max_drawing_bytes=_positive_int(env, "PORTAL_MAX_DRAWING_BYTES", cls.max_drawing_bytes),
+            max_drawings=_positive_int(env, "PORTAL_MAX_DRAWINGS", cls.max_drawings),
             unverified_account_days=int(unverified_days),
             forwarded_allow_ips=_trusted_proxies(env),
             limit_concurrency=_positive_int(env, "PORTAL_LIMIT_CONCURRENCY", cls.limit_concurrency),

@@ -27,6 +27,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
     from portal.policy import routes as policy
     from portal.privacy import routes as privacy
     from portal.profile import routes as profile
+    from portal.quotes import routes as quotes
     from portal.regions import routes as regions
     from portal.staff import routes as staff
 
@@ -37,6 +38,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
         *privacy.routes,
         *regions.routes,
         *profile.routes,
+        *quotes.routes,
         *staff.routes,
     )
 

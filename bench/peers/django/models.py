@@ -86,3 +86,12 @@ class EmailSubscription(models.Model):
     class Meta:
         managed = False
         db_table = "email_subscriptions"
+
+
+class QuoteRequest(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    status = models.CharField(max_length=20)
+
+    class Meta:
+        managed = False
+        db_table = "quote_requests"

@@ -23,6 +23,7 @@ from bench.peers.django.models import (
     EmailSubscription,
     LoginSession,
     PersonalInvoice,
+    QuoteRequest,
     ShippingAddress,
     User,
 )
@@ -94,6 +95,8 @@ def _overview(user_id: int) -> dict[str, int]:
             subscriptions=_count(EmailSubscription, confirmed_at__isnull=False),
             pending_subscriptions=_count(EmailSubscription, confirmed_at__isnull=True),
             consent_records=_count(ConsentRecord),
+            quotes=_count(QuoteRequest),
+            open_quotes=_count(QuoteRequest, status__in=("submitted", "in_review", "quoted")),
         )
         .values(
             "addresses",
@@ -102,6 +105,8 @@ def _overview(user_id: int) -> dict[str, int]:
             "subscriptions",
             "pending_subscriptions",
             "consent_records",
+            "quotes",
+            "open_quotes",
         )
         .get()
     )

@@ -35,6 +35,7 @@ _TOO_LONG = {
     100: _l("Use at most 100 characters."),
     200: _l("Use at most 200 characters."),
     254: _l("Use at most 254 characters."),
+    2000: _l("Use at most 2,000 characters."),
 }
 
 

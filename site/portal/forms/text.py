@@ -118,3 +118,28 @@ class SingleLine:
         found = problem(value, password=self.password)
         if found is not None:
             raise ValidationError(MESSAGES[found])
+
+
+def text_problem(value: str) -> str | None:
+    """:func:`problem` for a box of several lines (notes, messages): line breaks and tabs are
+    allowed, every line is held to the one-line rules, and the whole needs a visible character."""
+    found = None
+    for line in value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").split("\n"):
+        found = problem(line) if line.strip() else None
+        if found is not None:
+            return found
+    if value and not any(_is_visible(ch) for ch in value):
+        return "blank"
+    return None
+
+
+class MultiLine:
+    """:class:`SingleLine` for a ``<textarea>``: see :func:`text_problem`."""
+
+    def __call__(self, form: Form, field: Field) -> None:
+        value = field.data
+        if not isinstance(value, str) or not value:
+            return
+        found = text_problem(value)
+        if found is not None:
+            raise ValidationError(MESSAGES[found])

@@ -20,6 +20,7 @@ from portal.profile.models import (
     PersonalInvoice,
     ShippingAddress,
 )
+from portal.quotes.models import CANCELLABLE, QuoteRequest
 
 
 @dataclass(frozen=True)
@@ -30,13 +31,15 @@ class Overview:
     subscriptions: int  # confirmed topics
     pending_subscriptions: int  # waiting for the link in their mail
     consent_records: int
+    quotes: int
+    open_quotes: int  # submitted, in review or quoted: waiting for us or for the customer
 
 
 def _count(model: type, *where: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(model).where(*where).scalar_subquery()
 
 
-def overview_statement(user_id: int) -> Select[int, int, int, int, int, int]:
+def overview_statement(user_id: int) -> Select[int, int, int, int, int, int, int, int]:
     """The one SELECT behind :func:`overview` (the benchmark's bare page runs it too)."""
     return select(
         _count(ShippingAddress, col(ShippingAddress.user_id) == user_id),
@@ -53,6 +56,12 @@ def overview_statement(user_id: int) -> Select[int, int, int, int, int, int]:
             col(EmailSubscription.confirmed_at).is_(None),
         ),
         _count(ConsentRecord, col(ConsentRecord.user_id) == user_id),
+        _count(QuoteRequest, col(QuoteRequest.user_id) == user_id),
+        _count(
+            QuoteRequest,
+            col(QuoteRequest.user_id) == user_id,
+            col(QuoteRequest.status).in_(sorted(CANCELLABLE)),
+        ),
     )
 
 

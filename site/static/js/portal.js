@@ -15,3 +15,22 @@ if (window.htmx) {
     content.querySelectorAll(".region-picker__refresh").forEach((button) => button.remove());
   });
 }
+
+// A drawing upload's progress bar (templates/quotes/new.html): htmx reports the request body's
+// progress; the bar and its text say how much has been sent. Without JavaScript the form is a
+// plain multipart POST and the browser shows its own progress.
+document.addEventListener("htmx:xhr:progress", (event) => {
+  const form = event.target.closest("form[data-upload-progress]");
+  if (!form || !event.detail.lengthComputable) return;
+  const box = document.getElementById(form.dataset.uploadProgress);
+  if (!box) return;
+  const percent = Math.floor((event.detail.loaded / event.detail.total) * 100);
+  box.hidden = false;
+  box.querySelector("progress").value = percent;
+  box.querySelector("[data-percent]").textContent = percent + " %";
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const form = event.target.closest && event.target.closest("form[data-upload-progress]");
+  const box = form && document.getElementById(form.dataset.uploadProgress);
+  if (box && !event.detail.successful) box.hidden = true;
+});

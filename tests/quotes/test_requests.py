@@ -1,0 +1,244 @@
+"""A customer requests a quote: drawings streamed in and checked by content, the form's
+mistakes shown beside their fields with the drawings kept, the request listed and shown, its
+drawings downloaded by their owner only (SQLite, and PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import Any
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from portal.accounts.models import User
+from portal.db import create_engine, session_factory, utcnow
+from portal.drawings.models import Drawing
+from portal.quotes.models import QuoteRequest, QuoteStatus
+from tests.support.accounts import register
+from tests.support.drawings import binary_stl, docx, sample, zip_of
+from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (the fixture)
+from tests.support.forms import csrf_token
+from tests.support.html import parse
+
+CHOICE = {
+    "process": "cnc_machining",
+    "material": "aluminium_6061",
+    "finish": "as_machined",
+    "tolerance": "standard",
+    "quantity": "10",
+    "required_date": "",
+    "notes": "M6 threads on both ends.",
+}
+
+
+def _db(settings: Any, work: Any) -> Any:
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def verify(settings: Any, email: str = "li.wei@example.cn") -> None:
+    async def work(session: Any) -> None:
+        user = (await session.execute(select(User).where(User.email == email))).scalars().one()
+        user.email_verified_at = utcnow()
+        session.add(user)
+        await session.commit()
+
+    _db(settings, work)
+
+
+def drawings_in(settings: Any) -> list[Drawing]:
+    async def work(session: Any) -> list[Drawing]:
+        return list((await session.execute(select(Drawing))).scalars().all())
+
+    return _db(settings, work)
+
+
+def quotes_in(settings: Any) -> list[QuoteRequest]:
+    async def work(session: Any) -> list[QuoteRequest]:
+        return list((await session.execute(select(QuoteRequest))).scalars().all())
+
+    return _db(settings, work)
+
+
+@pytest.fixture
+def customer(client: TestClient, settings: Any) -> TestClient:
+    assert register(client).status_code == 303
+    verify(settings)
+    return client
+
+
+def send(
+    client: TestClient,
+    files: list[tuple[str, bytes]],
+    data: dict[str, Any] | None = None,
+    *,
+    kept: list[str] = (),  # type: ignore[assignment]
+    token: str | None = None,
+) -> Any:
+    fields = dict(CHOICE if data is None else data)
+    payload: list[tuple[str, Any]] = [("csrf_token", token or csrf_token(client.get("/quotes/new")))]
+    payload += [(name, value) for name, value in fields.items()]
+    payload += [("drawing", drawing_id) for drawing_id in kept]
+    multipart = [("drawings", (name, content, "application/octet-stream")) for name, content in files]
+    return client.post("/quotes/new", data=payload, files=multipart, follow_redirects=False)
+
+
+def errors(response: Any) -> list[str]:
+    return [e.text for e in parse(response.text).select(".field__error")]
+
+
+def test_a_step_drawing_makes_a_request_listed_with_its_drawing(customer, settings):
+    response = send(customer, [("bracket.step", sample("base_interface_AP214.step"))])
+    assert response.status_code == 303, errors(response)
+    page = customer.get(response.headers["location"])
+    assert page.status_code == 200
+    assert "bracket.step" in page.text
+    (quote,) = quotes_in(settings)
+    assert quote.status == QuoteStatus.SUBMITTED
+    assert (quote.process, quote.material, quote.quantity) == ("cnc_machining", "aluminium_6061", 10)
+    assert quote.notes == "M6 threads on both ends."
+    (drawing,) = drawings_in(settings)
+    assert drawing.quote_id == quote.id
+    assert drawing.format == "step"
+    listing = customer.get("/quotes")
+    assert quote.reference in listing.text
+
+
+def test_the_owner_downloads_the_exact_bytes_and_nobody_else_can(customer, app, settings):
+    content = binary_stl(12)
+    response = send(customer, [("part.stl", content)])
+    assert response.status_code == 303, errors(response)
+    (drawing,) = drawings_in(settings)
+    (quote,) = quotes_in(settings)
+    url = f"/quotes/{quote.reference}/drawings/{drawing.id}"
+    download = customer.get(url)
+    assert download.status_code == 200
+    assert download.content == content
+    assert "attachment" in download.headers["content-disposition"]
+    assert download.headers["cache-control"] == "no-store"
+    with TestClient(app) as stranger:
+        register(stranger, email="stranger@example.cn", phone="137 0000 1111")
+        assert stranger.get(url).status_code == 404
+        assert stranger.get(f"/quotes/{quote.reference}").status_code == 404
+    with TestClient(app) as visitor:
+        assert visitor.get(url, follow_redirects=False).status_code in (302, 303)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("setup.step", b"MZ\x90\x00" + bytes(2000), "is not a drawing we can accept"),
+        ("empty.stl", b"", "is empty"),
+        ("report.3mf", docx(), "is not a drawing we can accept"),
+        ("bomb.zip", zip_of({"a.stl": bytes(50_000_000)}), "far more than its own size"),
+        ("evil.zip", zip_of({"../../etc/a.step": sample("base_interface_AP214.step")}), "outside the archive"),
+    ],
+)
+def test_bad_files_are_refused_by_name_and_nothing_is_stored(customer, settings, name, content, expected):
+    response = send(customer, [(name, content)])
+    assert response.status_code == 400
+    assert any(name in e and expected in e for e in errors(response)), errors(response)
+    assert drawings_in(settings) == []
+    assert quotes_in(settings) == []
+
+
+def test_an_oversize_drawing_stops_at_the_limit_and_stores_nothing(client, settings, app):
+    app.state.settings = dataclasses.replace(settings, max_drawing_bytes=100_000)
+    assert register(client).status_code == 303
+    verify(settings)
+    response = send(client, [("big.stl", binary_stl(5000))])
+    assert response.status_code == 400
+    assert any("big.stl" in e and "larger than" in e for e in errors(response)), errors(response)
+    assert drawings_in(settings) == []
+
+
+def test_a_mistake_in_the_form_keeps_the_drawing_for_the_next_try(customer, settings):
+    response = send(customer, [("part.stl", binary_stl(12))], {**CHOICE, "quantity": "lots"})
+    assert response.status_code == 400
+    assert any("whole number" in e for e in errors(response))
+    document = parse(response.text)
+    kept = [i["value"] for i in document.select("input[name=drawing]")]
+    assert len(kept) == 1
+    assert document.select_one("textarea[name=notes]").text == CHOICE["notes"]
+    again = send(customer, [], kept=kept)
+    assert again.status_code == 303, errors(again)
+    (quote,) = quotes_in(settings)
+    (drawing,) = drawings_in(settings)
+    assert drawing.quote_id == quote.id
+
+
+def test_a_material_the_process_does_not_offer_is_refused_beside_it(customer, settings):
+    response = send(customer, [("part.stl", binary_stl(12))], {**CHOICE, "material": "pa12_sls"})
+    assert response.status_code == 400
+    assert any("not offered in this material" in e for e in errors(response)), errors(response)
+
+
+def test_a_request_needs_a_drawing(customer, settings):
+    response = send(customer, [])
+    assert response.status_code == 400
+    assert any("at least one drawing" in e for e in errors(response))
+    assert quotes_in(settings) == []
+
+
+def test_someone_elses_kept_drawing_cannot_be_attached(customer, app, settings):
+    refused = send(customer, [("part.stl", binary_stl(12))], {**CHOICE, "quantity": "0"})
+    assert refused.status_code == 400
+    (theirs,) = drawings_in(settings)
+    with TestClient(app) as intruder:
+        register(intruder, email="intruder@example.cn", phone="137 0000 1111")
+        verify(settings, "intruder@example.cn")
+        response = send(intruder, [], kept=[str(theirs.id)])
+        assert response.status_code == 400
+        assert any("at least one drawing" in e for e in errors(response))
+    assert quotes_in(settings) == []
+
+
+def test_an_unverified_customer_is_told_to_confirm_the_address(client):
+    assert register(client).status_code == 303
+    page = client.get("/quotes/new")
+    assert page.status_code == 200
+    assert "Confirm your email address before you request a quote" in page.text
+    assert parse(page.text).select("input[type=file]") == []
+
+
+def test_a_file_before_the_csrf_token_is_refused_unread(customer, settings):
+    response = customer.post(
+        "/quotes/new",
+        files=[("drawings", ("a.stl", binary_stl(12), "application/octet-stream"))],
+        data={"csrf_token": csrf_token(customer.get("/quotes/new"))},
+        follow_redirects=False,
+    )
+    # httpx sends the fields first; this one sends the file alone, with no token at all.
+    bare = customer.post(
+        "/quotes/new",
+        files=[("drawings", ("a.stl", binary_stl(12), "application/octet-stream"))],
+        follow_redirects=False,
+    )
+    assert bare.status_code == 403
+    assert response.status_code == 400  # the token was fine; the choice was missing
+    assert len(drawings_in(settings)) == 1  # kept for the next try, not part of a request
+
+
+def test_cancelling_a_request(customer, settings):
+    response = send(customer, [("part.stl", binary_stl(12))])
+    (quote,) = quotes_in(settings)
+    page = customer.get(f"/quotes/{quote.reference}/cancel")
+    assert page.status_code == 200
+    done = customer.post(
+        f"/quotes/{quote.reference}/cancel",
+        data={"csrf_token": csrf_token(page)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    (quote,) = quotes_in(settings)
+    assert quote.status == QuoteStatus.CANCELLED
+    assert response.status_code == 303
