@@ -15,6 +15,8 @@ from portal.db import create_engine, session_factory
 from portal.drawings.housekeeping import run_drawing_housekeeping
 from portal.drawings.storage import storage_from_settings
 from portal.mail.sender import mail_config, run_sender
+from portal.quotes.rates import load_pricing
+from portal.quotes.reading import run_reader
 from portal.settings import Settings
 
 logger = logging.getLogger("portal.worker")
@@ -25,6 +27,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
     engine = create_engine(settings.database_url)
     sessions = session_factory(engine)
     drawings = storage_from_settings(settings)
+    data_keys = DataKeys.from_settings(settings)
     logger.info("worker started (mail backend: %s)", settings.mail_backend)
     try:
         await asyncio.gather(
@@ -32,10 +35,18 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
             run_housekeeping(
                 sessions,
                 unverified_days=settings.unverified_account_days,
-                data_keys=DataKeys.from_settings(settings),
+                data_keys=data_keys,
                 stop=stop,
             ),
             run_drawing_housekeeping(drawings, stop=stop),
+            run_reader(
+                sessions,
+                data_keys=data_keys,
+                storage=drawings,
+                pricing=load_pricing(settings.content_dir / "pricing.toml"),
+                interval=interval,
+                stop=stop,
+            ),
         )
     finally:
         await drawings.close()

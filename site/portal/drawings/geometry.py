@@ -82,6 +82,9 @@ ERROR_CODES = frozenset(
         "archive_unknown_member",  # a member that is none of the accepted formats
         "archive_empty",
         "worker_failed",  # the child died in another way (a crash in a parser library)
+        # Set by portal.quotes.reading, never by the child: the ciphertext did not decrypt (the
+        # owner's key erased, the object altered or gone), so there was nothing to read.
+        "undecryptable",
     }
 )
 

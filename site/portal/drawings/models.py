@@ -58,4 +58,7 @@ class Drawing(SQLModel, table=True):
     format: str | None = Field(default=None, max_length=20)
     parts: list[dict[str, object]] | None = Field(default=None, sa_column=Column(JSON))
     error_code: str | None = Field(default=None, max_length=40)
+    # When a reader last claimed it (set with status "reading"): a claim older than twice the
+    # reading's time limit belongs to a process that died, and the worker hands it back.
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
