@@ -8,7 +8,9 @@ import asyncio
 import dataclasses
 from typing import Any
 
+import lxml.html
 import pytest
+from sqlalchemy import func
 from sqlmodel import select
 from starlette.testclient import TestClient
 
@@ -20,7 +22,6 @@ from tests.support.accounts import register
 from tests.support.drawings import binary_stl, docx, sample, zip_of
 from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (the fixture)
 from tests.support.forms import csrf_token
-from tests.support.html import parse
 
 CHOICE = {
     "process": "cnc_machining",
@@ -47,7 +48,11 @@ def _db(settings: Any, work: Any) -> Any:
 
 def verify(settings: Any, email: str = "li.wei@example.cn") -> None:
     async def work(session: Any) -> None:
-        user = (await session.execute(select(User).where(User.email == email))).scalars().one()
+        user = (
+            (await session.execute(select(User).where(func.lower(User.email) == email)))
+            .scalars()
+            .one()
+        )
         user.email_verified_at = utcnow()
         session.add(user)
         await session.commit()
@@ -84,20 +89,26 @@ def send(
     kept: list[str] = (),  # type: ignore[assignment]
     token: str | None = None,
 ) -> Any:
-    fields = dict(CHOICE if data is None else data)
-    payload: list[tuple[str, Any]] = [("csrf_token", token or csrf_token(client.get("/quotes/new")))]
-    payload += [(name, value) for name, value in fields.items()]
-    payload += [("drawing", drawing_id) for drawing_id in kept]
+    payload: dict[str, Any] = {"csrf_token": token or csrf_token(client.get("/quotes/new"))}
+    payload.update(CHOICE if data is None else data)
+    if kept:
+        payload["drawing"] = list(kept)
+    # A browser sends the file box even when it is empty: a part without a file name.
+    files = files or [("", b"")]
     multipart = [("drawings", (name, content, "application/octet-stream")) for name, content in files]
     return client.post("/quotes/new", data=payload, files=multipart, follow_redirects=False)
 
 
 def errors(response: Any) -> list[str]:
-    return [e.text for e in parse(response.text).select(".field__error")]
+    return [e.text_content() for e in html(response).xpath("//*[contains(@class, 'field__error')]")]
+
+
+def html(response: Any) -> Any:
+    return lxml.html.fromstring(response.text)
 
 
 def test_a_step_drawing_makes_a_request_listed_with_its_drawing(customer, settings):
-    response = send(customer, [("bracket.step", sample("base_interface_AP214.step"))])
+    response = send(customer, [("bracket.step", sample("base_interface_AP214.STEP"))])
     assert response.status_code == 303, errors(response)
     page = customer.get(response.headers["location"])
     assert page.status_code == 200
@@ -140,7 +151,7 @@ def test_the_owner_downloads_the_exact_bytes_and_nobody_else_can(customer, app, 
         ("empty.stl", b"", "is empty"),
         ("report.3mf", docx(), "is not a drawing we can accept"),
         ("bomb.zip", zip_of({"a.stl": bytes(50_000_000)}), "far more than its own size"),
-        ("evil.zip", zip_of({"../../etc/a.step": sample("base_interface_AP214.step")}), "outside the archive"),
+        ("evil.zip", zip_of({"../../etc/a.step": sample("base_interface_AP214.STEP")}), "outside the archive"),
     ],
 )
 def test_bad_files_are_refused_by_name_and_nothing_is_stored(customer, settings, name, content, expected):
@@ -165,10 +176,10 @@ def test_a_mistake_in_the_form_keeps_the_drawing_for_the_next_try(customer, sett
     response = send(customer, [("part.stl", binary_stl(12))], {**CHOICE, "quantity": "lots"})
     assert response.status_code == 400
     assert any("whole number" in e for e in errors(response))
-    document = parse(response.text)
-    kept = [i["value"] for i in document.select("input[name=drawing]")]
+    document = html(response)
+    kept = [i.get("value") for i in document.xpath("//input[@name='drawing']")]
     assert len(kept) == 1
-    assert document.select_one("textarea[name=notes]").text == CHOICE["notes"]
+    assert document.xpath("//textarea[@name='notes']")[0].text == CHOICE["notes"]
     again = send(customer, [], kept=kept)
     assert again.status_code == 303, errors(again)
     (quote,) = quotes_in(settings)
@@ -207,7 +218,7 @@ def test_an_unverified_customer_is_told_to_confirm_the_address(client):
     page = client.get("/quotes/new")
     assert page.status_code == 200
     assert "Confirm your email address before you request a quote" in page.text
-    assert parse(page.text).select("input[type=file]") == []
+    assert html(page).xpath("//input[@type='file']") == []
 
 
 def test_a_file_before_the_csrf_token_is_refused_unread(customer, settings):

@@ -48,7 +48,7 @@ class _Offered:
         if process is None or not field.data:
             return
         language = i18n.current_language()
-        name = process.name.get(str(language), process.name["en"])
+        name = process.name.get(language.locale, process.name["en"])
         if self.kind == "material" and field.data not in process.materials:
             raise ValidationError(
                 i18n.gettext(

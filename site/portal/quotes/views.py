@@ -72,7 +72,7 @@ UNITS = {
 def _name(names: Any, key: str) -> str:
     if names is None:
         return key
-    language = str(i18n.current_language())
+    language = i18n.current_language().locale
     return str(names.get(language) or names.get("en") or key)
 
 
