@@ -126,6 +126,7 @@ EXEMPT = {
     ("PasswordForm", "current_password"),
     ("StaffLoginForm", "password"),
     ("StaffPasswordForm", "current_password"),
+    ("QuoteForm", "notes"),  # a <textarea>: MultiLine holds each of its lines to the same rules
 }
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +24,7 @@ from portal.profile.models import (
     PersonalInvoice,
     ShippingAddress,
 )
+from portal.quotes.models import QuoteRequest
 from tests.support.accounts import GOOD
 from tests.support.drawing_store import upload
 
@@ -45,6 +47,8 @@ FULL = {
     "user_agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Safari/604.1",
     "ip_address": "203.0.113.7",
     "drawing": "支架 bracket v2.STEP",
+    "quote_notes": "两端 M6 螺纹",
+    "staff_message": "阳极氧化为黑色",
 }
 
 
@@ -183,7 +187,7 @@ async def _fill(settings: Any, user_id: int) -> None:
                 )
             )
             await session.commit()
-            await store_drawing(
+            drawing = await store_drawing(
                 session=session,
                 data_keys=data_keys,
                 storage=LocalStorage(settings.drawings_dir),
@@ -192,5 +196,29 @@ async def _fill(settings: Any, user_id: int) -> None:
                 chunks=upload(b"ISO-10303-21;\nHEADER;\nENDSEC;\nEND-ISO-10303-21;\n"),
                 limit=1024 * 1024,
             )
+            quote = QuoteRequest(
+                reference="Q-7K3M9XQ2",
+                user_id=user_id,
+                process="cnc_machining",
+                material="aluminium_6061",
+                finish="anodized",
+                tolerance="fine",
+                quantity=25,
+                required_date=date(2027, 3, 31),
+                notes=FULL["quote_notes"],
+                status="quoted",
+                estimate_low=1200,
+                estimate_high=1650,
+                estimate_days=8,
+                estimate_note="",
+                price=Decimal("1480.00"),
+                lead_days=9,
+                staff_message=FULL["staff_message"],
+            )
+            session.add(quote)
+            await session.flush()
+            drawing.quote_id = quote.id
+            session.add(drawing)
+            await session.commit()
     finally:
         await engine.dispose()

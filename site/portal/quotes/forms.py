@@ -21,7 +21,7 @@ from portal import i18n
 from portal.forms.base import PortalForm, entered, strip
 from portal.forms.base import lazy_message as _l
 from portal.forms.fields import length_limit
-from portal.forms.text import MultiLine
+from portal.forms.text import MultiLine, SingleLine
 from portal.quotes.models import MAX_NOTE
 from portal.quotes.pricing import Choice
 from portal.quotes.rates import Pricing, Process
@@ -149,6 +149,7 @@ class QuoteForm(PortalForm):
         filters=[strip],
         validators=[
             InputRequired(_l("Choose a process.")),
+            SingleLine(),
             _Known("process", _l("Choose a process.")),
         ],
     )
@@ -157,6 +158,7 @@ class QuoteForm(PortalForm):
         filters=[strip],
         validators=[
             InputRequired(_l("Choose a material.")),
+            SingleLine(),
             _Known("material", _l("Choose a material.")),
             _Offered("material"),
         ],
@@ -166,6 +168,7 @@ class QuoteForm(PortalForm):
         filters=[strip],
         validators=[
             InputRequired(_l("Choose a finish.")),
+            SingleLine(),
             _Known("finish", _l("Choose a finish.")),
             _Offered("finish"),
         ],
@@ -175,6 +178,7 @@ class QuoteForm(PortalForm):
         filters=[strip],
         validators=[
             InputRequired(_l("Choose a tolerance.")),
+            SingleLine(),
             _Known("tolerance", _l("Choose a tolerance.")),
             _Offered("tolerance"),
         ],

@@ -92,10 +92,11 @@ def _render_new(
         "verified": user.email_verified_at is not None,
         "accept": ".step,.stp,.iges,.igs,.stl,.3mf,.obj,.dxf,.dwg,.x_t,.sldprt,.pdf,.zip",
     }
-    block = None
-    if is_htmx(request):
-        block = "choices" if request.method == "GET" else "form"
-    return render(request, NEW_TEMPLATE, context, status_code=status_code, block=block)
+    if not is_htmx(request):
+        return render(request, NEW_TEMPLATE, context, status_code=status_code)
+    if request.method == "GET":  # a process was chosen: its materials, finishes, tolerances
+        return render(request, NEW_TEMPLATE, context, block="choices")
+    return render(request, NEW_TEMPLATE, context, status_code=status_code, block="form")
 
 
 @require_user
@@ -204,8 +205,9 @@ async def quote_page(request: Request, user: User) -> Response:
         "reading": reading,
         "cancellable": quote.status in CANCELLABLE,
     }
-    block = "drawings" if is_htmx(request) else None
-    return render(request, "quotes/show.html", context, block=block)
+    return render(
+        request, "quotes/show.html", context, block="drawings" if is_htmx(request) else None
+    )
 
 
 @require_user
@@ -236,8 +238,9 @@ async def cancel_quote(request: Request, user: User) -> Response:
             await services.cancel_quote(request_session(request), quote)
         return RedirectResponse(url_path("quote", reference=quote.reference), status_code=303)
     context = {"quote": quote_view(quote, app_state(request).pricing), "inline": is_htmx(request)}
-    block = "confirm" if is_htmx(request) else None
-    return render(request, "quotes/cancel.html", context, block=block)
+    return render(
+        request, "quotes/cancel.html", context, block="confirm" if is_htmx(request) else None
+    )
 
 
 routes = [

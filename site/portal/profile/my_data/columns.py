@@ -30,6 +30,35 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("drawings", "size"): "request_a_quote.drawings",
     ("drawings", "sha256"): "request_a_quote.drawings",  # a fingerprint of the file
     ("drawings", "created_at"): "request_a_quote.drawings",
+    # quote requests: what the customer asked for, and what we answered
+    **{
+        ("quote_requests", name): "request_a_quote.quote_requirements"
+        for name in (
+            "reference",
+            "process",
+            "material",
+            "finish",
+            "tolerance",
+            "quantity",
+            "required_date",
+            "notes",
+            "created_at",
+        )
+    },
+    **{
+        ("quote_requests", name): "request_a_quote.quotes"
+        for name in (
+            "status",
+            "estimate_low",
+            "estimate_high",
+            "estimate_days",
+            "estimate_note",
+            "price",
+            "lead_days",
+            "staff_message",
+            "updated_at",
+        )
+    },
     # shipping addresses
     ("shipping_addresses", "organization_name"): "shipping_address.organization_name",
     ("shipping_addresses", "recipient_name"): "shipping_address.recipient_name",
@@ -129,6 +158,13 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("drawings", "user_id"): _OWNER,
     ("drawings", "storage_key"): "where the encrypted file is kept: the id again, as a path",
     ("drawings", "status"): "how far the portal has read the file's geometry",
+    ("drawings", "claimed_at"): "when a reader took the file: the job's own bookkeeping",
+    ("drawings", "quote_id"): "which of the customer's requests the file came with",
+    ("drawings", "format"): "the file format its content shows: about the file, not a person",
+    ("drawings", "parts"): "the part's sizes and volume read from the file: about the part",
+    ("drawings", "error_code"): "why the file's geometry could not be read: about the file",
+    ("quote_requests", "id"): _ROW_ID,
+    ("quote_requests", "user_id"): _OWNER,
     ("shipping_addresses", "id"): _ROW_ID,
     ("shipping_addresses", "user_id"): _OWNER,
     ("shipping_addresses", "created_at"): _ROW_TIMES,

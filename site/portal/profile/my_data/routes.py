@@ -30,6 +30,7 @@ async def my_data(request: Request, user: User) -> Response:
         data_keys=app_state(request).data_keys,
         locale=i18n.current_locale(),
         inventory=site_inventory(app_state(request).settings.content_dir),
+        pricing=app_state(request).pricing,
     )
     return render(
         request,

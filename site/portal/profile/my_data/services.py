@@ -39,6 +39,7 @@ from portal.profile.my_data.formatting import (
     word,
 )
 from portal.profile.my_data.model import Link, Part, PersonalData, Record, Section
+from portal.quotes.rates import Pricing
 from portal.settings import ROOT
 
 #: Where each part of the Personal Center corrects what it holds (issue 5's URLs).
@@ -72,6 +73,7 @@ async def personal_data(
     data_keys: DataKeys,
     locale: str,
     inventory: Inventory | None = None,
+    pricing: Pricing | None = None,
 ) -> PersonalData:
     """Everything we hold on ``user``, in ``locale``, one :class:`Section` per inventory scenario.
 
@@ -85,6 +87,7 @@ async def personal_data(
         locale = i18n.current_locale()
         held = await records.fetch(session, user=user, data_keys=data_keys)
         held.inventory = inventory
+        held.pricing = pricing
         sections = []
         for scenario in inventory.scenarios:
             build = _BUILDERS.get(scenario.id)
