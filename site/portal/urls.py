@@ -27,6 +27,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
     from portal.policy import routes as policy
     from portal.privacy import routes as privacy
     from portal.profile import routes as profile
+    from portal.quotes import staff_routes as staff_quotes
     from portal.regions import routes as regions
     from portal.staff import routes as staff
 
@@ -38,6 +39,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
         *regions.routes,
         *profile.routes,
         *staff.routes,
+        *staff_quotes.routes,
     )
 
 
