@@ -64,6 +64,8 @@ class DrawingView:
 
 
 def _file_size(size: int) -> str:
+    if size < 1024:
+        return f"{size} B"
     if size < 1024 * 1024:
         return f"{_number(size / 1024, 1)} KB"
     return f"{_number(size / 1024 / 1024, 1)} MB"
