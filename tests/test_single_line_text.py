@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
-from wtforms import Form, StringField
+from wtforms import Form, StringField, TextAreaField
 from wtforms.fields import HiddenField, PasswordField
 from wtforms.fields.core import UnboundField
 
@@ -20,7 +20,7 @@ import portal
 from portal import i18n
 from portal.accounts.models import User
 from portal.db import create_engine, session_factory
-from portal.forms.text import MAX_MARKS, MESSAGES, SingleLine, problem
+from portal.forms.text import MAX_MARKS, MESSAGES, MultiLine, SingleLine, problem
 from tests.support.forms import post_form
 
 INJECTION = "Bob\r\nBcc: victim@example.com\r\n\r\nURGENT: go to https://evil.example"
@@ -126,7 +126,6 @@ EXEMPT = {
     ("PasswordForm", "current_password"),
     ("StaffLoginForm", "password"),
     ("StaffPasswordForm", "current_password"),
-    ("QuoteForm", "notes"),  # a <textarea>: MultiLine holds each of its lines to the same rules
 }
 
 
@@ -169,12 +168,18 @@ def test_every_single_line_text_field_of_every_form_is_checked() -> None:
             if (cls.__name__, name) in EXEMPT:
                 continue
             validators = unbound.kwargs.get("validators") or []
+            if issubclass(unbound.field_class, TextAreaField):
+                # A box of several lines keeps its line breaks, and refuses the rest alike.
+                if sum(isinstance(v, MultiLine) for v in validators) != 1:
+                    missing.append(f"{cls.__module__}.{cls.__name__}.{name}")
+                checked += 1
+                continue
             single = [v for v in validators if isinstance(v, SingleLine)]
             password = issubclass(unbound.field_class, PasswordField)
             if len(single) != 1 or single[0].password is not password:
                 missing.append(f"{cls.__module__}.{cls.__name__}.{name}")
             checked += 1
-    assert not missing, f"text fields without SingleLine(): {missing}"
+    assert not missing, f"text fields without SingleLine() (or MultiLine()): {missing}"
     assert checked >= 20
 
 
@@ -224,3 +229,34 @@ def test_registration_refuses_the_name_beside_the_field(
     assert f'id="name-error">{expected}<' in response.text
     assert 'value="li.wei@example.cn"' in response.text  # the rest is kept as typed
     assert _users(settings) == []
+
+
+# --- several lines (a message to a customer): line breaks and tabs stay, the rest as above ---
+
+
+class _Message(Form):
+    message = TextAreaField(validators=[MultiLine()])
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [
+        ("第一行\r\n第二行", "第一行\n第二行"),
+        ("Dear Li,\r\n\r\n\tPrice includes tooling.", "Dear Li,\n\n\tPrice includes tooling."),
+        ("one\rtwo", "one\ntwo"),
+        ("line\n   \nafter a line of spaces", "line\n   \nafter a line of spaces"),
+    ],
+)
+def test_several_lines_keep_their_breaks_and_tabs(value: str, kept: str) -> None:
+    form = _Message(data={"message": value})
+    assert form.validate(), form.errors
+    assert form.message.data == kept
+
+
+@pytest.mark.parametrize(
+    "value", ["Bob\x1b[31m", "a\u2028b", "a\x0bb", "x\u202egpj.exe", "\n \n\t", "Z" + "\u0301" * 9]
+)
+def test_several_lines_refuse_control_and_invisible_characters(value: str) -> None:
+    with i18n.use_locale("en"):
+        form = _Message(data={"message": value})
+        assert not form.validate()

@@ -28,6 +28,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
     from portal.privacy import routes as privacy
     from portal.profile import routes as profile
     from portal.quotes import routes as quotes
+    from portal.quotes import staff_routes as staff_quotes
     from portal.regions import routes as regions
     from portal.staff import routes as staff
 
@@ -40,6 +41,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
         *profile.routes,
         *quotes.routes,
         *staff.routes,
+        *staff_quotes.routes,
     )
 
 

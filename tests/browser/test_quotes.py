@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 
 LANGUAGES = [
     pytest.param("en", "en-GB", "Send the request", "20 × 20 × 20 mm", "Estimate", id="en"),
-    pytest.param("zh_Hans", "zh-CN", "提交询价", "20 × 20 × 20 mm", "估价", id="zh_Hans"),
+    pytest.param("zh_Hans", "zh-CN", "提交申请", "20 × 20 × 20 mm", "估价", id="zh_Hans"),
 ]
 CUBE = DRAWINGS / "20mm-xyz-cube.stl"
 

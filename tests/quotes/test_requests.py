@@ -95,7 +95,9 @@ def send(
         payload["drawing"] = list(kept)
     # A browser sends the file box even when it is empty: a part without a file name.
     files = files or [("", b"")]
-    multipart = [("drawings", (name, content, "application/octet-stream")) for name, content in files]
+    multipart = [
+        ("drawings", (name, content, "application/octet-stream")) for name, content in files
+    ]
     return client.post("/quotes/new", data=payload, files=multipart, follow_redirects=False)
 
 
@@ -115,7 +117,11 @@ def test_a_step_drawing_makes_a_request_listed_with_its_drawing(customer, settin
     assert "bracket.step" in page.text
     (quote,) = quotes_in(settings)
     assert quote.status == QuoteStatus.SUBMITTED
-    assert (quote.process, quote.material, quote.quantity) == ("cnc_machining", "aluminium_6061", 10)
+    assert (quote.process, quote.material, quote.quantity) == (
+        "cnc_machining",
+        "aluminium_6061",
+        10,
+    )
     assert quote.notes == "M6 threads on both ends."
     (drawing,) = drawings_in(settings)
     assert drawing.quote_id == quote.id
@@ -151,10 +157,16 @@ def test_the_owner_downloads_the_exact_bytes_and_nobody_else_can(customer, app, 
         ("empty.stl", b"", "is empty"),
         ("report.3mf", docx(), "is not a drawing we can accept"),
         ("bomb.zip", zip_of({"a.stl": bytes(50_000_000)}), "far more than its own size"),
-        ("evil.zip", zip_of({"../../etc/a.step": sample("base_interface_AP214.STEP")}), "outside the archive"),
+        (
+            "evil.zip",
+            zip_of({"../../etc/a.step": sample("base_interface_AP214.STEP")}),
+            "outside the archive",
+        ),
     ],
 )
-def test_bad_files_are_refused_by_name_and_nothing_is_stored(customer, settings, name, content, expected):
+def test_bad_files_are_refused_by_name_and_nothing_is_stored(
+    customer, settings, name, content, expected
+):
     response = send(customer, [(name, content)])
     assert response.status_code == 400
     assert any(name in e and expected in e for e in errors(response)), errors(response)

@@ -120,26 +120,26 @@ class SingleLine:
             raise ValidationError(MESSAGES[found])
 
 
-def text_problem(value: str) -> str | None:
-    """:func:`problem` for a box of several lines (notes, messages): line breaks and tabs are
-    allowed, every line is held to the one-line rules, and the whole needs a visible character."""
-    found = None
-    for line in value.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ").split("\n"):
-        found = problem(line) if line.strip() else None
-        if found is not None:
-            return found
-    if value and not any(_is_visible(ch) for ch in value):
-        return "blank"
-    return None
-
-
 class MultiLine:
-    """:class:`SingleLine` for a ``<textarea>``: see :func:`text_problem`."""
+    """:class:`SingleLine`'s rules for a box of several lines (a message to a customer).
+
+    Line breaks (CR, LF, CR LF: the browser sends CR LF) and tabs are kept; every other control
+    or format character is refused as in a single line, and so are stacked marks. Lines of only
+    spaces are fine (they separate paragraphs); the whole must show at least one character.
+    The field's data ends up with LF line breaks.
+    """
 
     def __call__(self, form: Form, field: Field) -> None:
         value = field.data
         if not isinstance(value, str) or not value:
             return
-        found = text_problem(value)
-        if found is not None:
-            raise ValidationError(MESSAGES[found])
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        for line in value.split("\n"):
+            found = problem(line.replace("\t", " "))
+            if found == "line_break":  # U+2028, VT, FF…: not a line break a textarea sends
+                found = "invisible"
+            if found is not None and found != "blank":
+                raise ValidationError(MESSAGES[found])
+        if not any(_is_visible(ch) for ch in value):
+            raise ValidationError(MESSAGES["blank"])
+        field.data = value

@@ -18,18 +18,10 @@ from portal.drawings.formats import Format
 from portal.drawings.models import Drawing, DrawingStatus
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import pgettext
+from portal.quotes.labels import STATUS_NAMES, UNIT_NAMES
 from portal.quotes.messages import format_bytes, reading_problem
-from portal.quotes.models import QuoteRequest, QuoteStatus
+from portal.quotes.models import QuoteRequest
 from portal.quotes.rates import Pricing
-
-STATUS_NAMES = {
-    QuoteStatus.SUBMITTED: _l("Submitted"),
-    QuoteStatus.IN_REVIEW: _l("In review"),
-    QuoteStatus.QUOTED: _l("Quoted"),
-    QuoteStatus.ORDERED: _l("Ordered"),
-    QuoteStatus.CLOSED: _l("Closed"),
-    QuoteStatus.CANCELLED: _l("Cancelled"),
-}
 
 FORMAT_NAMES = {
     Format.STEP: "STEP",
@@ -57,15 +49,6 @@ NO_ESTIMATE = {
         "A mesh is not closed, so its volume is unknown; our engineers quote it by hand."
     ),
     "not_offered": _l("Our engineers will check this combination and quote it by hand."),
-}
-
-UNITS = {
-    "millimeter": _l("millimetres"),
-    "centimeter": _l("centimetres"),
-    "meter": _l("metres"),
-    "micron": _l("micrometres"),
-    "inch": _l("inches"),
-    "foot": _l("feet"),
 }
 
 
@@ -123,7 +106,7 @@ def quote_view(quote: QuoteRequest, pricing: Pricing) -> QuoteView:
     return QuoteView(
         reference=quote.reference,
         status=quote.status,
-        status_name=str(STATUS_NAMES.get(QuoteStatus(quote.status), quote.status)),
+        status_name=str(STATUS_NAMES.get(quote.status, quote.status)),
         process=_name(process.name if process else None, quote.process),
         material=_name(material.name if material else None, quote.material),
         finish=_name(finish.name if finish else None, quote.finish),
@@ -195,7 +178,7 @@ def _part_view(part: dict[str, Any]) -> PartView:
             else i18n.gettext("unknown: the mesh is not closed")
         ),
         area=i18n.gettext("%(area)s cm²", area=_number(geometry.get("area_mm2", 0) / 100, 1)),
-        units=", ".join(str(UNITS.get(u.strip(), u.strip())) for u in units.split(","))
+        units=", ".join(str(UNIT_NAMES.get(u.strip(), u.strip())) for u in units.split(","))
         if units
         else None,
         problem=None,

@@ -36,6 +36,8 @@ ROLE_NAMES = {
 AUDIT_ACTIONS = {
     "sign_in": _l("Signed in to the console"),
     "password.change": _l("Changed the password"),
+    "quote.answer": _l("Answered a quote request"),
+    "drawing.download": _l("Downloaded a drawing"),
 }
 
 
@@ -136,6 +138,7 @@ async def home(request: Request, staff: StaffMember) -> Response:
         "members": await services.list_staff(session=db) if staff.staff_role is Role.ADMIN else [],
         "roles": ROLE_NAMES,
         "actions": AUDIT_ACTIONS,
+        "quoting": Role.QUOTING,
     }
     return render(request, "staff/home.html", context)
 
