@@ -38,7 +38,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
                 data_keys=data_keys,
                 stop=stop,
             ),
-            run_drawing_housekeeping(drawings, stop=stop),
+            run_drawing_housekeeping(drawings, sessions, stop=stop),
             run_reader(
                 sessions,
                 data_keys=data_keys,

@@ -4,74 +4,19 @@ drawings downloaded by their owner only (SQLite, and PostgreSQL when configured)
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
 import lxml.html
 import pytest
-from sqlalchemy import func
-from sqlmodel import select
 from starlette.testclient import TestClient
 
-from portal.accounts.models import User
-from portal.db import create_engine, session_factory, utcnow
-from portal.drawings.models import Drawing
-from portal.quotes.models import QuoteRequest, QuoteStatus
+from portal.quotes.models import QuoteStatus
 from tests.support.accounts import register
 from tests.support.drawings import binary_stl, docx, sample, zip_of
 from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (the fixture)
 from tests.support.forms import csrf_token
-
-CHOICE = {
-    "process": "cnc_machining",
-    "material": "aluminium_6061",
-    "finish": "as_machined",
-    "tolerance": "standard",
-    "quantity": "10",
-    "required_date": "",
-    "notes": "M6 threads on both ends.",
-}
-
-
-def _db(settings: Any, work: Any) -> Any:
-    async def run() -> Any:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session:
-                return await work(session)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
-
-
-def verify(settings: Any, email: str = "li.wei@example.cn") -> None:
-    async def work(session: Any) -> None:
-        user = (
-            (await session.execute(select(User).where(func.lower(User.email) == email)))
-            .scalars()
-            .one()
-        )
-        user.email_verified_at = utcnow()
-        session.add(user)
-        await session.commit()
-
-    _db(settings, work)
-
-
-def drawings_in(settings: Any) -> list[Drawing]:
-    async def work(session: Any) -> list[Drawing]:
-        return list((await session.execute(select(Drawing))).scalars().all())
-
-    return _db(settings, work)
-
-
-def quotes_in(settings: Any) -> list[QuoteRequest]:
-    async def work(session: Any) -> list[QuoteRequest]:
-        return list((await session.execute(select(QuoteRequest))).scalars().all())
-
-    return _db(settings, work)
+from tests.support.quotes import CHOICE, drawings_in, quotes_in, verify
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ from portal.mail.models import OutboxMessage
 from portal.quotes import staff_routes
 from portal.quotes.models import QuoteRequest
 from portal.staff.models import Role, StaffAuditEvent
-from tests.staff.test_staff_console import choose_password, enrol, sign_in
 from tests.support.accounts import rows, run
 from tests.support.forms import post_form
 from tests.support.quotes import OPEN_MESH, add_customer, add_drawing, add_quote
+from tests.support.staff import choose_password, enrol, sign_in
 
 REFERENCE = "Q-ABCD2345"
 DRAWING = b"ISO-10303-21;\nHEADER;\n" + bytes(range(256)) * 300 + b"\nEND-ISO-10303-21;\n"
@@ -230,7 +230,7 @@ def test_a_status_without_a_price_mails_nobody(quoting, request_with_drawings, s
         ({"lead_days": "1.5"}, "lead_days", "from 1 to 365."),
         ({"lead_days": ""}, "lead_days", "Enter the lead time to send the quote."),
         ({"message": "hello\x1b[31m"}, "message", "invisible or control character"),
-        ({"message": "x" * 2001}, "message", "Use at most 2000 characters."),
+        ({"message": "x" * 2001}, "message", "Use at most 2,000 characters."),
         ({"status": "shipped"}, "status", "Choose the status of the request."),
     ],
 )

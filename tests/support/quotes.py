@@ -1,14 +1,19 @@
 """Quote requests in the tests: a customer, a request in any status, drawings read as the
-geometry reader leaves them (``Drawing.parts``, the JSON contract with portal.quotes.reading)."""
+geometry reader leaves them (``Drawing.parts``, the JSON contract with portal.quotes.reading);
+the customer form's valid choice, and the rows a request leaves (``quotes_in``, ``drawings_in``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func
+from sqlmodel import select
+
 from portal.accounts.models import User
-from portal.db import utcnow
+from portal.db import create_engine, session_factory, utcnow
 from portal.drawings.models import Drawing
 from portal.drawings.services import store_drawing
 from portal.quotes.models import QuoteRequest
@@ -118,3 +123,56 @@ async def add_drawing(
     await session.commit()
     await session.refresh(drawing)
     return drawing
+
+
+# -- through the site: what the customer's form sends, and what the database then holds --------
+
+CHOICE = {
+    "process": "cnc_machining",
+    "material": "aluminium_6061",
+    "finish": "as_machined",
+    "tolerance": "standard",
+    "quantity": "10",
+    "required_date": "",
+    "notes": "M6 threads on both ends.",
+}
+
+
+def _db(settings: Any, work: Any) -> Any:
+    async def run() -> Any:
+        engine = create_engine(settings.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def verify(settings: Any, email: str = "li.wei@example.cn") -> None:
+    async def work(session: Any) -> None:
+        user = (
+            (await session.execute(select(User).where(func.lower(User.email) == email)))
+            .scalars()
+            .one()
+        )
+        user.email_verified_at = utcnow()
+        session.add(user)
+        await session.commit()
+
+    _db(settings, work)
+
+
+def drawings_in(settings: Any) -> list[Drawing]:
+    async def work(session: Any) -> list[Drawing]:
+        return list((await session.execute(select(Drawing))).scalars().all())
+
+    return _db(settings, work)
+
+
+def quotes_in(settings: Any) -> list[QuoteRequest]:
+    async def work(session: Any) -> list[QuoteRequest]:
+        return list((await session.execute(select(QuoteRequest))).scalars().all())
+
+    return _db(settings, work)

@@ -5,8 +5,8 @@ in (``portal.drawings.services.store_drawing``), not yet part of any request; on
 has arrived and is valid, :func:`create_quote` records the request and attaches the drawings in
 one commit. A form sent back with a mistake keeps the drawings already uploaded (the page lists
 them, and the next submission names them), so a customer never uploads a large file twice.
-Drawings left unattached (the customer went away) are deleted by the worker after
-:data:`UNATTACHED_HOURS` (``portal.drawings.housekeeping``).
+Drawings left unattached (the customer went away) are deleted by the worker a day after their
+upload (``portal.drawings.housekeeping.UNATTACHED_AFTER``).
 
 Only the owner reaches a request: another customer's reference, or one that does not exist,
 is :class:`QuoteNotFound` alike.
@@ -31,9 +31,6 @@ from portal.drawings.services import discard_drawing
 from portal.drawings.storage import DrawingStorage
 from portal.quotes.models import CANCELLABLE, QuoteRequest, QuoteStatus
 from portal.quotes.pricing import Choice
-
-#: Drawings uploaded but never sent with a request are deleted after this many hours.
-UNATTACHED_HOURS = 24
 
 # Crockford's base 32 without the letters read as digits (I, L, O) nor U: a reference read out
 # on the phone or typed from a printed quote is not mistaken.
