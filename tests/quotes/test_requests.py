@@ -210,3 +210,13 @@ def test_cancelling_a_request(customer, settings):
     (quote,) = quotes_in(settings)
     assert quote.status == QuoteStatus.CANCELLED
     assert response.status_code == 303
+
+
+def test_choosing_a_process_narrows_the_lists_to_its_own(customer):
+    everything = html(customer.get("/quotes/new"))
+    assert len(everything.xpath("//select[@id='material']/optgroup")) == 4
+    narrowed = customer.get("/quotes/new?process=3d_printing", headers={"HX-Request": "true"})
+    document = lxml.html.fromstring(narrowed.text)
+    (group,) = document.xpath("//select[@id='material']/optgroup")
+    assert group.get("label") == "3D printing"
+    assert document.xpath("//input[@name='process'][@checked]/@value") == ["3d_printing"]

@@ -105,7 +105,7 @@ async def new_quote(request: Request, user: User) -> Response:
     request; a mistake sends the form back with the drawings already stored kept."""
     pricing = app_state(request).pricing
     if request.method != "POST":
-        form = QuoteForm(pricing=pricing, data={"process": request.query_params.get("process")})
+        form = QuoteForm(pricing=pricing, data={"process_": request.query_params.get("process")})
         return _render_new(request, user, form, kept=[], problems=[])
     if user.email_verified_at is None:
         raise HTTPException(status_code=403)
