@@ -192,7 +192,7 @@ class Settings:
     max_upload_bytes: int = 512 * 1024 * 1024
     # A quote request's drawings (portal.quotes): the largest file, and how many in one request.
     # The request's body is capped by max_upload_bytes, which also covers its other fields.
-    max_drawing_bytes: int = 256 * 1024 * 1024
+    max_drawing_bytes: int = 250_000_000  # shown to customers as "250 MB"
     max_drawings: int = 10
     unverified_account_days: int = 7
     # How ``python -m portal serve`` runs uvicorn (portal.web.serving, docs/deployment.md).

@@ -60,6 +60,11 @@ def _name(names: Any, key: str) -> str:
 
 
 def money(amount: Decimal | int) -> str:
+    """Yuan in the reader's format; whole yuan (the estimate's ends) without the fen."""
+    if isinstance(amount, int):
+        return format_currency(
+            amount, "CNY", format="¤#,##0", currency_digits=False, locale=i18n.current_locale()
+        )
     return format_currency(amount, "CNY", locale=i18n.current_locale())
 
 
