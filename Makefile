@@ -54,7 +54,8 @@ translations: $(VENV)/.installed
 # Needs nothing more than `make run`, plus the `bench` extra it installs (Django and gunicorn for
 # the peer in bench/peers/django). Debian's wrk (`apt-get install wrk`, as .ci/run does) loads
 # the request benchmark, else a slower Python generator does; PostgreSQL on 127.0.0.1:5432 (user
-# postgres, trust), when it answers, gets figures of its own. BENCH_ARGS=requests runs one.
+# postgres, trust), when it answers, gets figures of its own. curl sends and fetches the
+# uploads benchmark's 200 MB drawing (else httpx2 does). BENCH_ARGS=requests runs one.
 bench: setup $(VENV)/.installed-bench
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
