@@ -30,6 +30,8 @@ it is unreadable once the user's key is erased, like everything of theirs.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
 import uuid
@@ -47,6 +49,9 @@ from portal.drawings.storage import DrawingStorage, DrawingWriter, StoredObjectM
 from portal.forms.text import problem
 
 logger = logging.getLogger("portal.drawings")
+
+#: How much plaintext is hashed, encrypted and written at a time (see store_drawing).
+BATCH_BYTES = 1024 * 1024
 
 
 class DrawingError(Exception):
@@ -143,18 +148,41 @@ async def store_drawing(
     key = await data_keys.for_user(user.id)
     encryptor = StreamEncryptor(key, context=drawing_context(user.id, drawing.id))
     digest, size = hashlib.sha256(), 0
+
+    def seal(batch: bytes) -> bytes:  # in a thread: SHA-256 lets go of the GIL meanwhile
+        digest.update(batch)
+        return encryptor.update(batch)
+
+    async def store(batch: bytes) -> None:
+        if sealed := await asyncio.to_thread(seal, batch):
+            await writer.write(sealed)
+
     writer = await storage.open_writer(drawing.storage_key)
+    # One batch is hashed, encrypted and written while the next arrives (the second core does
+    # the first); batches are stored strictly in order, one at a time.
+    pending: asyncio.Task[None] | None = None
+    batch = bytearray()
     try:
         async for chunk in chunks:
             size += len(chunk)
             if size > limit:
                 raise DrawingTooLarge(limit)
-            digest.update(chunk)
-            if sealed := encryptor.update(chunk):
-                await writer.write(sealed)
+            batch += chunk
+            if len(batch) >= BATCH_BYTES:
+                if pending is not None:
+                    await pending
+                pending = asyncio.create_task(store(bytes(batch)))
+                batch = bytearray()
+        if pending is not None:
+            await pending
+        await store(bytes(batch))
         await writer.write(encryptor.finalize())
         await writer.commit()
     except BaseException:
+        if pending is not None and not pending.done():
+            pending.cancel()
+            with anyio.CancelScope(shield=True), contextlib.suppress(BaseException):
+                await pending
         await _abort(writer)
         raise
     drawing.size, drawing.sha256 = size, digest.hexdigest()
