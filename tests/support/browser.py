@@ -52,7 +52,7 @@ def watch_console(page: Page) -> None:
 
 
 def assert_no_console_errors(page: Page, *, allow: tuple[str, ...] = ()) -> None:
-    """Nothing logged but the ``allow``\ ed (each an exact entry: ``"422 for <url>"`` for a
+    r"""Nothing logged but the ``allow``\ ed (each an exact entry: ``"422 for <url>"`` for a
     form htmx sent back with its errors, which is the answer the test asked for)."""
     errors = [error for error in _console.get(page, []) if error not in allow]
     assert not errors, "the page logged errors:\n" + "\n".join(errors)
