@@ -61,6 +61,10 @@ def test_a_drawing_uploaded_with_progress_is_read_and_estimated(
     expect(page.locator(".facts").first).to_contain_text(size, timeout=30_000)
     expect(page.locator(".quote-answer")).to_contain_text(estimate)
     check(page, f"quote-request-{language}")
+    # Delete asks first, inside the drawing's card.
+    page.locator(".drawing-card__actions a[href$='/delete']").click()
+    expect(page.locator(".drawing-card .confirm")).to_be_visible()
+    check(page, f"quote-drawing-delete-{language}")
     page.goto(site.url("/quotes"))
     expect(page.locator(".quote-card")).to_have_count(1)
     check(page, f"quote-list-{language}")

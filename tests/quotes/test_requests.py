@@ -11,12 +11,12 @@ import lxml.html
 import pytest
 from starlette.testclient import TestClient
 
-from portal.quotes.models import QuoteStatus
+from portal.quotes.models import QuoteRequest, QuoteStatus
 from tests.support.accounts import register
 from tests.support.drawings import binary_stl, docx, sample, zip_of
 from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (the fixture)
 from tests.support.forms import csrf_token
-from tests.support.quotes import CHOICE, drawings_in, quotes_in, verify
+from tests.support.quotes import CHOICE, drawings_in, in_database, quotes_in, verify
 
 
 @pytest.fixture
@@ -220,3 +220,40 @@ def test_choosing_a_process_narrows_the_lists_to_its_own(customer):
     (group,) = document.xpath("//select[@id='material']/optgroup")
     assert group.get("label") == "3D printing"
     assert document.xpath("//input[@name='process'][@checked]/@value") == ["3d_printing"]
+
+
+def test_the_owner_deletes_a_drawing_and_its_ciphertext_is_gone(customer, app, settings):
+    response = send(customer, [("a.stl", binary_stl(12)), ("b.stl", binary_stl(20))])
+    assert response.status_code == 303, errors(response)
+    (quote,) = quotes_in(settings)
+    first, second = sorted(drawings_in(settings), key=lambda d: d.filename)
+    url = f"/quotes/{quote.reference}/drawings/{first.id}/delete"
+    with TestClient(app) as stranger:
+        register(stranger, email="stranger@example.cn", phone="137 0000 1111")
+        assert stranger.get(url).status_code == 404
+    page = customer.get(url)
+    assert page.status_code == 200
+    done = customer.post(url, data={"csrf_token": csrf_token(page)}, follow_redirects=False)
+    assert done.status_code == 303
+    assert [d.filename for d in drawings_in(settings)] == ["b.stl"]
+    assert not (settings.drawings_dir / first.storage_key).exists()
+    assert (settings.drawings_dir / second.storage_key).exists()
+    assert customer.get(f"/quotes/{quote.reference}/drawings/{first.id}").status_code == 404
+
+
+def test_a_drawing_of_an_ordered_request_is_kept(customer, settings):
+    assert send(customer, [("a.stl", binary_stl(12))]).status_code == 303
+    (quote,) = quotes_in(settings)
+    (drawing,) = drawings_in(settings)
+
+    async def order(session: Any) -> None:
+        row = await session.get(QuoteRequest, quote.id)
+        row.status = QuoteStatus.ORDERED
+        await session.commit()
+
+    in_database(settings, order)
+    url = f"/quotes/{quote.reference}/drawings/{drawing.id}/delete"
+    page = customer.get(url)
+    assert "kept with the order" in page.text
+    customer.post(url, data={"csrf_token": csrf_token(page)}, follow_redirects=False)
+    assert len(drawings_in(settings)) == 1

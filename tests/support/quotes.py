@@ -138,7 +138,9 @@ CHOICE = {
 }
 
 
-def _db(settings: Any, work: Any) -> Any:
+def in_database(settings: Any, work: Any) -> Any:
+    """Run ``work(session)`` on the site's database and return what it returns."""
+
     async def run() -> Any:
         engine = create_engine(settings.database_url)
         try:
@@ -161,18 +163,18 @@ def verify(settings: Any, email: str = "li.wei@example.cn") -> None:
         session.add(user)
         await session.commit()
 
-    _db(settings, work)
+    in_database(settings, work)
 
 
 def drawings_in(settings: Any) -> list[Drawing]:
     async def work(session: Any) -> list[Drawing]:
         return list((await session.execute(select(Drawing))).scalars().all())
 
-    return _db(settings, work)
+    return in_database(settings, work)
 
 
 def quotes_in(settings: Any) -> list[QuoteRequest]:
     async def work(session: Any) -> list[QuoteRequest]:
         return list((await session.execute(select(QuoteRequest))).scalars().all())
 
-    return _db(settings, work)
+    return in_database(settings, work)

@@ -5,6 +5,7 @@
     POST       /quotes/new/drawings/{drawing_id}/remove     drop a drawing kept from a failed try
     GET        /quotes/{reference}                          one request, its drawings as read
     GET        /quotes/{reference}/drawings/{drawing_id}    download a drawing, decrypted
+    GET, POST  /quotes/{reference}/drawings/{drawing_id}/delete   confirm, delete a drawing
     GET, POST  /quotes/{reference}/cancel                   confirm (no JavaScript), cancel
 
 Only verified customers send requests: an unverified one is shown why and how to verify (the
@@ -34,7 +35,7 @@ from portal.drawings.services import DrawingNotFound, decrypted
 from portal.quotes import services
 from portal.quotes.forms import QuoteForm
 from portal.quotes.models import CANCELLABLE, QuoteRequest
-from portal.quotes.reading import read_drawing
+from portal.quotes.reading import read_drawing, refresh_estimate
 from portal.quotes.uploads import KEPT_FIELD, UploadLimits, limits_note, receive
 from portal.quotes.views import drawing_view, quote_view
 from portal.urls import url_path
@@ -204,6 +205,7 @@ async def quote_page(request: Request, user: User) -> Response:
         "drawings": [drawing_view(d) for d in drawings],
         "reading": reading,
         "cancellable": quote.status in CANCELLABLE,
+        "deletable": services.drawings_deletable(quote),
     }
     return render(
         request, "quotes/show.html", context, block="drawings" if is_htmx(request) else None
@@ -225,6 +227,37 @@ async def download_drawing(request: Request, user: User) -> Response:
     except DrawingNotFound:
         raise HTTPException(status_code=404) from None
     return attachment(chunks, filename=drawing.filename, size=drawing.size)
+
+
+@require_user
+async def delete_drawing(request: Request, user: User) -> Response:
+    """GET: confirm (a page, or the inline block ``confirm`` for htmx). POST: delete the
+    drawing, its ciphertext gone from the store, and recompute the estimate."""
+    quote = await _quote_or_404(request, user)
+    session = request_session(request)
+    drawing = await services.find_quote_drawing(session, quote, request.path_params["drawing_id"])
+    if drawing is None:
+        raise HTTPException(status_code=404)
+    state = app_state(request)
+    if request.method == "POST":
+        await read_form(request)
+        with contextlib.suppress(services.DrawingKept):  # ordered meanwhile: the page says so
+            await services.delete_quote_drawing(session, state.drawing_storage, quote, drawing)
+            assert quote.id is not None
+            await refresh_estimate(session, state.pricing, quote.id)
+        return RedirectResponse(url_path("quote", reference=quote.reference), status_code=303)
+    context = {
+        "quote": quote_view(quote, state.pricing),
+        "drawing": drawing_view(drawing),
+        "deletable": services.drawings_deletable(quote),
+        "inline": is_htmx(request),
+    }
+    return render(
+        request,
+        "quotes/delete_drawing.html",
+        context,
+        block="confirm" if is_htmx(request) else None,
+    )
 
 
 @require_user
@@ -254,6 +287,12 @@ routes = [
     ),
     Route("/quotes/{reference}", quote_page, name="quote"),
     Route("/quotes/{reference}/drawings/{drawing_id}", download_drawing, name="quote_drawing"),
+    Route(
+        "/quotes/{reference}/drawings/{drawing_id}/delete",
+        delete_drawing,
+        methods=["GET", "POST"],
+        name="quote_drawing_delete",
+    ),
     Route(
         "/quotes/{reference}/cancel",
         cancel_quote,

@@ -46,6 +46,10 @@ class NotCancellable(Exception):
     """The request has been ordered, closed or cancelled already."""
 
 
+class DrawingKept(Exception):
+    """The request was ordered: its drawings are what was made, kept with the order."""
+
+
 def new_reference() -> str:
     """``Q-`` and eight random characters: 40 bits, so guessing one is hopeless and two
     requests practically never draw the same (the unique index catches the rare clash)."""
@@ -213,3 +217,20 @@ async def remove_unattached(
         return False
     await discard_drawing(session=session, storage=storage, drawing=drawings[0])
     return True
+
+
+def drawings_deletable(quote: QuoteRequest) -> bool:
+    """Whether the customer may delete the request's drawings from its page: any time but once
+    it is ordered (the order's records keep what was made; a request for deletion, policy
+    5.4, decides those)."""
+    return quote.status != QuoteStatus.ORDERED
+
+
+async def delete_quote_drawing(
+    session: AsyncSession, storage: DrawingStorage, quote: QuoteRequest, drawing: Drawing
+) -> None:
+    """Delete one of the request's drawings, ciphertext and row; commits. The estimate is
+    refreshed by the caller (``portal.quotes.reading.refresh_estimate``)."""
+    if not drawings_deletable(quote):
+        raise DrawingKept(quote.reference)
+    await discard_drawing(session=session, storage=storage, drawing=drawing)
