@@ -9,7 +9,6 @@ starts a real child process (about a second: it imports OpenCascade).
 from __future__ import annotations
 
 import asyncio
-import secrets
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -38,6 +37,7 @@ from portal.quotes.reading import (
     release_stale,
     run_reader,
 )
+from portal.quotes.services import new_reference
 from tests.support.drawing_store import replace_object, upload
 from tests.support.drawings import binary_stl, sample
 
@@ -69,9 +69,8 @@ def read(
 
 async def new_quote(sessions: Sessions, user: User, choice: Choice = MILLING) -> int:
     assert user.id is not None
-    reference = "Q-" + "".join(secrets.choice("ABCDEFGHJKMNPQRSTVWXYZ23456789") for _ in range(8))
     quote = QuoteRequest(
-        reference=reference,
+        reference=new_reference(),
         user_id=user.id,
         process=choice.process,
         material=choice.material,
