@@ -43,7 +43,6 @@ MB are 10^6 bytes. The generated file and every copy are removed with the scratc
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import os
 import re
@@ -52,7 +51,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,6 +58,7 @@ from pathlib import Path
 import httpx2
 
 from bench import Figure, benchmark
+from bench._memory import MemoryWatch
 from bench._servers import (
     SERVER_PIDS,
     portal_environment,
@@ -75,7 +74,6 @@ RATIO_TARGET = 50.0
 RSS_TARGET_MB = 50.0
 WRITE_BLOCK = 1024 * 1024
 READING_TIMEOUT = 300.0
-SAMPLE_SECONDS = 0.005
 CHOICE = {
     "process": "cnc_machining",
     "material": "aluminium_6061",
@@ -127,53 +125,6 @@ def cp_seconds(source: Path, target: Path) -> float:
     subprocess.run(["cp", "--reflink=never", str(source), str(target)], check=True)
     fsync_file(target)
     return time.perf_counter() - started
-
-
-class MemoryWatch:
-    """The peak resident memory of process ``pid`` over a phase, in bytes (module docstring)."""
-
-    def __init__(self, pid: int) -> None:
-        self.status = Path(f"/proc/{pid}/status")
-        self.clear_refs = Path(f"/proc/{pid}/clear_refs")
-        self.hwm_resettable = True
-        self._sampled = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def field(self, name: str) -> int:
-        for line in self.status.read_text().splitlines():
-            if line.startswith(name + ":"):
-                return int(line.split()[1]) * 1024
-        raise BenchError(f"no {name} in {self.status}")
-
-    def _sample(self) -> None:
-        while not self._stop.wait(SAMPLE_SECONDS):
-            with contextlib.suppress(OSError, BenchError):
-                self._sampled = max(self._sampled, self.field("VmRSS"))
-
-    def __enter__(self) -> MemoryWatch:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def reset(self) -> None:
-        """Start a phase: forget the peak so far."""
-        self._sampled = self.field("VmRSS")
-        if self.hwm_resettable:
-            try:
-                self.clear_refs.write_text("5")  # resets VmHWM to VmRSS (Linux 4.0)
-            except OSError:
-                self.hwm_resettable = False
-
-    def peak(self) -> int:
-        """The peak since :meth:`reset`."""
-        rss = self.field("VmRSS")
-        if self.hwm_resettable:
-            return max(self.field("VmHWM"), rss)
-        return max(self._sampled, rss)
 
 
 # -- the client ----------------------------------------------------------------------------
