@@ -10,9 +10,11 @@ import contextlib
 import contextvars
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -221,3 +223,24 @@ def choose_locale(scope: Scope, default: str = DEFAULT_LOCALE) -> str:
     if cookie in KNOWN_LOCALES:
         return cookie
     return negotiate(_header(scope, b"accept-language")) or default
+
+
+def format_size(size: int) -> str:
+    """A file's size in the reader's language: ``684 bytes``, ``13.1 KB``, ``250 MB``.
+
+    Decimal units (1 MB = 1,000,000 bytes), as file managers and the limits in our settings
+    state them, so a limit of 250,000,000 bytes reads "250 MB" and a file of that size too.
+    """
+
+    units = ("bytes", "KB", "MB", "GB")
+    value = Decimal(size)
+    unit = 0
+    while value >= 1000 and unit < len(units) - 1:
+        value /= 1000
+        unit += 1
+    number = format_decimal(
+        value.quantize(Decimal("0.1")).normalize() if unit else value, locale=current_locale()
+    )
+    if unit == 0:
+        return ngettext("%(num)s byte", "%(num)s bytes", size, num=number)
+    return f"{number} {units[unit]}"

@@ -7,10 +7,7 @@ both languages, so a new code cannot reach a customer as a bare key.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
-
-from babel.numbers import format_decimal
 
 from portal import i18n
 from portal.i18n import lazy_gettext as _l
@@ -81,24 +78,6 @@ READING_PROBLEMS = {
 _GENERIC_READING = _l("The file could not be read.")
 
 
-def format_bytes(size: int) -> str:
-    """``256 MB``, ``1.5 GB``: decimal units, as file managers show sizes, in the reader's
-    number format."""
-    units = ("bytes", "KB", "MB", "GB")
-    value = Decimal(size)
-    unit = 0
-    while value >= 1000 and unit < len(units) - 1:
-        value /= 1000
-        unit += 1
-    number = format_decimal(
-        value.quantize(Decimal("0.1")).normalize() if unit else value,
-        locale=i18n.current_locale(),
-    )
-    if unit == 0:
-        return i18n.ngettext("%(num)s byte", "%(num)s bytes", size, num=number)
-    return f"{number} {units[unit]}"
-
-
 def file_problem(code: str, name: str, *, limits: UploadLimits) -> str:
     """The sentence for a refused upload (``code`` from ``UPLOAD_PROBLEMS``, or a geometry
     worker's code, which falls back to the reading's sentence)."""
@@ -111,7 +90,7 @@ def file_problem(code: str, name: str, *, limits: UploadLimits) -> str:
         message.message,
         name=name,
         count=limits.max_drawings,
-        size=format_bytes(limits.max_drawing_bytes),
+        size=i18n.format_size(limits.max_drawing_bytes),
     )
 
 

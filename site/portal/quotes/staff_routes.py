@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from portal import i18n
 from portal.accounts.responses import client_of
 from portal.crypto import DecryptionError
 from portal.db import request_session
@@ -63,14 +64,6 @@ class DrawingView:
     parts: list[PartView]
 
 
-def _file_size(size: int) -> str:
-    if size < 1024:
-        return f"{size} B"
-    if size < 1024 * 1024:
-        return f"{_number(size / 1024, 1)} KB"
-    return f"{_number(size / 1024 / 1024, 1)} MB"
-
-
 def _part(raw: dict[str, Any]) -> PartView:
     geometry = raw.get("geometry")
     size = volume = units = None
@@ -103,7 +96,7 @@ def _drawing_view(drawing: Drawing) -> DrawingView:
     parts = [_part(p) for p in drawing.parts or [] if isinstance(p, dict)]
     return DrawingView(
         drawing=drawing,
-        size=_file_size(drawing.size),
+        size=i18n.format_size(drawing.size),
         state=DRAWING_STATES.get(drawing.status, drawing.status),
         parts=parts,
     )

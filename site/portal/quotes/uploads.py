@@ -41,7 +41,7 @@ from portal.drawings.services import (
     store_drawing,
 )
 from portal.drawings.storage import DrawingStorage
-from portal.quotes.messages import file_problem, format_bytes
+from portal.quotes.messages import file_problem
 from portal.web.uploads import FilePart, TextPart, multipart_parts
 
 logger = logging.getLogger("portal.quotes")
@@ -181,5 +181,5 @@ def limits_note(limits: UploadLimits) -> str:
     return i18n.gettext(
         "Up to %(count)s files, each at most %(size)s.",
         count=limits.max_drawings,
-        size=format_bytes(limits.max_drawing_bytes),
+        size=i18n.format_size(limits.max_drawing_bytes),
     )

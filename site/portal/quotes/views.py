@@ -19,7 +19,7 @@ from portal.drawings.models import Drawing, DrawingStatus
 from portal.i18n import lazy_gettext as _l
 from portal.i18n import pgettext
 from portal.quotes.labels import STATUS_NAMES, UNIT_NAMES
-from portal.quotes.messages import format_bytes, reading_problem
+from portal.quotes.messages import reading_problem
 from portal.quotes.models import QuoteRequest
 from portal.quotes.rates import Pricing
 
@@ -210,7 +210,7 @@ def drawing_view(drawing: Drawing) -> DrawingView:
     return DrawingView(
         id=str(drawing.id),
         filename=drawing.filename,
-        size=format_bytes(drawing.size),
+        size=i18n.format_size(drawing.size),
         format=fmt,
         state=status.value,
         state_name=str(_STATE_NAMES[status]),

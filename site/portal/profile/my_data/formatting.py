@@ -54,16 +54,8 @@ def when(value: datetime | None) -> str | None:
 
 
 def size(count: int) -> str:
-    """A file's size as both languages write it: ``684 B``, ``220.3 KB``, ``12.0 MB``
-    (1 KB = 1024 B, as file managers count)."""
-    if count < 1024:
-        return f"{count} B"
-    value = float(count)
-    for unit in ("KB", "MB", "GB"):
-        value /= 1024
-        if value < 1024 or unit == "GB":
-            break
-    return f"{value:.1f} {unit}"
+    """A file's size, as every page states one (:func:`portal.i18n.format_size`)."""
+    return i18n.format_size(count)
 
 
 def iso(value: datetime | None) -> str | None:
