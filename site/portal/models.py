@@ -12,6 +12,17 @@ from portal.mail import models as mail
 from portal.privacy import models as privacy
 from portal.profile import models as profile
 from portal.quotes import models as quotes
+from portal.rights import models as rights
 from portal.staff import models as staff
 
-__all__ = ["accounts", "drawings", "mail", "metadata", "privacy", "profile", "quotes", "staff"]
+__all__ = [
+    "accounts",
+    "drawings",
+    "mail",
+    "metadata",
+    "privacy",
+    "profile",
+    "quotes",
+    "rights",
+    "staff",
+]

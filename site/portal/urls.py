@@ -30,6 +30,8 @@ def site_routes() -> tuple[BaseRoute, ...]:
     from portal.quotes import routes as quotes
     from portal.quotes import staff_routes as staff_quotes
     from portal.regions import routes as regions
+    from portal.rights import routes as rights
+    from portal.rights import staff_routes as staff_rights
     from portal.staff import routes as staff
 
     return (
@@ -40,8 +42,10 @@ def site_routes() -> tuple[BaseRoute, ...]:
         *regions.routes,
         *profile.routes,
         *quotes.routes,
+        *rights.routes,
         *staff.routes,
         *staff_quotes.routes,
+        *staff_rights.routes,
     )
 
 

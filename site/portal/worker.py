@@ -14,10 +14,13 @@ from portal.crypto.keystore import DataKeys
 from portal.db import create_engine, session_factory
 from portal.drawings.housekeeping import run_drawing_housekeeping
 from portal.drawings.storage import storage_from_settings
+from portal.mail.mailer import Mailer
 from portal.mail.sender import mail_config, run_sender
 from portal.quotes.rates import load_pricing
 from portal.quotes.reading import run_reader
+from portal.rights.reminders import run_reminders
 from portal.settings import Settings
+from portal.templating import create_environment
 
 logger = logging.getLogger("portal.worker")
 
@@ -46,6 +49,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
                 pricing=load_pricing(settings.content_dir / "pricing.toml"),
                 interval=interval,
                 stop=stop,
+            ),
+            run_reminders(
+                sessions, Mailer.from_settings(settings, create_environment(settings)), stop=stop
             ),
         )
     finally:

@@ -160,6 +160,7 @@ async def record_download(
         action="drawing.download",
         subject=f"drawing:{drawing.id} {drawing.filename}",
         ip_address=ip_address,
+        customer_id=drawing.user_id,
     )
     await session.commit()
 
@@ -208,7 +209,12 @@ async def answer_quote(
     if new_price is not None and status is QuoteStatus.QUOTED:
         subject += f" CNY {new_price:.2f} {new_days}d"
     await staff_services.record(
-        session=session, member=staff, action="quote.answer", subject=subject, ip_address=ip_address
+        session=session,
+        member=staff,
+        action="quote.answer",
+        subject=subject,
+        ip_address=ip_address,
+        customer_id=quote.user_id,
     )
     after = (quote.status, quote.price, quote.lead_days, quote.staff_message)
     if status is QuoteStatus.QUOTED and after != before:

@@ -80,5 +80,13 @@ class StaffAuditEvent(SQLModel, table=True):
     )
     action: str = Field(max_length=40)  # e.g. "sign_in", "drawing.download"
     subject: str = Field(default="", max_length=200)  # what it touched, e.g. "drawing:12"
+    # Whose data it touched, when a customer's: the log is searched by customer. NULL once the
+    # account is deleted (the line stays: the read happened).
+    customer_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="SET NULL"), index=True, nullable=True
+        ),
+    )
     ip_address: str = Field(default="", max_length=45)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

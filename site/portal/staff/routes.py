@@ -38,6 +38,9 @@ AUDIT_ACTIONS = {
     "password.change": _l("Changed the password"),
     "quote.answer": _l("Answered a quote request"),
     "drawing.download": _l("Downloaded a drawing"),
+    "privacy.verify_identity": _l("Verified a customer's identity"),
+    "privacy.answer": _l("Answered a privacy request"),
+    "privacy.refuse": _l("Declined a privacy request"),
 }
 
 
@@ -139,6 +142,7 @@ async def home(request: Request, staff: StaffMember) -> Response:
         "roles": ROLE_NAMES,
         "actions": AUDIT_ACTIONS,
         "quoting": Role.QUOTING,
+        "privacy_officer": Role.PRIVACY_OFFICER,
     }
     return render(request, "staff/home.html", context)
 
