@@ -23,12 +23,14 @@ async def add_request(
     """A request as ``file_request`` leaves it (without the mail), due as the calendar says
     unless ``due_on`` is given."""
     filed_at = filed_at or utcnow()
+    due = due_date(china_date(filed_at))
     request = PrivacyRequest(
         reference=reference,
         user_id=user_id,
         kind=kind,
         filed_at=filed_at,
-        due_on=due_on or due_date(china_date(filed_at)).day,
+        due_on=due_on or due.day,
+        due_provisional=due_on is None and due.provisional,
         **fields,
     )
     session.add(request)
