@@ -18,6 +18,7 @@ from tests.support.databases import in_thread
 from tests.support.journeys import arrive, check
 from tests.support.quotes import OPEN_MESH, add_customer, add_drawing, add_quote
 from tests.support.servers import LiveServer
+from tests.support.staff import signed_in_member
 
 pytestmark = pytest.mark.browser
 
@@ -68,25 +69,6 @@ def test_a_new_member_signs_in_chooses_a_password_and_signs_out(
     assert_no_console_errors(page)
 
 
-def _signed_in_member(page, live_server: LiveServer, email: str, role: Role) -> None:
-    """Enrol ``email`` and sign in with a code, choosing a password: the console's home."""
-    enrolment = in_thread(
-        run,
-        live_server.settings,
-        lambda s: services.add_staff(session=s, email=email, role=role, name="王芳"),
-    )
-    secret = parse_qs(urlparse(enrolment.otpauth_uri).query)["secret"][0]
-    page.goto(live_server.url("/staff/login?next=/staff"))
-    page.fill("#email", email)
-    page.fill("#password", enrolment.one_time_password)
-    page.fill("#code", totp.code_at(secret, utcnow()))
-    page.click("form[action^='/staff/login'] button[type='submit']")
-    arrive(page, live_server.url("/staff/password"))
-    page.fill("#new_password", "quench-and-temper-58")
-    page.click("form[action='/staff/password'] button[type='submit']")
-    arrive(page, live_server.url("/staff"))
-
-
 def _quote_request(live_server: LiveServer, reference: str, email: str) -> None:
     async def make(session):
         user = await add_customer(session, email)
@@ -115,7 +97,7 @@ def test_a_quoting_member_answers_a_quote_request(
     _quote_request(live_server, reference, f"customer.{language.lower()}{width}@example.cn")
     page = new_page(locale=locale, viewport={"width": width, "height": 800})
     member = f"quoting.{language.lower()}{width}@xometry.asia"
-    _signed_in_member(page, live_server, member, Role.QUOTING)
+    signed_in_member(page, live_server, member, Role.QUOTING)
 
     page.click("a[href='/staff/quotes']")
     arrive(page, live_server.url("/staff/quotes"))

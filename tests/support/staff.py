@@ -11,7 +11,10 @@ from portal.db import utcnow
 from portal.staff import services, totp
 from portal.staff.models import Role
 from tests.support.accounts import run
+from tests.support.databases import in_thread
 from tests.support.forms import post_form
+from tests.support.journeys import arrive
+from tests.support.servers import LiveServer
 
 EMAIL = "Wang.Fang@xometry.asia"
 NEW_PASSWORD = "quench-and-temper-58"
@@ -45,3 +48,22 @@ def choose_password(client: TestClient):
     return post_form(
         client, "/staff/password", {"new_password": NEW_PASSWORD}, page="/staff/password"
     )
+
+
+def signed_in_member(page, live_server: LiveServer, email: str, role: Role) -> None:
+    """Enrol ``email`` and sign in with a code, choosing a password: the console's home."""
+    enrolment = in_thread(
+        run,
+        live_server.settings,
+        lambda s: services.add_staff(session=s, email=email, role=role, name="王芳"),
+    )
+    secret = parse_qs(urlparse(enrolment.otpauth_uri).query)["secret"][0]
+    page.goto(live_server.url("/staff/login?next=/staff"))
+    page.fill("#email", email)
+    page.fill("#password", enrolment.one_time_password)
+    page.fill("#code", totp.code_at(secret, utcnow()))
+    page.click("form[action^='/staff/login'] button[type='submit']")
+    arrive(page, live_server.url("/staff/password"))
+    page.fill("#new_password", "quench-and-temper-58")
+    page.click("form[action='/staff/password'] button[type='submit']")
+    arrive(page, live_server.url("/staff"))

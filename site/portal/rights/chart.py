@@ -93,14 +93,16 @@ def age_chart(ages: Counter[int]) -> Markup:
                 f'<text x="{x + slot / 2:.1f}" y="{_HEIGHT - _BOTTOM + 16}" text-anchor="middle" '
                 f'font-size="11" fill="#5a6676">{label}</text>'
             )
+    deadline = i18n.gettext("15 working days")
+    axis = i18n.gettext("Working days waited")
     line_x = _LEFT + (ANSWER_WORKING_DAYS + 1) * slot
     parts.append(
         f'<line x1="{line_x:.1f}" x2="{line_x:.1f}" y1="{_TOP - 4}" y2="{_TOP + plot_h}" '
         'stroke="#b42318" stroke-width="2" stroke-dasharray="5 3"/>'
         f'<text x="{line_x - 4:.1f}" y="{_TOP + 8}" text-anchor="end" font-size="11" '
-        f'fill="#b42318">{escape(i18n.gettext("15 working days"))}</text>'
+        f'fill="#b42318">{escape(deadline)}</text>'
         f'<text x="{_LEFT + plot_w / 2:.1f}" y="{_HEIGHT - 4}" text-anchor="middle" '
-        f'font-size="11" fill="#5a6676">{escape(i18n.gettext("Working days waited"))}</text>'
+        f'font-size="11" fill="#5a6676">{escape(axis)}</text>'
     )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - built from numbers and escaped text

@@ -32,6 +32,7 @@ from portal.rights.models import PrivacyRequest
 from portal.urls import url_path
 from portal.web import is_htmx, rejected_status, require_user
 from portal.web.csrf import read_form
+from portal.web.requests import see_other
 from portal.web.state import app_state, render
 
 LABELS = {
@@ -69,8 +70,7 @@ async def new_request(request: Request, user: User) -> Response:
                 user=user,
                 details=form.request_details(),
             )
-            target = url_path("privacy_request", reference=filed.reference)
-            return RedirectResponse(target, status_code=303)
+            return see_other(request, url_path("privacy_request", reference=filed.reference))
         status_code = rejected_status(request)
     else:
         kind = request.query_params.get("kind", "")

@@ -60,6 +60,14 @@ def rejected_status(request: Request) -> int:
     return 422 if is_htmx(request) else 400
 
 
+def see_other(request: Request, url: str) -> Response:
+    """After a form succeeds, go to ``url``: a 303 for a browser, ``HX-Redirect`` for htmx
+    (which would otherwise follow the 303 itself and swap the next page into the form)."""
+    if is_htmx(request):
+        return Response(status_code=204, headers={"HX-Redirect": url})
+    return RedirectResponse(url, status_code=303)
+
+
 def login_redirect(
     request: Request, target: str | None = None, *, login_path: str | None = None
 ) -> Response:
