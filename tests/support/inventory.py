@@ -25,6 +25,7 @@ from portal.profile.models import (
     ShippingAddress,
 )
 from portal.quotes.models import QuoteRequest
+from portal.rights.models import PrivacyRequest, RequestEvent
 from tests.support.accounts import GOOD
 from tests.support.drawing_store import upload
 
@@ -49,6 +50,8 @@ FULL = {
     "drawing": "支架 bracket v2.STEP",
     "quote_notes": "两端 M6 螺纹",
     "staff_message": "阳极氧化为黑色",
+    "request_details": "请删除我以前的收货地址",
+    "request_answer": "已删除该地址",
 }
 
 
@@ -219,6 +222,28 @@ async def _fill(settings: Any, user_id: int) -> None:
             await session.flush()
             drawing.quote_id = quote.id
             session.add(drawing)
+            request = PrivacyRequest(
+                reference="R-7K3M9XQ2",
+                user_id=user_id,
+                kind="deletion",
+                details=FULL["request_details"],
+                deletion_reason="C",
+                recipient_name="上海某某精密制造有限公司",
+                recipient_email="privacy@example.com",
+                recipient_purpose="报价",
+                status="completed",
+                filed_at=now - timedelta(days=3),
+                due_on=date(2026, 12, 24),
+                identity_verified_at=now - timedelta(days=1),
+                answer=FULL["request_answer"],
+                answered_at=now,
+            )
+            session.add(request)
+            await session.flush()
+            assert request.id is not None
+            session.add(
+                RequestEvent(request_id=request.id, action="note", note="已电话联系", internal=True)
+            )
             await session.commit()
     finally:
         await engine.dispose()

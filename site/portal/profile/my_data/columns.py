@@ -112,6 +112,31 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("consent_records", "occurred_at"): "account_records.consent_records",
     ("policy_announcements", "version"): "account_records.policy_update_notices",
     ("policy_announcements", "queued_at"): "account_records.policy_update_notices",
+    # privacy requests (portal.rights) and each step of them, staff's notes included
+    **{
+        ("privacy_requests", name): "account_records.privacy_requests"
+        for name in (
+            "reference",
+            "kind",
+            "details",
+            "deletion_reason",
+            "recipient_name",
+            "recipient_email",
+            "recipient_purpose",
+            "status",
+            "filed_at",
+            "due_on",
+            "due_provisional",
+            "flagged_repeated",
+            "identity_verified_at",
+            "answer",
+            "answered_at",
+        )
+    },
+    **{
+        ("privacy_request_events", name): "account_records.privacy_requests"
+        for name in ("action", "at", "note", "internal")
+    },
     # the audit trail
     ("audit_entries", "actor_id"): "account_records.change_history",
     ("audit_entries", "record"): "account_records.change_history",
@@ -190,6 +215,14 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("mail_outbox", "attempts"): "the sender's count of delivery attempts",
     ("mail_outbox", "next_attempt_at"): "when the sender tries again",
     ("mail_outbox", "claimed_until"): "the sender's lock on the row",
+    ("privacy_requests", "id"): _ROW_ID,
+    ("privacy_requests", "user_id"): _OWNER,
+    ("privacy_requests", "identity_verified_by"): _STAFF,
+    ("privacy_requests", "reminded"): "which reminder staff were sent: the worker's bookkeeping",
+    ("privacy_request_events", "id"): _ROW_ID,
+    ("privacy_request_events", "request_id"): "which of the customer's requests the step is of",
+    ("privacy_request_events", "staff_id"): _STAFF,
+    ("staff_audit_log", "customer_id"): "whose record a staff action touched: an owner's row id",
     # The staff console's tables hold staff, not customers: the policy's inventory is the
     # customers'. A line of the audit log names a customer's record by its id ("drawing:12"),
     # which the customer's own page already shows as the record itself.

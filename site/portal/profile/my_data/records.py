@@ -38,6 +38,7 @@ from portal.profile.my_data.model import Part
 from portal.quotes.models import QuoteRequest
 from portal.quotes.rates import Pricing
 from portal.quotes.views import quote_view
+from portal.rights.models import PrivacyRequest, RequestEvent
 from portal.urls import url_path
 
 NEWEST = 50  # rows of the change history and of the mails shown
@@ -49,6 +50,8 @@ class Held:
 
     drawings: list[Drawing] = field(default_factory=list)
     quotes: list[QuoteRequest] = field(default_factory=list)
+    privacy_requests: list[PrivacyRequest] = field(default_factory=list)
+    privacy_request_events: list[RequestEvent] = field(default_factory=list)
     pricing: Pricing | None = None  # the names of processes and materials, when known
     addresses: list[ShippingAddress] = field(default_factory=list)
     corporate: list[CorporateInvoice] = field(default_factory=list)
@@ -97,7 +100,18 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
         ),
         announcements=await rows(PolicyAnnouncement, (col(PolicyAnnouncement.queued_at).desc(),)),
         audit=await audit_trail(session, user_id=uid, limit=NEWEST),
+        privacy_requests=await rows(
+            PrivacyRequest, (col(PrivacyRequest.filed_at), col(PrivacyRequest.id))
+        ),
     )
+    request_ids = [row.id for row in held.privacy_requests]
+    if request_ids:
+        events = await session.execute(
+            select(RequestEvent)
+            .where(col(RequestEvent.request_id).in_(request_ids))
+            .order_by(col(RequestEvent.at), col(RequestEvent.id))
+        )
+        held.privacy_request_events = list(events.scalars())
     held.audit_total = await _count(
         session, select(func.count()).where(col(AuditEntry.user_id) == uid)
     )
