@@ -29,6 +29,7 @@ ACTING_BODY = {
     "confirm": "y",
     "topics": "policy",
     "policy_consent": "y",
+    "legal_capacity": "y",
 }
 
 

@@ -191,6 +191,7 @@ REGISTRATION = {
     "customer_type": "business",
     "password": "milling-spindle-42",
     "policy_consent": "y",
+    "legal_capacity": "y",
 }
 
 

@@ -30,7 +30,15 @@ LIVE_TOKEN = "\x00live-reset-token\x00"  # replaced by a real, unused reset toke
 OWN_SESSION = -1  # in a path: replaced by the id of the signed-in session
 
 FORMS = {
-    "/register": ["name", "email", "phone", "customer_type", "password", "policy_consent"],
+    "/register": [
+        "name",
+        "email",
+        "phone",
+        "customer_type",
+        "password",
+        "policy_consent",
+        "legal_capacity",
+    ],
     "/login": ["email", "password", "remember"],
     "/logout": [],
     "/password/forgot": ["email"],

@@ -33,12 +33,12 @@ def test_registration_creates_the_account_signs_in_and_records_consent(client, s
     assert user.phone == "+8613812345678"
     assert user.preferred_language == "en"
     assert user.password_hash.startswith("$argon2id$")
-    (consent,) = rows(settings, ConsentRecord)
-    assert (consent.kind, consent.policy_version, consent.channel) == (
-        "policy_consent",
-        "1.1",
-        "website",
-    )
+    # The policy agreed to, and full legal capacity confirmed (policy section 6).
+    records = [(r.kind, r.policy_version, r.channel) for r in rows(settings, ConsentRecord)]
+    assert records == [
+        ("policy_consent", "1.1", "website"),
+        ("capacity_declared", "1.1", "website"),
+    ]
     account = client.get("/account")
     assert account.status_code == 200
     assert account.template.name == "accounts/account.html"
@@ -92,6 +92,11 @@ def test_a_second_registration_with_the_same_address_is_refused(client, settings
             "policy_consent",
             None,
             "You can only register after agreeing to the Data Protection Policy.",
+        ),
+        (
+            "legal_capacity",
+            None,
+            "Our services are for companies and adults with full legal capacity. A minor's parent or guardian can write to us at info@xometry.asia.",
         ),
     ],
 )

@@ -53,7 +53,7 @@ def test_an_unconfirmed_account_is_deleted_with_what_it_holds(client, app, setti
     post_form(client, "/password/forgot", {"email": GOOD["email"]}, page="/password/forgot")
     (user,) = rows(settings, User)
     run(settings, lambda session: app.state.data_keys.for_user(user.id))  # a data key too
-    consent_before = rows(settings, ConsentRecord)[0]
+    ledger_before = rows(settings, ConsentRecord)  # the policy consent, the capacity
     age(settings, "li.wei@example.cn", settings.unverified_account_days + 0.01)
 
     assert expire(settings, app) == 1
@@ -61,15 +61,12 @@ def test_an_unconfirmed_account_is_deleted_with_what_it_holds(client, app, setti
     assert rows(settings, LoginSession) == []
     assert rows(settings, PasswordResetToken) == []
     assert rows(settings, OutboxMessage) == []
-    # The consent ledger is append-only: the row stays, naming nobody (migration 0004).
-    (consent,) = rows(settings, ConsentRecord)
-    assert consent.user_id is None
-    assert (consent.id, consent.kind, consent.policy_version, consent.occurred_at) == (
-        consent_before.id,
-        consent_before.kind,
-        consent_before.policy_version,
-        consent_before.occurred_at,
-    )
+    # The consent ledger is append-only: the rows stay, naming nobody (migration 0004).
+    ledger = rows(settings, ConsentRecord)
+    assert [r.user_id for r in ledger] == [None, None]
+    assert [(r.id, r.kind, r.policy_version, r.occurred_at) for r in ledger] == [
+        (r.id, r.kind, r.policy_version, r.occurred_at) for r in ledger_before
+    ]
     assert run(settings, lambda session: app.state.data_keys.store.get(user.id)) is None
     assert expire(settings, app) == 0
 

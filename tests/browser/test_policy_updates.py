@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from portal.app import create_app
-from portal.privacy.models import ConsentRecord
+from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 from tests.support.browser import (
     assert_no_console_errors,
     first_screen,
@@ -90,7 +90,11 @@ def sign_in(page: Page, site: LiveServer, language: str, consented_to: str) -> N
 
 def ledger(site: LiveServer) -> list[tuple[str, str, str]]:
     async def work(session):
-        rows = await session.scalars(select(ConsentRecord).order_by(ConsentRecord.id))
+        rows = await session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.kind.in_(POLICY_LEDGER_KINDS))
+            .order_by(ConsentRecord.id)
+        )
         return [(r.kind, r.policy_version, r.language) for r in rows]
 
     return in_thread(run, site.settings, work)

@@ -38,6 +38,7 @@ def test_the_ledger_lists_the_users_own_rows_newest_first(open_site, minor_updat
     entries = response.context["entries"]
     assert [(e.user_id, e.kind, e.policy_version) for e in entries] == [
         (user.id, "policy_acknowledgment", "1.2"),
+        (user.id, "capacity_declared", "1.1"),
         (user.id, "policy_consent", "1.1"),
     ]
     document = parse(response.text)

@@ -90,5 +90,5 @@ def test_the_ledger_page_names_every_purpose_apart_from_the_version(
             assert re.search(r"[\u4e00-\u9fff]", name), f"{purpose} is not translated: {name}"
     # The version has a cell of its own, never run into the purpose's name.
     versions = re.findall(r'class="ledger__version">(.*?)</td>', page, re.S)
-    assert len(versions) == len(PURPOSES) + 1  # and the registration's row
+    assert len(versions) == len(PURPOSES) + 2  # and the registration's two rows
     assert all("1.2" in cell for cell in versions)

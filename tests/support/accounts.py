@@ -22,6 +22,7 @@ GOOD = {
     "customer_type": "business",
     "password": "milling-spindle-42",
     "policy_consent": "y",
+    "legal_capacity": "y",
 }
 
 

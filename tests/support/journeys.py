@@ -62,6 +62,7 @@ def fill_registration(page: Page, email: str) -> None:
     page.check("input[name='customer_type'][value='business']")
     page.fill("#password", GOOD["password"])
     page.check("#policy_consent")
+    page.check("#legal_capacity")
     page.click("form[action='/register'] button[type='submit']")
 
 

@@ -20,7 +20,7 @@ from starlette.testclient import TestClient
 from portal.accounts import services as accounts
 from portal.accounts.models import User
 from portal.policy.library import today_in_china
-from portal.privacy.models import ConsentRecord
+from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 from portal.settings import ROOT, Settings
 from tests.support.forms import post_form
 from tests.support.records import run
@@ -153,8 +153,16 @@ def signed_in(site: Site, client: TestClient | None = None, **user) -> User:
 
 
 def ledger(site) -> list[ConsentRecord]:
+    """The ledger's policy rows (consents and acknowledgments), oldest first."""
+
     async def work(session):
-        return list(await session.scalars(select(ConsentRecord).order_by(ConsentRecord.id)))
+        return list(
+            await session.scalars(
+                select(ConsentRecord)
+                .where(ConsentRecord.kind.in_(POLICY_LEDGER_KINDS))
+                .order_by(ConsentRecord.id)
+            )
+        )
 
     return run(site.settings, work)
 

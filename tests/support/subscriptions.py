@@ -28,7 +28,12 @@ def choose(client: TestClient, *fields: str, **kwargs):
 
 
 def ledger(settings) -> list[tuple[str, str | None, str]]:
-    return [(r.kind, r.purpose, r.channel) for r in rows(settings, ConsentRecord)[1:]]
+    """The consents given and withdrawn (not the registration's policy and capacity rows)."""
+    return [
+        (r.kind, r.purpose, r.channel)
+        for r in rows(settings, ConsentRecord)
+        if r.kind in ("consent_granted", "consent_withdrawn")
+    ]
 
 
 def subscriptions(settings) -> dict[str, bool]:

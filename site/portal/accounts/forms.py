@@ -69,6 +69,20 @@ class RegistrationForm(PortalForm):
             DataRequired(_l("You can only register after agreeing to the Data Protection Policy."))
         ],
     )
+    # Policy section 6: the site is for companies and adults. Civil Code arts. 17 and 18: full
+    # capacity at 18, or at 16 for someone who lives mainly on the income of their own work.
+    legal_capacity = BooleanField(
+        _l(
+            "I have full legal capacity: I am 18 or older, or 16 or older and live mainly on my own earnings"
+        ),
+        validators=[
+            DataRequired(
+                _l(
+                    "Our services are for companies and adults with full legal capacity. A minor's parent or guardian can write to us at info@xometry.asia."
+                )
+            )
+        ],
+    )
 
 
 class LoginForm(PortalForm):

@@ -145,15 +145,16 @@ async def register(
     except IntegrityError as error:  # a second registration that raced this one
         await session.rollback()
         raise EmailTaken from error
-    session.add(
-        ConsentRecord(
-            user_id=user.id,
-            kind="policy_consent",
-            policy_version=policy_version,
-            language=locale,
-            channel=channel,
+    for kind in ("policy_consent", "capacity_declared"):  # the form requires both boxes
+        session.add(
+            ConsentRecord(
+                user_id=user.id,
+                kind=kind,
+                policy_version=policy_version,
+                language=locale,
+                channel=channel,
+            )
         )
-    )
     _queue_verification(session, mailer, user, locale, verify_days)
     await session.commit()
     return user

@@ -33,6 +33,7 @@ PURPOSES: dict[str, LazyString] = {
 #: The kind of a row.
 KINDS: dict[str, LazyString] = {
     "policy_consent": _l("Agreed to the Data Protection Policy (registration)"),
+    "capacity_declared": _l("Confirmed having full legal capacity (registration)"),
     "policy_acknowledgment": _l("Read an update of the Data Protection Policy"),
     "policy_material_consent": _l("Agreed to a change of the Data Protection Policy"),
     "consent_granted": _l("Gave consent"),
