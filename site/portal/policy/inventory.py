@@ -45,8 +45,15 @@ def _localized(
     return result
 
 
-def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
-    """Read the data inventory, the one source of the appendix table."""
+def load_inventory(
+    path: Path, problems: list[Problem], *, require_retention: bool = True
+) -> Inventory | None:
+    """Read the data inventory, the one source of the appendix table.
+
+    ``require_retention=False`` reads an appendix as a version published it: 1.0 and 1.1 had no
+    retention column, so their snapshots (``content/policy/<version>/inventory.toml``) may leave
+    it out, all scenarios alike. The current inventory always states it: the site shows it.
+    """
     if not path.exists():
         problems.append(Problem(path, 0, "the data inventory is missing"))
         return None
@@ -172,11 +179,30 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
                         _key_line(lines, line, name),
                         problems,
                     )
-                    for name in ("title", "purpose", "method", "retention")
+                    for name in ("title", "purpose", "method")
                 },
+                retention=_localized(
+                    item.get("retention"),
+                    f"{where} retention",
+                    path,
+                    _key_line(lines, line, "retention"),
+                    problems,
+                )
+                if require_retention or "retention" in item
+                else {},
                 fields=tuple(fields),
                 line=line,
                 policy_section_line=_key_line(lines, line, "policy_section"),
+            )
+        )
+    with_retention = {bool(s.retention) for s in scenarios}
+    if len(with_retention) > 1:
+        problems.append(
+            Problem(
+                path,
+                next(s.line for s in scenarios if not s.retention),
+                "every scenario states its retention, or none does (an appendix published "
+                "without that column)",
             )
         )
     if len(problems) > count:

@@ -87,7 +87,7 @@ class Scenario:
     title: dict[str, str]
     purpose: dict[str, str]
     method: dict[str, str]
-    retention: dict[str, str]
+    retention: dict[str, str]  # empty only in an appendix published without the column (1.0, 1.1)
     fields: tuple[InventoryField, ...]
     line: int  # of its [[scenario]]
     policy_section_line: int = 0
@@ -109,8 +109,22 @@ class Inventory:
 
 @dataclass(frozen=True)
 class Policy:
+    """The versions, the current inventory, and the appendix each version was published with.
+
+    ``inventory`` is ``content/inventory.toml``: what the product collects now, read by the site
+    (the "What we hold on you" page, the forms) and the appendix of the newest version.
+    ``appendices`` maps every version to its own appendix: ``content/policy/<version>/
+    inventory.toml`` where the version has one (every version but the newest must), else the
+    current inventory.
+    """
+
     versions: tuple[PolicyVersion, ...]  # in order of effective date
     inventory: Inventory
+    appendices: dict[str, Inventory] = field(default_factory=dict, hash=False, compare=False)
+
+    def appendix(self, version: PolicyVersion) -> Inventory:
+        """The inventory whose table is ``version``'s appendix."""
+        return self.appendices.get(version.version, self.inventory)
 
     def previous(self, version: PolicyVersion) -> PolicyVersion | None:
         index = self.versions.index(version)
