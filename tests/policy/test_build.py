@@ -185,6 +185,40 @@ def test_the_first_versions_show_their_table_of_four_columns(built: Built) -> No
     assert "Retention" in [th.text.strip() for th in newest.find("thead").iter("th")]
 
 
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_newest_appendix_lists_who_else_receives_which_fields(
+    built: Built, policy: Policy, locale: str
+) -> None:
+    """Policy 4: entrusted processors and other recipients, each with the fields it receives."""
+    inventory = policy.appendix(policy.versions[-1])
+    assert {r.kind for r in inventory.recipients} == {"entrusted", "provided"}
+    page = article(built, f"{policy.versions[-1].version}/{locale}.html")
+    table = page.find("table", class_="inventory__table--recipients")
+    rows = {row.attrs["id"]: row for row in table.find("tbody").iter("tr")}
+    assert list(rows) == [f"recipient-{r.id.replace('_', '-')}" for r in inventory.recipients]
+    for recipient, row in zip(inventory.recipients, rows.values(), strict=True):
+        assert recipient.title[locale] in row.find("th").text
+        labels = [li.text for li in row.iter("li")]
+        assert len(labels) == len(recipient.data)
+        for key, label in zip(recipient.data, labels, strict=True):
+            scenario_id, _, field_key = key.partition(".")
+            scenario = inventory.scenario(scenario_id)
+            assert scenario is not None
+            data_field = scenario.field(field_key)
+            assert data_field is not None
+            assert label.startswith(data_field.label[locale])
+    # Section 4.1 links to the table.
+    assert "#appendix-recipients" in [a.attrs.get("href") for a in page.iter("a")]
+    assert table.attrs["id"] == "appendix-recipients"
+    # An appendix published without recipients shows none.
+    assert page_without_recipients(built, "1.1", locale)
+
+
+def page_without_recipients(built: Built, version: str, locale: str) -> bool:
+    page = article(built, f"{version}/{locale}.html")
+    return not list(page.iter("table", class_="inventory__table--recipients"))
+
+
 def test_the_bank_account_is_sensitive_personal_information(built: Built) -> None:
     """PIPL art. 28: a financial account is sensitive, and the table says so in both languages."""
     for locale, label in (("en", "Bank account number"), ("zh_Hans", "银行账号")):

@@ -185,6 +185,18 @@ def current_inventory_without_retention(content: ContentCopy) -> Expected:
     return INVENTORY, line, "scenario 'cookies' retention needs a text per language"
 
 
+def recipient_receives_a_field_the_inventory_lacks(content: ContentCopy) -> Expected:
+    content.replace(INVENTORY, '"shipping_address.postal_code"]', '"shipping_address.floor"]')
+    line = content.line_of(INVENTORY, '"shipping_address.floor"]')
+    return INVENTORY, line, "recipient 'logistics_providers': data 'shipping_address.floor'"
+
+
+def recipient_of_an_unknown_kind(content: ContentCopy) -> Expected:
+    content.replace(INVENTORY, 'kind = "provided"', 'kind = "shared"', 2)
+    line = content.line_of(INVENTORY, 'kind = "shared"')
+    return INVENTORY, line, "kind must be one of entrusted, provided, not 'shared'"
+
+
 def inventory_marker_missing(content: ContentCopy) -> Expected:
     content.replace(EN, "[[inventory]]", "")
     return EN, 1, "exactly one line `[[inventory]]` (found 0)"
@@ -288,6 +300,8 @@ BREAKAGES = [
     appendix_section_not_in_its_version,
     appendix_states_retention_for_some_scenarios_only,
     current_inventory_without_retention,
+    recipient_receives_a_field_the_inventory_lacks,
+    recipient_of_an_unknown_kind,
     inventory_reference_to_a_missing_scenario,
     inventory_marker_missing,
     inventory_marker_twice,

@@ -141,17 +141,25 @@ def _references(document: PolicyDocument, inventory: Inventory | None) -> list[P
 
 
 def _inventory_sections(inventory: Inventory, version: PolicyVersion) -> list[Problem]:
-    """Each scenario's ``policy_section`` is a section of the version the table belongs to."""
+    """Each scenario's and recipient's ``policy_section`` is a section of the table's version."""
     anchors = {h.anchor for h in version.documents["en"].headings}
+    entries = [
+        ("scenario", s.id, s.policy_section, s.policy_section_line or s.line)
+        for s in inventory.scenarios
+    ]
+    entries += [
+        ("recipient", r.id, r.policy_section, r.policy_section_line or r.line)
+        for r in inventory.recipients
+    ]
     return [
         Problem(
             inventory.path,
-            scenario.policy_section_line or scenario.line,
-            f"scenario {scenario.id!r}: policy_section {scenario.policy_section!r} is not a section "
+            line,
+            f"{what} {name!r}: policy_section {section!r} is not a section "
             f"of version {version.version}",
         )
-        for scenario in inventory.scenarios
-        if scenario.policy_section and scenario.policy_section not in anchors
+        for what, name, section, line in entries
+        if section and section not in anchors
     ]
 
 

@@ -97,11 +97,31 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Who else processes personal information: an entrusted processor (PIPL art. 21) or another
+    processor it is provided to (arts. 22, 23, 45), and which fields (``scenario.field`` keys)."""
+
+    id: str
+    kind: str  # one of RECIPIENT_KINDS
+    title: dict[str, str]
+    purpose: dict[str, str]
+    data: tuple[str, ...]
+    policy_section: str
+    line: int
+    note: dict[str, str] | None = None
+    policy_section_line: int = 0
+
+
+RECIPIENT_KINDS = ("entrusted", "provided")
+
+
+@dataclass(frozen=True)
 class Inventory:
     path: Path
     scenarios: tuple[Scenario, ...]
     groups: dict[str, dict[str, str]]
     digest: str
+    recipients: tuple[Recipient, ...] = ()
 
     def scenario(self, scenario_id: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.id == scenario_id), None)
