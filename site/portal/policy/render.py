@@ -18,7 +18,7 @@ from portal import i18n
 from portal.policy import diff
 from portal.policy.check import CONTENTS_MARKER, INVENTORY_MARKER, REFERENCE
 from portal.policy.diff import Block
-from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion
+from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion, Recipient
 
 MARKDOWN_EXTENSIONS = ("meta", "attr_list", "sane_lists")
 # ``check`` makes the marker a paragraph of its own, so Python-Markdown renders it as this.
@@ -114,6 +114,7 @@ class Renderer:
                     locale=locale,
                     with_retention=any(s.retention for s in inventory.scenarios),
                     with_sensitive=any(f.sensitive for s in inventory.scenarios for f in s.fields),
+                    received={r.id: received(inventory, r, locale) for r in inventory.recipients},
                 )
         return self._tables[key]
 
@@ -138,6 +139,20 @@ class Renderer:
             return self.env.get_template("policy/_changes.html").render(
                 entries=entries, locale=locale
             )
+
+
+def received(inventory: Inventory, recipient: Recipient, locale: str) -> list[tuple[str, str]]:
+    """What ``recipient`` receives, one ``(scenario title, "label, label")`` per scenario, in the
+    order the inventory lists them (``check`` has made sure every key is a field)."""
+    grouped: dict[str, list[str]] = {}
+    for key in recipient.data:
+        scenario_id, _, field_key = key.partition(".")
+        scenario = inventory.scenario(scenario_id)
+        item = scenario.field(field_key) if scenario else None
+        if scenario and item:
+            grouped.setdefault(scenario.title[locale], []).append(item.label[locale])
+    comma = "、" if locale == "zh_Hans" else ", "
+    return [(title, comma.join(labels)) for title, labels in grouped.items()]
 
 
 def _mark(parts: tuple[tuple[str, str], ...]) -> Markup:
