@@ -59,6 +59,8 @@ def generate_content(source: Path, target: Path, count: int = VERSIONS) -> Path:
         rng = random.Random(number)
         folder = target / "policy" / version
         folder.mkdir()
+        if number < count - 1:  # as the legal team keeps them: each older version its appendix
+            shutil.copy(source / "policy" / "1.0" / "inventory.toml", folder / "inventory.toml")
         for locale, blocks in bodies.items():
             if number:
                 editable = [i for i, block in enumerate(blocks) if _editable(block)]

@@ -71,6 +71,19 @@ def test_the_inventory_uses_the_glossary() -> None:
     assert not problems, report(problems, "inventory texts stray from the glossary")
 
 
+def test_appendices_of_versions_not_yet_in_force_use_the_glossary(built_policy: Path) -> None:
+    """A version's own appendix (content/policy/<version>/inventory.toml) is checked like the
+    current inventory until the version takes effect; then it is a published record."""
+    terms = load_glossary()
+    problems = []
+    for version in versions_to_come(built_policy):
+        appendix = POLICY / version.version / "inventory.toml"
+        if appendix.exists():
+            problems += glossary_problems(inventory_pairs(appendix), terms)
+            problems += spacing_problems(inventory_texts(appendix))
+    assert not problems, report(problems, "appendix texts stray from the glossary")
+
+
 def test_policy_versions_not_yet_in_force_use_the_glossary(built_policy: Path) -> None:
     terms = load_glossary()
     problems = [

@@ -15,6 +15,7 @@ from portal.app import create_app
 from portal.policy.library import today_in_china
 from portal.settings import ROOT
 from tests.support.html import parse
+from tests.support.policy_build import freeze_appendices
 from tests.support.site import build_policy, make_settings
 
 ZH = "zh-CN,zh;q=0.9"
@@ -177,6 +178,7 @@ def _copy_content(target: Path) -> None:
 
 
 def _add_version(content: Path, version: str, effective: str, summary: str) -> None:
+    freeze_appendices(content)
     source = content / "policy" / CURRENT
     target = content / "policy" / version
     target.mkdir()

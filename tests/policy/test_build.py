@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from portal.policy.check import check_content
-from portal.policy.content import load_inventory
 from portal.policy.model import Policy
 from tests.support.fragments import Element, parse
 from tests.support.policy_build import (
@@ -150,18 +149,21 @@ def appendix_rows(built: Built, relative: str) -> dict[str, Element]:
 
 @pytest.mark.parametrize("version", PUBLISHED)
 @pytest.mark.parametrize("locale", LOCALES)
-def test_the_appendix_is_the_inventory_with_sensitive_fields_marked(
-    built: Built, version: str, locale: str
+def test_each_version_shows_the_appendix_it_was_published_with(
+    built: Built, policy: Policy, version: str, locale: str
 ) -> None:
-    inventory = load_inventory(CONTENT / "inventory.toml", [])
-    assert inventory is not None
+    [published] = [v for v in policy.versions if v.version == version]
+    inventory = policy.appendix(published)
+    own = CONTENT / "policy" / version / "inventory.toml"
+    assert inventory.path == (own if own.exists() else CONTENT / "inventory.toml")
     rows = appendix_rows(built, f"{version}/{locale}.html")
 
     assert list(rows) == [f"collection-{s.id.replace('_', '-')}" for s in inventory.scenarios]
     for scenario, row in zip(inventory.scenarios, rows.values(), strict=True):
         assert scenario.title[locale] in row.find("th").text
         assert scenario.purpose[locale] in row.text
-        assert scenario.retention[locale] in row.text
+        if scenario.retention:
+            assert scenario.retention[locale] in row.text
         items = list(row.find("ul", class_="inventory__fields").iter("li"))
         assert len(items) == len(scenario.fields)
         for item, data_field in zip(items, scenario.fields, strict=True):
@@ -170,15 +172,62 @@ def test_the_appendix_is_the_inventory_with_sensitive_fields_marked(
             assert marked == data_field.sensitive, (scenario.id, data_field.key)
 
 
+def test_the_first_versions_show_their_table_of_four_columns(built: Built) -> None:
+    """1.0 and 1.1 were published with scenario, information, purpose and method: no retention."""
+    for version in ("1.0", "1.1"):
+        table = article(built, f"{version}/en.html").find("table", class_="inventory__table")
+        headers = [th.text.strip() for th in table.find("thead").iter("th")]
+        assert headers == ["Scenario", "Personal information collected", "Purpose", "Method"]
+        text = body_text(built, version, "en")
+        assert "To register a Xomery account" in text  # its words, its slips included
+        assert "Quotes" not in [li.text for li in table.iter("li")]  # came with the quotes
+    newest = article(built, f"{PUBLISHED[-1]}/en.html").find("table", class_="inventory__table")
+    assert "Retention" in [th.text.strip() for th in newest.find("thead").iter("th")]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_newest_appendix_lists_who_else_receives_which_fields(
+    built: Built, policy: Policy, locale: str
+) -> None:
+    """Policy 4: entrusted processors and other recipients, each with the fields it receives."""
+    inventory = policy.appendix(policy.versions[-1])
+    assert {r.kind for r in inventory.recipients} == {"entrusted", "provided"}
+    page = article(built, f"{policy.versions[-1].version}/{locale}.html")
+    table = page.find("table", class_="inventory__table--recipients")
+    rows = {row.attrs["id"]: row for row in table.find("tbody").iter("tr")}
+    assert list(rows) == [f"recipient-{r.id.replace('_', '-')}" for r in inventory.recipients]
+    for recipient, row in zip(inventory.recipients, rows.values(), strict=True):
+        assert recipient.title[locale] in row.find("th").text
+        text = row.find("ul", class_="inventory__fields").text
+        for key in recipient.data:  # every field it receives, under its scenario's title
+            scenario_id, _, field_key = key.partition(".")
+            scenario = inventory.scenario(scenario_id)
+            assert scenario is not None
+            data_field = scenario.field(field_key)
+            assert data_field is not None
+            assert data_field.label[locale] in text
+            assert scenario.title[locale] in text
+    # Section 4.1 links to the table.
+    assert "#appendix-recipients" in [a.attrs.get("href") for a in page.iter("a")]
+    assert table.attrs["id"] == "appendix-recipients"
+    # An appendix published without recipients shows none.
+    assert page_without_recipients(built, "1.1", locale)
+
+
+def page_without_recipients(built: Built, version: str, locale: str) -> bool:
+    page = article(built, f"{version}/{locale}.html")
+    return not list(page.iter("table", class_="inventory__table--recipients"))
+
+
 def test_the_bank_account_is_sensitive_personal_information(built: Built) -> None:
     """PIPL art. 28: a financial account is sensitive, and the table says so in both languages."""
     for locale, label in (("en", "Bank account number"), ("zh_Hans", "银行账号")):
-        row = appendix_rows(built, f"1.1/{locale}.html")["collection-corporate-invoice"]
+        row = appendix_rows(built, f"{PUBLISHED[-1]}/{locale}.html")["collection-corporate-invoice"]
         item = next(li for li in row.iter("li") if li.text.startswith(label))
         assert any(True for _ in item.iter("strong", class_="tag--sensitive"))
 
 
-def test_a_label_changed_in_the_inventory_shows_in_every_version(
+def test_a_label_changed_in_the_inventory_shows_in_the_newest_version_only(
     content: ContentCopy, build: Build, tmp_path: Path
 ) -> None:
     content.replace(
@@ -188,27 +237,32 @@ def test_a_label_changed_in_the_inventory_shows_in_every_version(
     )
 
     out = Built(tmp_path / "public" / "policy", build())
-    for version in versions_in(content.root):
-        for locale, label in (
-            ("en", "Bank account (for refunds)"),
-            ("zh_Hans", "银行账户（用于退款）"),
-        ):
+    *older, newest = versions_in(content.root)
+    for locale, label in (
+        ("en", "Bank account (for refunds)"),
+        ("zh_Hans", "银行账户（用于退款）"),
+    ):
+        row = appendix_rows(out, f"{newest}/{locale}.html")["collection-corporate-invoice"]
+        assert label in row.text
+        for version in older:  # published records: their appendix stays as it was
             row = appendix_rows(out, f"{version}/{locale}.html")["collection-corporate-invoice"]
-            assert label in row.text
-            assert "Bank account number" not in row.text
-            assert "银行账号" not in row.text
+            assert label not in row.text
 
 
 def test_references_to_the_inventory_show_its_words(
     content: ContentCopy, build: Build, tmp_path: Path
 ) -> None:
     for locale, sentence in (
-        ("en", "We encrypt the [[field:corporate_invoice.bank_account]] ([[inventory:cookies]])."),
-        ("zh_Hans", "我们加密存储[[field:corporate_invoice.bank_account]]。"),
+        (
+            "en",
+            "We ship to the [[field:shipping_address.postal_code]] ([[inventory:shipping_address]]).",
+        ),
+        ("zh_Hans", "我们加密存储[[field:corporate_invoice.tax_number]]。"),
     ):
         relative = f"policy/1.1/{locale}.md"
         content.write(relative, content.read(relative) + f"\n{sentence}\n")
 
     out = Built(tmp_path / "public" / "policy", build())
-    assert "We encrypt the Bank account number (Cookies)." in body_text(out, "1.1", "en")
-    assert "我们加密存储银行账号。" in body_text(out, "1.1", "zh_Hans")
+    # In 1.1's own words: its appendix said "Shipping Information" and 税号.
+    assert "We ship to the Postal code (Shipping Information)." in body_text(out, "1.1", "en")
+    assert "我们加密存储税号。" in body_text(out, "1.1", "zh_Hans")

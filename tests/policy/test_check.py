@@ -19,6 +19,7 @@ from tests.support.policy_build import CONTENT, ContentCopy, Problems, run_build
 EN = "policy/1.1/en.md"
 ZH = "policy/1.1/zh_Hans.md"
 INVENTORY = "inventory.toml"
+APPENDIX_11 = "policy/1.1/inventory.toml"  # the appendix 1.1 was published with
 # What `build.py check` prints for a problem: `path:line: message`.
 PROBLEM_LINE = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+): (?P<message>\S.*)$")
 
@@ -131,17 +132,69 @@ def appended(content: ContentCopy, relative: str, paragraph: str) -> int:
 
 def field_reference_to_a_missing_field(content: ContentCopy) -> Expected:
     line = appended(content, EN, "We keep the [[field:corporate_invoice.iban]] safe.")
-    return EN, line, "[[field:corporate_invoice.iban]]: the inventory has no such field"
+    return EN, line, "[[field:corporate_invoice.iban]]: the inventory of version 1.1"
 
 
 def field_reference_to_a_missing_scenario(content: ContentCopy) -> Expected:
     line = appended(content, ZH, "我们妥善保管[[field:wallet.bank_account]]。")
-    return ZH, line, "[[field:wallet.bank_account]]: the inventory has no such field"
+    return ZH, line, "has no scenario 'wallet'"
 
 
 def inventory_reference_to_a_missing_scenario(content: ContentCopy) -> Expected:
     line = appended(content, EN, "See [[inventory:loyalty_programme]].")
     return EN, line, "no scenario 'loyalty_programme' in the inventory"
+
+
+def field_reference_to_a_field_only_a_later_version_has(content: ContentCopy) -> Expected:
+    # The quote requirements came after 1.1: its appendix does not list them.
+    line = appended(content, EN, "See [[field:request_a_quote.quote_requirements]].")
+    return EN, line, "the inventory of version 1.1"
+
+
+def older_version_without_its_appendix(content: ContentCopy) -> Expected:
+    content.path(APPENDIX_11).unlink()
+    return APPENDIX_11, 0, "version 1.1 has no appendix of its own, but version"
+
+
+def appendix_section_not_in_its_version(content: ContentCopy) -> Expected:
+    content.replace(APPENDIX_11, 'policy_section = "request-a-quote"', 'policy_section = "quotes"')
+    line = content.line_of(APPENDIX_11, 'policy_section = "quotes"')
+    return APPENDIX_11, line, "'quotes' is not a section of version 1.1"
+
+
+def appendix_states_retention_for_some_scenarios_only(content: ContentCopy) -> Expected:
+    # 1.1 was published without a retention column: one scenario stating it is a slip.
+    content.replace(
+        APPENDIX_11,
+        'method = { en = "User uploads voluntarily", zh_Hans = "用户自愿上传" }',
+        'method = { en = "User uploads voluntarily", zh_Hans = "用户自愿上传" }\n'
+        'retention = { en = "One year.", zh_Hans = "一年。" }',
+    )
+    first_without = content.line_of(APPENDIX_11, "[[scenario]]")
+    return APPENDIX_11, first_without, "every scenario states its retention, or none does"
+
+
+def current_inventory_without_retention(content: ContentCopy) -> Expected:
+    retention = next(
+        line
+        for line in content.read(INVENTORY).splitlines()
+        if line.startswith("retention = ") and "CSRF" in line
+    )
+    content.replace(INVENTORY, retention + "\n", "")
+    line = content.line_of(INVENTORY, 'id = "cookies"') - 1
+    return INVENTORY, line, "scenario 'cookies' retention needs a text per language"
+
+
+def recipient_receives_a_field_the_inventory_lacks(content: ContentCopy) -> Expected:
+    content.replace(INVENTORY, '"shipping_address.postal_code"]', '"shipping_address.floor"]')
+    line = content.line_of(INVENTORY, '"shipping_address.floor"]')
+    return INVENTORY, line, "recipient 'logistics_providers': data 'shipping_address.floor'"
+
+
+def recipient_of_an_unknown_kind(content: ContentCopy) -> Expected:
+    content.replace(INVENTORY, 'kind = "provided"', 'kind = "shared"', 2)
+    line = content.line_of(INVENTORY, 'kind = "shared"')
+    return INVENTORY, line, "kind must be one of entrusted, provided, not 'shared'"
 
 
 def inventory_marker_missing(content: ContentCopy) -> Expected:
@@ -242,6 +295,13 @@ BREAKAGES = [
     anchor_used_twice,
     field_reference_to_a_missing_field,
     field_reference_to_a_missing_scenario,
+    field_reference_to_a_field_only_a_later_version_has,
+    older_version_without_its_appendix,
+    appendix_section_not_in_its_version,
+    appendix_states_retention_for_some_scenarios_only,
+    current_inventory_without_retention,
+    recipient_receives_a_field_the_inventory_lacks,
+    recipient_of_an_unknown_kind,
     inventory_reference_to_a_missing_scenario,
     inventory_marker_missing,
     inventory_marker_twice,
@@ -306,8 +366,36 @@ def test_references_to_what_the_inventory_has_pass(
     content: ContentCopy, problems: Problems
 ) -> None:
     appended(content, EN, "We encrypt the [[field:corporate_invoice.bank_account]].")
-    appended(content, ZH, "详见[[inventory:cookies]]。")
+    appended(content, ZH, "详见[[inventory:shipping_address]]。")
 
+    assert problems(content.root) == []
+
+
+def test_a_reference_is_checked_against_its_own_versions_appendix(
+    content: ContentCopy, problems: Problems, tmp_path: Path
+) -> None:
+    """What 1.1 names must be in 1.1's appendix; the newest version may name what is new."""
+    sentence = "We keep your [[field:request_a_quote.quote_requirements]]."
+    newest = versions_in(content.root)[-1]
+    appended(content, f"policy/{newest}/en.md", sentence)
+    line = appended(content, EN, sentence)
+
+    result = run_build_py("check", content=content.root, tmp_path=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[0] == (
+        f"{content.path(EN)}:{line}: [[field:request_a_quote.quote_requirements]]: the inventory "
+        f"of version 1.1 ({content.path(APPENDIX_11)}) has no field 'quote_requirements'"
+    )
+    assert len(problems(content.root)) == 1  # the newest version's reference is fine
+
+
+def test_the_newest_version_alone_may_show_the_current_inventory(
+    content: ContentCopy, problems: Problems
+) -> None:
+    *older, newest = versions_in(content.root)
+    assert all(content.path(f"policy/{v}/inventory.toml").exists() for v in older)
+    assert not content.path(f"policy/{newest}/inventory.toml").exists()
     assert problems(content.root) == []
 
 

@@ -21,6 +21,7 @@ from tests.support.policy_build import (
     ContentCopy,
     expected_files,
     files_under,
+    freeze_appendices,
     versions_in,
 )
 
@@ -117,7 +118,10 @@ def add_version(content: ContentCopy) -> str:
     """A new version after the newest, so that every published version has one after it."""
     newest = versions_in(content.root)[-1]
     version = f"{int(newest.split('.')[0]) + 1}.0"
-    shutil.copytree(content.path(f"policy/{newest}"), content.path(f"policy/{version}"))
+    freeze_appendices(content.root)
+    content.path(f"policy/{version}").mkdir()
+    for locale in LOCALES:
+        shutil.copy(content.path(f"policy/{newest}/{locale}.md"), content.path(f"policy/{version}"))
     for locale, sentence in (("en", "We added this sentence."), ("zh_Hans", "我们新增了这句话。")):
         relative = f"policy/{version}/{locale}.md"
         text = content.read(relative).replace(f"version: {newest}", f"version: {version}", 1)
@@ -183,7 +187,7 @@ def test_a_changed_summary_shows_in_the_change_log(
     assert "Fixes typos. Corrects" in log
 
 
-def test_a_changed_inventory_renders_every_document_again(
+def test_a_changed_inventory_renders_only_the_versions_it_is_the_appendix_of(
     content: ContentCopy, build: Build, rendered: list[tuple[str, str, str]]
 ) -> None:
     build()
@@ -192,11 +196,26 @@ def test_a_changed_inventory_renders_every_document_again(
 
     report = build()
 
-    versions = versions_in(content.root)
-    assert sorted(rendered) == sorted(
-        ("document", version, locale) for version in versions for locale in LOCALES
-    )
-    assert report.rendered == 2 * len(versions)  # the diffs compare the text, not the appendix
+    # The older versions keep the appendix they were published with: only the newest shows it.
+    [newest] = [
+        version
+        for version in versions_in(content.root)
+        if not content.path(f"policy/{version}/inventory.toml").exists()
+    ]
+    assert sorted(rendered) == [("document", newest, locale) for locale in LOCALES]
+    assert report.rendered == 2  # the diffs compare the text, not the appendix
+
+
+def test_a_changed_snapshot_renders_its_version_again(
+    content: ContentCopy, build: Build, rendered: list[tuple[str, str, str]]
+) -> None:
+    build()
+    rendered.clear()
+    content.replace("policy/1.1/inventory.toml", 'zh_Hans = "税号"', 'zh_Hans = "纳税人识别号"', 2)
+
+    build()
+
+    assert sorted(rendered) == [("document", "1.1", locale) for locale in LOCALES]
 
 
 def test_a_damaged_cache_only_costs_a_full_build(

@@ -6,6 +6,7 @@ The fixtures that build and check are in ``tests/policy/conftest.py``.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -38,6 +39,18 @@ def versions_in(content_dir: Path) -> list[str]:
 
 
 PUBLISHED = tuple(versions_in(CONTENT))
+
+
+def freeze_appendices(content_dir: Path) -> None:
+    """What the legal team does before starting a version: every version keeps its appendix.
+
+    Copies the current inventory into each version folder that has no ``inventory.toml`` yet
+    (the newest one), so that a version added after it may change the current inventory.
+    """
+    for version in versions_in(content_dir):
+        target = content_dir / "policy" / version / "inventory.toml"
+        if not target.exists():
+            shutil.copy(content_dir / "inventory.toml", target)
 
 
 def expected_files(versions: list[str]) -> set[str]:

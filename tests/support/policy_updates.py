@@ -23,6 +23,7 @@ from portal.policy.library import today_in_china
 from portal.privacy.models import POLICY_LEDGER_KINDS, ConsentRecord
 from portal.settings import ROOT, Settings
 from tests.support.forms import post_form
+from tests.support.policy_build import freeze_appendices
 from tests.support.records import run
 from tests.support.site import build_policy
 
@@ -68,6 +69,7 @@ def make_policy(directory: Path, versions: list[tuple[str, date, bool]]) -> Poli
     previous = "1.1"
     for version, effective, material in versions:
         (en_old, en_new), (zh_old, zh_new), summary = CHANGES[version]
+        freeze_appendices(content)
         target = content / "policy" / version
         target.mkdir()
         for locale, old, new, text in (

@@ -16,17 +16,22 @@ REFERENCE = re.compile(r"\[\[(field|inventory):([^\]]*)\]\]")
 
 def check_content(content_dir: Path) -> tuple[Policy | None, list[Problem]]:
     """Load and lint the content; the policy is ``None`` unless there is no problem at all."""
-    versions, inventory, problems = load_policy(content_dir)
+    versions, inventory, appendices, problems = load_policy(content_dir)
     problems.extend(_date_order(versions))
     for version in versions:
         problems.extend(_same_structure(version))
+        appendix = appendices.get(version.version)
         for document in version.documents.values():
-            problems.extend(_references(document, inventory))
-    if inventory and versions:
+            problems.extend(_references(document, appendix))
+        if appendix is not None:
+            problems.extend(_inventory_sections(appendix, version))
+    if inventory and versions and appendices.get(versions[-1].version) is not inventory:
+        # The newest version has an appendix of its own: the current inventory, which the
+        # site links to /policy#<section>, must still point at sections of it.
         problems.extend(_inventory_sections(inventory, versions[-1]))
     if problems or inventory is None:
         return None, problems
-    return Policy(tuple(versions), inventory), problems
+    return Policy(tuple(versions), inventory, appendices), problems
 
 
 def _date_order(versions: list[PolicyVersion]) -> list[Problem]:
@@ -77,6 +82,7 @@ def _same_structure(version: PolicyVersion) -> list[Problem]:
 
 
 def _references(document: PolicyDocument, inventory: Inventory | None) -> list[Problem]:
+    """The markers of ``document``, and its references to its own version's appendix."""
     problems = _contents_marker(document)
     markers = []
     lines = document.text.splitlines()
@@ -105,18 +111,21 @@ def _references(document: PolicyDocument, inventory: Inventory | None) -> list[P
                         Problem(
                             document.path,
                             number,
-                            f"[[inventory:{target}]]: no scenario {target!r} in the inventory",
+                            f"[[inventory:{target}]]: no scenario {target!r} in the inventory "
+                            f"of version {document.version} ({inventory.path})",
                         )
                     )
                 continue
             scenario_id, _, key = target.strip().partition(".")
             scenario = inventory.scenario(scenario_id)
             if scenario is None or scenario.field(key) is None:
+                lacks = f"field {key!r}" if scenario else f"scenario {scenario_id!r}"
                 problems.append(
                     Problem(
                         document.path,
                         number,
-                        f"[[field:{target}]]: the inventory has no such field",
+                        f"[[field:{target}]]: the inventory of version {document.version} "
+                        f"({inventory.path}) has no {lacks}",
                     )
                 )
     if len(markers) != 1:
@@ -131,17 +140,26 @@ def _references(document: PolicyDocument, inventory: Inventory | None) -> list[P
     return problems
 
 
-def _inventory_sections(inventory: Inventory, latest: PolicyVersion) -> list[Problem]:
-    anchors = {h.anchor for h in latest.documents["en"].headings}
+def _inventory_sections(inventory: Inventory, version: PolicyVersion) -> list[Problem]:
+    """Each scenario's and recipient's ``policy_section`` is a section of the table's version."""
+    anchors = {h.anchor for h in version.documents["en"].headings}
+    entries = [
+        ("scenario", s.id, s.policy_section, s.policy_section_line or s.line)
+        for s in inventory.scenarios
+    ]
+    entries += [
+        ("recipient", r.id, r.policy_section, r.policy_section_line or r.line)
+        for r in inventory.recipients
+    ]
     return [
         Problem(
             inventory.path,
-            scenario.policy_section_line or scenario.line,
-            f"scenario {scenario.id!r}: policy_section {scenario.policy_section!r} is not a section "
-            f"of version {latest.version}",
+            line,
+            f"{what} {name!r}: policy_section {section!r} is not a section "
+            f"of version {version.version}",
         )
-        for scenario in inventory.scenarios
-        if scenario.policy_section and scenario.policy_section not in anchors
+        for what, name, section, line in entries
+        if section and section not in anchors
     ]
 
 

@@ -1,4 +1,8 @@
-"""Load stage: read ``content/policy/<version>/<locale>.md`` and ``content/inventory.toml``.
+"""Load stage: read ``content/policy/<version>/<locale>.md`` and the inventories.
+
+``content/inventory.toml`` is the current inventory (what the product collects now, and the
+appendix of the newest version); ``content/policy/<version>/inventory.toml`` is the appendix a
+version was published with, frozen when a newer version was started.
 
 Loading never raises on bad content: it returns the problems it found, each with a file and a
 line, so ``build.py check`` can list them all for the legal team at once.
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -232,11 +237,62 @@ def load_versions(policy_dir: Path, problems: list[Problem]) -> list[PolicyVersi
     return versions
 
 
-def load_policy(content_dir: Path) -> tuple[list[PolicyVersion], Inventory | None, list[Problem]]:
-    """Load everything under ``content_dir``, with every problem found on the way."""
+APPENDIX = "inventory.toml"  # a version's own appendix, beside its en.md and zh_Hans.md
+
+
+def load_appendices(
+    policy_dir: Path,
+    versions: list[PolicyVersion],
+    current: Inventory | None,
+    problems: list[Problem],
+) -> dict[str, Inventory]:
+    """Each version's appendix: its own ``inventory.toml``, or the current inventory.
+
+    Only the newest version may go without one: once a newer version exists, changing the
+    current inventory for it would silently rewrite the appendix an older version was
+    published with.
+    """
+    appendices: dict[str, Inventory] = {}
+    by_digest: dict[str, Inventory] = {}  # versions that kept the appendix share one reading
+    for index, version in enumerate(versions):
+        path = policy_dir / version.version / APPENDIX
+        if not path.is_file():
+            if index < len(versions) - 1:
+                newer = versions[index + 1].version
+                problems.append(
+                    Problem(
+                        path,
+                        0,
+                        f"version {version.version} has no appendix of its own, but version "
+                        f"{newer} follows it: before changing content/{APPENDIX} for {newer}, "
+                        f"copy the inventory {version.version} was published with here "
+                        f"(git show HEAD:content/{APPENDIX} > {path.relative_to(policy_dir.parent)})",
+                    )
+                )
+            elif current is not None:
+                appendices[version.version] = current
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest in by_digest:
+            appendices[version.version] = replace(by_digest[digest], path=path)
+            continue
+        inventory = load_inventory(path, problems, require_retention=False)
+        if inventory is not None:
+            by_digest[digest] = appendices[version.version] = inventory
+    return appendices
+
+
+def load_policy(
+    content_dir: Path,
+) -> tuple[list[PolicyVersion], Inventory | None, dict[str, Inventory], list[Problem]]:
+    """Load everything under ``content_dir``, with every problem found on the way.
+
+    Returns the versions, the current inventory, each version's appendix, and the problems.
+    """
     problems: list[Problem] = []
-    inventory = load_inventory(content_dir / "inventory.toml", problems)
+    inventory = load_inventory(content_dir / APPENDIX, problems)
     versions = load_versions(content_dir / "policy", problems)
     if not versions and not problems:
         problems.append(Problem(content_dir / "policy", 0, "there is no policy version yet"))
-    return versions, inventory, problems
+    appendices = load_appendices(content_dir / "policy", versions, inventory, problems)
+    return versions, inventory, appendices, problems

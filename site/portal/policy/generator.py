@@ -1,7 +1,7 @@
 """The policy build: load -> model -> render -> write, with a cache for quick rebuilds.
 
 Every rendered fragment is cached under a key made of the digests of everything it depends on
-(its documents, the inventory, the templates and catalogues, this code), so a rebuild after one
+(its documents, its version's appendix, the templates and catalogues, this code), so a rebuild after one
 version changed renders only that version and the diffs that touch it (and the change log when a
 header changed), and the writer rewrites only the files whose content changed.
 """
@@ -113,8 +113,7 @@ def build(
     if policy is None:
         raise ContentError(problems)
     cache = _Cache(cache_path, environment_digest(templates_dir, locales_dir))
-    renderer = Renderer(env, policy.inventory)
-    inventory_digest = policy.inventory.digest
+    renderer = Renderer(env, policy.inventory, policy.appendices)
     writer = Writer(out_dir / "policy")
     try:
         for version in policy.versions:
@@ -125,7 +124,7 @@ def build(
                     "document",
                     locale,
                     document.digest,
-                    inventory_digest,
+                    policy.appendix(version).digest,
                     version.version,
                     previous.version if previous else "",
                 )

@@ -11,7 +11,15 @@ import re
 import tomllib
 from pathlib import Path
 
-from portal.policy.model import LOCALES, Inventory, InventoryField, Problem, Scenario
+from portal.policy.model import (
+    LOCALES,
+    RECIPIENT_KINDS,
+    Inventory,
+    InventoryField,
+    Problem,
+    Recipient,
+    Scenario,
+)
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -45,8 +53,15 @@ def _localized(
     return result
 
 
-def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
-    """Read the data inventory, the one source of the appendix table."""
+def load_inventory(
+    path: Path, problems: list[Problem], *, require_retention: bool = True
+) -> Inventory | None:
+    """Read the data inventory, the one source of the appendix table.
+
+    ``require_retention=False`` reads an appendix as a version published it: 1.0 and 1.1 had no
+    retention column, so their snapshots (``content/policy/<version>/inventory.toml``) may leave
+    it out, all scenarios alike. The current inventory always states it: the site shows it.
+    """
     if not path.exists():
         problems.append(Problem(path, 0, "the data inventory is missing"))
         return None
@@ -172,16 +187,124 @@ def load_inventory(path: Path, problems: list[Problem]) -> Inventory | None:
                         _key_line(lines, line, name),
                         problems,
                     )
-                    for name in ("title", "purpose", "method", "retention")
+                    for name in ("title", "purpose", "method")
                 },
+                retention=_localized(
+                    item.get("retention"),
+                    f"{where} retention",
+                    path,
+                    _key_line(lines, line, "retention"),
+                    problems,
+                )
+                if require_retention or "retention" in item
+                else {},
                 fields=tuple(fields),
                 line=line,
                 policy_section_line=_key_line(lines, line, "policy_section"),
             )
         )
+    recipients = _recipients(data.get("recipient", []), scenarios, path, lines, problems)
+    with_retention = {bool(s.retention) for s in scenarios}
+    if len(with_retention) > 1:
+        problems.append(
+            Problem(
+                path,
+                next(s.line for s in scenarios if not s.retention),
+                "every scenario states its retention, or none does (an appendix published "
+                "without that column)",
+            )
+        )
     if len(problems) > count:
         return None
-    return Inventory(path, tuple(scenarios), groups, hashlib.sha256(raw).hexdigest())
+    return Inventory(
+        path, tuple(scenarios), groups, hashlib.sha256(raw).hexdigest(), tuple(recipients)
+    )
+
+
+def _recipients(
+    items: object,
+    scenarios: list[Scenario],
+    path: Path,
+    lines: list[str],
+    problems: list[Problem],
+) -> list[Recipient]:
+    """The ``[[recipient]]`` tables: who else receives which fields, and why."""
+    starts = [n for n, line in enumerate(lines, 1) if line.strip() == "[[recipient]]"]
+    if not _tables(items):
+        problems.append(
+            Problem(
+                path,
+                _line_of(lines, "recipient", prefix=True),
+                "recipients must be [[recipient]] tables",
+            )
+        )
+        return []
+    assert isinstance(items, list)
+    fields = {f"{s.id}.{f.key}" for s in scenarios for f in s.fields}
+    recipients = []
+    for number, item in enumerate(items):
+        line = starts[number] if number < len(starts) else 0
+        recipient_id = item.get("id", "")
+        if not isinstance(recipient_id, str) or not SNAKE.match(recipient_id):
+            problems.append(Problem(path, line, "a recipient needs an `id` in snake_case"))
+            recipient_id = f"#{number}"
+        where = f"recipient {recipient_id!r}"
+        kind = item.get("kind")
+        if kind not in RECIPIENT_KINDS:
+            problems.append(
+                Problem(
+                    path,
+                    _key_line(lines, line, "kind"),
+                    f"{where}: kind must be one of {', '.join(RECIPIENT_KINDS)}, not {kind!r}",
+                )
+            )
+        data = item.get("data", [])
+        data_line = _key_line(lines, line, "data")
+        if not isinstance(data, list) or not data or not all(isinstance(k, str) for k in data):
+            problems.append(
+                Problem(
+                    path, data_line, f'{where}: data lists fields, e.g. ["shipping_address.city"]'
+                )
+            )
+            data = []
+        for key in data:
+            if key not in fields:
+                problems.append(
+                    Problem(
+                        path, data_line, f"{where}: data {key!r} is not a field of this inventory"
+                    )
+                )
+        note = item.get("note")
+        recipients.append(
+            Recipient(
+                id=recipient_id,
+                kind=str(kind),
+                title=_localized(
+                    item.get("title"),
+                    f"{where} title",
+                    path,
+                    _key_line(lines, line, "title"),
+                    problems,
+                ),
+                purpose=_localized(
+                    item.get("purpose"),
+                    f"{where} purpose",
+                    path,
+                    _key_line(lines, line, "purpose"),
+                    problems,
+                ),
+                data=tuple(data),
+                policy_section=str(item.get("policy_section", "")),
+                line=line,
+                note=_localized(
+                    note, f"{where} note", path, _key_line(lines, line, "note"), problems
+                )
+                if note
+                else None,
+                policy_section_line=_key_line(lines, line, "policy_section"),
+            )
+        )
+    return recipients
 
 
 def _key_line(lines: list[str], table_line: int, key: str) -> int:

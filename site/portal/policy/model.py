@@ -87,7 +87,7 @@ class Scenario:
     title: dict[str, str]
     purpose: dict[str, str]
     method: dict[str, str]
-    retention: dict[str, str]
+    retention: dict[str, str]  # empty only in an appendix published without the column (1.0, 1.1)
     fields: tuple[InventoryField, ...]
     line: int  # of its [[scenario]]
     policy_section_line: int = 0
@@ -97,11 +97,31 @@ class Scenario:
 
 
 @dataclass(frozen=True)
+class Recipient:
+    """Who else processes personal information: an entrusted processor (PIPL art. 21) or another
+    processor it is provided to (arts. 22, 23, 45), and which fields (``scenario.field`` keys)."""
+
+    id: str
+    kind: str  # one of RECIPIENT_KINDS
+    title: dict[str, str]
+    purpose: dict[str, str]
+    data: tuple[str, ...]
+    policy_section: str
+    line: int
+    note: dict[str, str] | None = None
+    policy_section_line: int = 0
+
+
+RECIPIENT_KINDS = ("entrusted", "provided")
+
+
+@dataclass(frozen=True)
 class Inventory:
     path: Path
     scenarios: tuple[Scenario, ...]
     groups: dict[str, dict[str, str]]
     digest: str
+    recipients: tuple[Recipient, ...] = ()
 
     def scenario(self, scenario_id: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.id == scenario_id), None)
@@ -109,8 +129,22 @@ class Inventory:
 
 @dataclass(frozen=True)
 class Policy:
+    """The versions, the current inventory, and the appendix each version was published with.
+
+    ``inventory`` is ``content/inventory.toml``: what the product collects now, read by the site
+    (the "What we hold on you" page, the forms) and the appendix of the newest version.
+    ``appendices`` maps every version to its own appendix: ``content/policy/<version>/
+    inventory.toml`` where the version has one (every version but the newest must), else the
+    current inventory.
+    """
+
     versions: tuple[PolicyVersion, ...]  # in order of effective date
     inventory: Inventory
+    appendices: dict[str, Inventory] = field(default_factory=dict, hash=False, compare=False)
+
+    def appendix(self, version: PolicyVersion) -> Inventory:
+        """The inventory whose table is ``version``'s appendix."""
+        return self.appendices.get(version.version, self.inventory)
 
     def previous(self, version: PolicyVersion) -> PolicyVersion | None:
         index = self.versions.index(version)

@@ -7,6 +7,7 @@ them in its layout, so the same file serves every visitor whatever their session
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import NamedTuple
 
 import jinja2
@@ -17,7 +18,7 @@ from portal import i18n
 from portal.policy import diff
 from portal.policy.check import CONTENTS_MARKER, INVENTORY_MARKER, REFERENCE
 from portal.policy.diff import Block
-from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion
+from portal.policy.model import Inventory, Policy, PolicyDocument, PolicyVersion, Recipient
 
 MARKDOWN_EXTENSIONS = ("meta", "attr_list", "sane_lists")
 # ``check`` makes the marker a paragraph of its own, so Python-Markdown renders it as this.
@@ -52,26 +53,38 @@ def _references(text: str, inventory: Inventory, locale: str) -> str:
 class Renderer:
     """Renders the fragments of one build, sharing what they have in common.
 
-    One Markdown instance serves every document, the appendix table is rendered once per
-    language (it is the same in every version), and each document is split into diff blocks once
-    although it takes part in two diffs.
+    One Markdown instance serves every document, an appendix table is rendered once per
+    language (versions that kept the same appendix share it), and each document is split into
+    diff blocks once although it takes part in two diffs.
     """
 
-    def __init__(self, env: jinja2.Environment, inventory: Inventory) -> None:
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        inventory: Inventory,
+        appendices: Mapping[str, Inventory] | None = None,
+    ) -> None:
         self.env = env
-        self.inventory = inventory
+        self.inventory = inventory  # the current one: the appendix of a version without its own
+        self.appendices = appendices or {}
         self.md = new_markdown()
-        self._tables: dict[str, str] = {}
+        self._tables: dict[tuple[str, str], str] = {}
         self._blocks: dict[str, list[Block]] = {}
+
+    def appendix(self, version: PolicyVersion) -> Inventory:
+        return self.appendices.get(version.version, self.inventory)
 
     def document(
         self, version: PolicyVersion, document: PolicyDocument, previous: PolicyVersion | None
     ) -> str:
-        """One version in one language: contents, the text, and the generated appendix."""
+        """One version in one language: contents, the text, and the appendix it was published with."""
+        inventory = self.appendix(version)
         with i18n.use_locale(document.locale):
             self.md.reset()
-            body = self.md.convert(_references(document.text, self.inventory, document.locale))
-            body = body.replace(INVENTORY_PARAGRAPH, self.inventory_table(document.locale))
+            body = self.md.convert(_references(document.text, inventory, document.locale))
+            body = body.replace(
+                INVENTORY_PARAGRAPH, self.inventory_table(document.locale, inventory)
+            )
             toc = [
                 TocEntry(h.level, h.anchor, diff.plain(h.text))
                 for h in document.headings
@@ -90,14 +103,20 @@ class Renderer:
                 body=Markup(body),  # noqa: S704 - our own content, rendered by Python-Markdown
             )
 
-    def inventory_table(self, locale: str) -> str:
-        """The appendix "List of Personal Information Collection", from the inventory."""
-        if locale not in self._tables:
+    def inventory_table(self, locale: str, inventory: Inventory | None = None) -> str:
+        """The appendix "List of Personal Information Collection", from an inventory."""
+        inventory = inventory or self.inventory
+        key = (inventory.digest, locale)
+        if key not in self._tables:
             with i18n.use_locale(locale):
-                self._tables[locale] = self.env.get_template("policy/_inventory.html").render(
-                    inventory=self.inventory, locale=locale
+                self._tables[key] = self.env.get_template("policy/_inventory.html").render(
+                    inventory=inventory,
+                    locale=locale,
+                    with_retention=any(s.retention for s in inventory.scenarios),
+                    with_sensitive=any(f.sensitive for s in inventory.scenarios for f in s.fields),
+                    received={r.id: received(inventory, r, locale) for r in inventory.recipients},
                 )
-        return self._tables[locale]
+        return self._tables[key]
 
     def diff(self, old: PolicyDocument, new: PolicyDocument, version: PolicyVersion) -> str:
         """What changed from ``old`` to ``new``, word by word, with the section of every change."""
@@ -120,6 +139,20 @@ class Renderer:
             return self.env.get_template("policy/_changes.html").render(
                 entries=entries, locale=locale
             )
+
+
+def received(inventory: Inventory, recipient: Recipient, locale: str) -> list[tuple[str, str]]:
+    """What ``recipient`` receives, one ``(scenario title, "label, label")`` per scenario, in the
+    order the inventory lists them (``check`` has made sure every key is a field)."""
+    grouped: dict[str, list[str]] = {}
+    for key in recipient.data:
+        scenario_id, _, field_key = key.partition(".")
+        scenario = inventory.scenario(scenario_id)
+        item = scenario.field(field_key) if scenario else None
+        if scenario and item:
+            grouped.setdefault(scenario.title[locale], []).append(item.label[locale])
+    comma = "、" if locale == "zh_Hans" else ", "
+    return [(title, comma.join(labels)) for title, labels in grouped.items()]
 
 
 def _mark(parts: tuple[tuple[str, str], ...]) -> Markup:

@@ -34,3 +34,20 @@ document.addEventListener("htmx:afterRequest", (event) => {
   const box = form && document.getElementById(form.dataset.uploadProgress);
   if (box && !event.detail.successful) box.hidden = true;
 });
+
+// The policy's contents (templates/policy/_article.html): site.css shows them open on wide
+// screens even without JavaScript; this sets the <details> element's `open` to match, so that
+// assistive technology announces the state that is shown, and folds them again on a phone.
+const wideScreen = window.matchMedia("(min-width: 64rem)");
+const matchContents = () => {
+  document.querySelectorAll("details[data-open-wide]").forEach((box) => {
+    box.open = wideScreen.matches;
+  });
+};
+matchContents();
+wideScreen.addEventListener("change", matchContents);
+document.querySelectorAll("details[data-open-wide]").forEach((box) => {
+  box.addEventListener("toggle", () => {
+    if (wideScreen.matches && !box.open) box.open = true; // the sidebar does not fold
+  });
+});

@@ -113,30 +113,25 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("policy_announcements", "version"): "account_records.policy_update_notices",
     ("policy_announcements", "queued_at"): "account_records.policy_update_notices",
     # privacy requests (portal.rights) and each step of them, staff's notes included
+    ("privacy_requests", "reference"): "privacy_requests.request_reference",
+    ("privacy_requests", "kind"): "privacy_requests.request_kind",
+    ("privacy_requests", "deletion_reason"): "privacy_requests.request_kind",  # which case A-E
+    ("privacy_requests", "details"): "privacy_requests.request_description",
+    ("privacy_requests", "filed_at"): "privacy_requests.due_date",  # the day the count starts
+    ("privacy_requests", "due_on"): "privacy_requests.due_date",
+    ("privacy_requests", "due_provisional"): "privacy_requests.due_date",
+    ("privacy_requests", "identity_verified_at"): "privacy_requests.identity_verification",
+    ("privacy_requests", "status"): "privacy_requests.request_outcome",
+    ("privacy_requests", "answer"): "privacy_requests.request_outcome",
+    ("privacy_requests", "answered_at"): "privacy_requests.request_outcome",
+    ("privacy_requests", "flagged_repeated"): "privacy_requests.request_outcome",
     **{
-        ("privacy_requests", name): "account_records.privacy_requests"
-        for name in (
-            "reference",
-            "kind",
-            "details",
-            "deletion_reason",
-            "recipient_name",
-            "recipient_email",
-            "recipient_purpose",
-            "status",
-            "filed_at",
-            "due_on",
-            "due_provisional",
-            "flagged_repeated",
-            "identity_verified_at",
-            "answer",
-            "answered_at",
-        )
-    },
-    **{
-        ("privacy_request_events", name): "account_records.privacy_requests"
+        ("privacy_request_events", name): "privacy_requests.request_outcome"
         for name in ("action", "at", "note", "internal")
     },
+    ("privacy_requests", "recipient_name"): "transfer_requests.receiving_processor_name",
+    ("privacy_requests", "recipient_email"): "transfer_requests.receiving_processor_contact",
+    ("privacy_requests", "recipient_purpose"): "transfer_requests.transfer_purpose",
     # the audit trail
     ("audit_entries", "actor_id"): "account_records.change_history",
     ("audit_entries", "record"): "account_records.change_history",

@@ -18,7 +18,6 @@ from portal.db import utcnow
 from portal.i18n import lazy_gettext as _l
 from portal.policy.model import Inventory, Scenario
 from portal.profile.my_data import formatting as fmt
-from portal.profile.my_data import privacy_requests
 from portal.profile.my_data.layout import Column, Table, column, moment, table_part
 from portal.profile.my_data.model import Part
 from portal.templating import describe_device
@@ -32,14 +31,12 @@ if TYPE_CHECKING:
 
 
 def account_record_parts(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
-    """Sign-ins, reset links, consents, policy notices, privacy requests, change history and
-    mails, in that order."""
+    """Sign-ins, reset links, consents, policy notices, change history and mails, in that order."""
     return (
         table_part(scenario, _sessions(utcnow()), held.sessions),
         table_part(scenario, _RESET_LINKS, held.reset_links),
         table_part(scenario, _CONSENTS, held.consents),
         table_part(scenario, _ANNOUNCEMENTS, held.announcements),
-        *privacy_requests.parts(scenario, held),
         table_part(scenario, _changes(user, held), held.audit, _changes_note(held)),
         table_part(scenario, _MAILS, held.mails, _mails_note(held)),
     )

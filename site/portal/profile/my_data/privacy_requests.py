@@ -1,6 +1,8 @@
-"""The part of "Account security and records" that lists the customer's privacy requests and
-every step of each, staff's notes included: what we hold on someone about their own requests
-is theirs to see too (the request's own page shows the steps without the notes)."""
+"""The customer's privacy requests on "What we hold on you" (inventory scenarios
+``privacy_requests`` and ``transfer_requests``): each request, every step of it with staff's
+notes included, and the processors named for transfers. What we hold on someone about their
+own requests is theirs to see too; the request's own page shows the steps without the notes.
+"""
 
 from __future__ import annotations
 
@@ -9,47 +11,32 @@ from typing import TYPE_CHECKING
 from portal import i18n
 from portal.i18n import lazy_gettext as _l
 from portal.policy.model import Scenario
-from portal.profile.my_data.layout import Column, Table, moment, table_part
+from portal.profile.my_data.layout import Column, Table, column, moment, table_part
 from portal.profile.my_data.model import Part
 from portal.rights.labels import DELETION_REASONS, EVENT_NAMES, KIND_NAMES, STATUS_NAMES
 
 if TYPE_CHECKING:
+    from portal.accounts.models import User
     from portal.profile.my_data.records import Held
     from portal.rights.models import PrivacyRequest, RequestEvent
 
-KEY = "privacy_requests"
 
-
-def _asked(row: PrivacyRequest) -> str:
-    parts = [f"{row.reference}: {KIND_NAMES.get(row.kind, row.kind)}"]
-    if row.details:
-        parts.append(row.details)
+def _kind(row: PrivacyRequest) -> str:
+    kind = str(KIND_NAMES.get(row.kind, row.kind))
     if row.deletion_reason:
-        parts.append(str(DELETION_REASONS.get(row.deletion_reason, row.deletion_reason)))
-    if row.recipient_name:
-        parts.append(
-            i18n.gettext(
-                "to %(name)s <%(email)s> for %(purpose)s",
-                name=row.recipient_name,
-                email=row.recipient_email,
-                purpose=row.recipient_purpose,
-            )
-        )
-    return "; ".join(parts)
+        return f"{kind}: {DELETION_REASONS.get(row.deletion_reason, row.deletion_reason)}"
+    return kind
 
 
 def _due(row: PrivacyRequest) -> str:
-    text = row.due_on.isoformat()
+    text = i18n.gettext(
+        "received %(received)s, due %(due)s",
+        received=row.filed_at.date().isoformat(),
+        due=row.due_on.isoformat(),
+    )
     if row.due_provisional:
         text += " (" + i18n.gettext("provisional") + ")"
-    if row.flagged_repeated:
-        text += "; " + i18n.gettext("Flagged as a repeated request")
     return text
-
-
-def _answer(row: PrivacyRequest) -> str:
-    status = str(STATUS_NAMES.get(row.status, row.status))
-    return f"{status}: {row.answer}" if row.answer else status
 
 
 def _verified(row: PrivacyRequest) -> str | None:
@@ -58,36 +45,32 @@ def _verified(row: PrivacyRequest) -> str | None:
     return i18n.gettext("Identity verified")
 
 
+def _outcome(row: PrivacyRequest) -> str:
+    parts = [str(STATUS_NAMES.get(row.status, row.status))]
+    if row.answer:
+        parts.append(row.answer)
+    if row.flagged_repeated:
+        parts.append(i18n.gettext("Flagged as a repeated request"))
+    return "; ".join(parts)
+
+
 _REQUESTS = Table(
     "privacy_requests",
     (
-        Column(
-            KEY,
-            _asked,
-            (
-                "reference",
-                "kind",
-                "details",
-                "deletion_reason",
-                "recipient_name",
-                "recipient_email",
-                "recipient_purpose",
-            ),
-            _l("Request"),
-        ),
-        moment(KEY, "filed_at", _l("Sent")),
-        Column(KEY, _due, ("due_on", "due_provisional", "flagged_repeated"), _l("Answer due")),
-        Column(KEY, _verified, ("identity_verified_at",), _l("Identity")),
-        Column(KEY, _answer, ("status", "answer"), _l("Answer")),
-        moment(KEY, "answered_at", _l("Closed")),
+        column("request_reference", "reference"),
+        Column("request_kind", _kind, ("kind", "deletion_reason")),
+        column("request_description", "details"),
+        Column("due_date", _due, ("filed_at", "due_on", "due_provisional")),
+        Column("identity_verification", _verified, ("identity_verified_at",)),
+        Column("request_outcome", _outcome, ("status", "answer", "flagged_repeated")),
+        moment("request_outcome", "answered_at", _l("Closed")),
     ),
-    title=_l("Your privacy requests"),
     empty=_l("You have not made a privacy request yet."),
     link=("/account/privacy/requests", _l("Privacy requests")),
 )
 
 
-def _events(held: Held) -> Table:
+def _steps(held: Held) -> Table:
     references = {row.id: row.reference for row in held.privacy_requests}
 
     def step(row: RequestEvent) -> str:
@@ -100,17 +83,49 @@ def _events(held: Held) -> Table:
     return Table(
         "privacy_request_events",
         (
-            Column(KEY, step, ("action",), _l("Step")),
-            moment(KEY, "at", _l("When")),
-            Column(KEY, note, ("note", "internal"), _l("Note")),
+            Column("request_outcome", step, ("action",), _l("Step")),
+            moment("request_outcome", "at", _l("When")),
+            Column("request_outcome", note, ("note", "internal"), _l("Note")),
         ),
         title=_l("Each step of your privacy requests"),
         empty=_l("None."),
     )
 
 
-def parts(scenario: Scenario, held: Held) -> tuple[Part, ...]:
+def requests(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
     return (
         table_part(scenario, _REQUESTS, held.privacy_requests),
-        table_part(scenario, _events(held), held.privacy_request_events),
+        table_part(scenario, _steps(held), held.privacy_request_events),
     )
+
+
+def _named(name: str) -> Column:
+    return column(
+        name,
+        {
+            "receiving_processor_name": "recipient_name",
+            "receiving_processor_contact": "recipient_email",
+            "transfer_purpose": "recipient_purpose",
+        }[name],
+    )
+
+
+_TRANSFERS = Table(
+    "privacy_requests",
+    (
+        _named("receiving_processor_name"),
+        _named("receiving_processor_contact"),
+        _named("transfer_purpose"),
+    ),
+    empty=_l("You have not asked us to transfer your personal information."),
+)
+
+
+def transfers(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
+    # Every request that names a processor (only transfers do): what we hold, as it is.
+    rows = [
+        r
+        for r in held.privacy_requests
+        if r.recipient_name or r.recipient_email or r.recipient_purpose
+    ]
+    return (table_part(scenario, _TRANSFERS, rows),)

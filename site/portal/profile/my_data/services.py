@@ -27,7 +27,7 @@ from portal.crypto import DataKeys
 from portal.db import utcnow
 from portal.policy.inventory import load_inventory
 from portal.policy.model import Inventory, Problem, Scenario
-from portal.profile.my_data import history, records
+from portal.profile.my_data import history, privacy_requests, records
 from portal.profile.my_data.formatting import (
     CUSTOMER_TYPES,
     iso,
@@ -221,5 +221,7 @@ _BUILDERS = {
     "password_setting": _password,
     "email_subscription": records.subscriptions,
     "account_records": _account_records,
+    "privacy_requests": privacy_requests.requests,
+    "transfer_requests": privacy_requests.transfers,
     "cookies": _cookies,
 }
