@@ -120,7 +120,7 @@ def test_the_archive_streams_in_batches_never_a_whole_drawing(settings, app):
                     locale="en",
                     inventory=site_inventory(settings.content_dir),
                 )
-                archive = CopyArchive(
+                archive = await CopyArchive.create(
                     copy, {"a.txt": b"a"}, data_keys=app.state.data_keys,
                     storage=app.state.drawing_storage,
                 )  # fmt: skip

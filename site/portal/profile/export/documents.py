@@ -62,7 +62,8 @@ def archive_name(taken_at: datetime | None = None) -> str:
 
 def data_json(copy: PersonalDataCopy) -> bytes:
     """``data.json``: see this module."""
-    return json.dumps(document(copy), ensure_ascii=False, indent=1).encode("utf-8")
+    # No indentation: the C encoder only serves compact output, five times as fast.
+    return json.dumps(document(copy), ensure_ascii=False).encode("utf-8")
 
 
 def schema_json() -> bytes:
@@ -73,6 +74,9 @@ def document(copy: PersonalDataCopy) -> dict[str, Any]:
     """The dictionary ``data.json`` holds."""
     user = copy.user
     locale = copy.data.locale
+    drawings: dict[int | None, list[str]] = {}
+    for each in copy.drawings:
+        drawings.setdefault(each.drawing.quote_id, []).append(each.drawing.filename)
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -102,7 +106,7 @@ def document(copy: PersonalDataCopy) -> dict[str, Any]:
             }
             for row in copy.audit
         ],
-        "quote_requests": [_quote(quote, copy) for quote in copy.quotes],
+        "quote_requests": [_quote(quote, drawings.get(quote.id, [])) for quote in copy.quotes],
         "mails": [
             {
                 "to": mail.recipient,
@@ -175,7 +179,7 @@ def _value(item: Item) -> dict[str, Any]:
     }
 
 
-def _quote(quote: QuoteRequest, copy: PersonalDataCopy) -> dict[str, Any]:
+def _quote(quote: QuoteRequest, drawings: list[str]) -> dict[str, Any]:
     return {
         "reference": quote.reference,
         "process": quote.process,
@@ -194,9 +198,7 @@ def _quote(quote: QuoteRequest, copy: PersonalDataCopy) -> dict[str, Any]:
         "our_message": quote.staff_message,
         "sent_at": iso(quote.created_at),
         "changed_at": iso(quote.updated_at),
-        "drawings": [
-            each.drawing.filename for each in copy.drawings if each.drawing.quote_id == quote.id
-        ],
+        "drawings": drawings,
     }
 
 

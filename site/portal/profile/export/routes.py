@@ -58,7 +58,9 @@ async def personal_data_copy(request: Request, user: User) -> Response:
                 for section in copy.data.sections
             },
         }
-    archive = CopyArchive(copy, files, data_keys=state.data_keys, storage=state.drawing_storage)
+    archive = await CopyArchive.create(
+        copy, files, data_keys=state.data_keys, storage=state.drawing_storage
+    )
     name = documents.archive_name(copy.taken_at)
     return StreamingResponse(
         archive.stream(),
