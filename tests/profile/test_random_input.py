@@ -68,6 +68,7 @@ FORMS = {
     ],
     "/subscriptions/confirm": ["token"],
     "/subscriptions/unsubscribe": ["token", "List-Unsubscribe"],
+    "/account/privacy/my-data/copy": [],
 }
 OWN = -1  # in a path: replaced by the id of the user's own record
 

@@ -93,8 +93,11 @@ def audit_record(
         )
 
 
-async def audit_trail(session: AsyncSession, *, user_id: int, limit: int = 200) -> list[AuditEntry]:
-    """The user's newest audit rows first (for the "what you hold on me" page and staff)."""
+async def audit_trail(
+    session: AsyncSession, *, user_id: int, limit: int | None = 200
+) -> list[AuditEntry]:
+    """The user's newest audit rows first (for the "what you hold on me" page and staff; every
+    row with ``limit=None``, for the user's own copy)."""
     rows = await session.execute(
         select(AuditEntry)
         .where(col(AuditEntry.user_id) == user_id)

@@ -10,6 +10,7 @@ from starlette.routing import BaseRoute
 
 from portal.profile.account import routes as account
 from portal.profile.addresses import routes as addresses
+from portal.profile.export import routes as export
 from portal.profile.invoices import routes as invoices
 from portal.profile.my_data import routes as my_data
 from portal.profile.subscriptions import routes as subscriptions
@@ -21,4 +22,5 @@ routes: list[BaseRoute] = [
     *account.routes,
     *subscriptions.routes,
     *my_data.routes,
+    *export.routes,
 ]

@@ -30,7 +30,12 @@ CUSTOMER_TYPES = {
 CONSENT_KINDS = ledger_words.KINDS
 CONSENT_PURPOSES = ledger_words.PURPOSES
 CHANNELS = ledger_words.CHANNELS
-AUDIT_ACTIONS = {"added": _l("Added"), "changed": _l("Changed"), "removed": _l("Removed")}
+AUDIT_ACTIONS = {
+    "added": _l("Added"),
+    "changed": _l("Changed"),
+    "removed": _l("Removed"),
+    "copied": _l("Copy downloaded"),  # portal.profile.export
+}
 # The record kinds of the audit trail (profile/audit.py) and their scenarios in the inventory.
 AUDIT_RECORDS = {
     "account": ("account_information", _l("Account information")),
@@ -40,7 +45,11 @@ AUDIT_RECORDS = {
     "personal_invoice": ("personal_invoice", _l("Personal invoice")),
     "email_subscription": ("email_subscription", _l("Email subscription")),
     "subscription": ("email_subscription", _l("Email subscription")),
+    # A copy of everything (portal.profile.export): its one row names the field "*".
+    "personal_data": ("account_records", _l("Your personal information")),
 }
+#: The field of an audit row about a whole record (a copy of all of it).
+EVERY_FIELD = "*"
 
 
 def when(value: datetime | None) -> str | None:

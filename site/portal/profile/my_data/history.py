@@ -144,6 +144,7 @@ _CONSENTS = Table(
     title=_l("Your consent records"),
     empty=_l("There are no records yet."),
     link=("/account/consents", _l("My consent records")),
+    recorded="occurred_at",
 )
 
 
@@ -159,6 +160,7 @@ _ANNOUNCEMENTS = Table(
     ),
     title=_l("Policy updates we announced to you"),
     empty=_l("None."),
+    recorded="queued_at",
 )
 
 
@@ -180,6 +182,8 @@ def _record_name(record: str, held: Held) -> str:
 def _field_name(record: str, field: str, inventory: Inventory | None) -> str:
     """The inventory's label of a changed field, found under the record's own scenario first."""
     kind = record.partition(":")[0]
+    if field == fmt.EVERY_FIELD:
+        return i18n.gettext("Everything")
     if kind in ("subscription", "email_subscription") and (topic := fmt.topic_name(field)) != field:
         return topic or field
     locale = i18n.current_locale()
@@ -224,6 +228,7 @@ def _changes(user: User, held: Held) -> Table:
         ),
         title=_l("Changes to your information"),
         empty=_l("No changes yet."),
+        recorded="occurred_at",
     )
 
 

@@ -69,13 +69,19 @@ def moment(key: str, name: str, label: str | LazyString) -> Column:
 @dataclass(frozen=True, slots=True)
 class Table:
     """Rows laid out as a table, one line a row (sessions, mails): the stored table ``name``,
-    the columns, and what the part says (texts in the reader's language once shown)."""
+    the columns, and what the part says (texts in the reader's language once shown).
+
+    ``recorded`` and ``changed`` name the row's columns that say when it was stored and last
+    changed (the record's ``recorded_at`` and ``changed_at``).
+    """
 
     name: str
     columns: tuple[Column, ...]
     empty: LazyString  # said when there are no rows
     title: LazyString | None = None
     link: tuple[str, LazyString] | None = None  # (href, text)
+    recorded: str = "created_at"
+    changed: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +95,8 @@ class Cards:
     columns: tuple[Column, ...]
     empty: LazyString
     link: tuple[str, LazyString]
+    recorded: str = "created_at"
+    changed: str | None = "updated_at"
 
 
 def table_part(
@@ -96,7 +104,14 @@ def table_part(
 ) -> Part:
     """The rows as a :class:`Part` laid out as a table."""
     return Part(
-        records=tuple(Record(items=items(scenario, table.name, table.columns, r)) for r in rows),
+        records=tuple(
+            Record(
+                items=items(scenario, table.name, table.columns, row),
+                recorded_at=_time(row, table.recorded),
+                changed_at=_time(row, table.changed),
+            )
+            for row in rows
+        ),
         title=str(table.title) if table.title is not None else None,
         table=True,
         empty=str(table.empty),
@@ -124,7 +139,14 @@ def _card(scenario: Scenario, cards: Cards, row: Any, title: str) -> Record:
         title=title,
         correct_url=cards.edit.format(id=row.id),
         correct_label=i18n.gettext("Correct %(what)s", what=title),  # for screen readers
+        recorded_at=_time(row, cards.recorded),
+        changed_at=_time(row, cards.changed),
     )
+
+
+def _time(row: Any, name: str | None) -> str | None:
+    """The ISO 8601 form of the row's moment ``name`` (a column the description names)."""
+    return fmt.iso(getattr(row, name)) if name else None
 
 
 def items(scenario: Scenario, table: str, columns: Iterable[Column], row: Any) -> tuple[Item, ...]:

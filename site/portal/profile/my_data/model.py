@@ -1,6 +1,6 @@
 """What "What we hold on you" shows: plain, frozen, serializable data, no SQL and no HTML.
 
-The same structure is meant to feed the "copy of my data" export (policy 5.1, a later issue), so
+The same structure feeds the copy of one's data (policy 5.1, ``portal.profile.export``), so
 every text is already in the reader's language, dates are ISO 8601 strings besides their display
 form, and :meth:`PersonalData.as_dict` gives JSON-ready dictionaries.
 
@@ -25,7 +25,8 @@ class Item:
 
     ``key`` is ``<scenario>.<field>`` of the inventory; ``columns`` names the stored columns
     (``table.column``) the value comes from. ``value`` is ``None`` when the user gave nothing;
-    a sensitive value is ``masked`` (the last four digits of a bank account, say), never whole.
+    a sensitive value is ``masked`` on the page (the last four digits of a bank account, say),
+    and whole only in the user's own copy (``personal_data(..., whole=True)``).
     ``time`` is the ISO 8601 form of a value that is a moment (``value`` is Beijing time).
     """
 
@@ -41,12 +42,18 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """One stored row, or the account's own values: its items and where to correct them."""
+    """One stored row, or the account's own values: its items and where to correct them.
+
+    ``recorded_at`` is when the row was stored (ISO 8601, UTC), ``changed_at`` when it last
+    changed, where the table keeps that; the export states both for every record.
+    """
 
     items: tuple[Item, ...]
     title: str | None = None
     correct_url: str | None = None
     correct_label: str | None = None  # "Correct address 1", for screen readers
+    recorded_at: str | None = None
+    changed_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -67,6 +67,8 @@ _REQUESTS = Table(
     ),
     empty=_l("You have not made a privacy request yet."),
     link=("/account/privacy/requests", _l("Privacy requests")),
+    recorded="filed_at",
+    changed="answered_at",
 )
 
 
@@ -89,6 +91,7 @@ def _steps(held: Held) -> Table:
         ),
         title=_l("Each step of your privacy requests"),
         empty=_l("None."),
+        recorded="at",
     )
 
 
@@ -118,6 +121,7 @@ _TRANSFERS = Table(
         _named("transfer_purpose"),
     ),
     empty=_l("You have not asked us to transfer your personal information."),
+    recorded="filed_at",
 )
 
 

@@ -1,8 +1,10 @@
 """The user's rows, read once (``fetch``), and the parts of the page made of them.
 
-Every query filters on the user's id, so nothing of another user can reach the page. The outbox
-has no user id: a mail is the user's when it went to one of the user's addresses after the
-account was created (an address cannot belong to two accounts at once).
+Every query filters on the user's id, so nothing of another user can reach the page. Mails are
+found by account, never by address (see ``fetch``).
+
+``fetch(..., whole=True)`` is the user's own copy (portal.profile.export): every row of the
+history and of the mails, and the bank account and resident ID number decrypted whole.
 """
 
 from __future__ import annotations
@@ -70,12 +72,17 @@ class Held:
     #: "shipping_address:12" -> "Address 1 (default)": how the page names each record
     titles: dict[str, str] = field(default_factory=dict)
     inventory: Inventory | None = None  # for the labels of the change history
+    whole: bool = False  # every row, sensitive values unmasked: the user's own copy
 
 
-async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> Held:
-    """Read every row the user owns (the newest :data:`NEWEST` of the history and mails)."""
+async def fetch(
+    session: AsyncSession, *, user: User, data_keys: DataKeys, whole: bool = False
+) -> Held:
+    """Read every row the user owns (the newest :data:`NEWEST` of the history and mails, unless
+    ``whole``); sensitive values masked, or decrypted whole when ``whole``."""
     assert user.id is not None
     uid = user.id
+    newest = None if whole else NEWEST
 
     async def rows(model: Any, order: Any, owner: Any = None) -> list[Any]:
         owner = model.user_id if owner is None else owner
@@ -99,7 +106,8 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
             ConsentRecord, (col(ConsentRecord.occurred_at).desc(), col(ConsentRecord.id).desc())
         ),
         announcements=await rows(PolicyAnnouncement, (col(PolicyAnnouncement.queued_at).desc(),)),
-        audit=await audit_trail(session, user_id=uid, limit=NEWEST),
+        audit=await audit_trail(session, user_id=uid, limit=newest),
+        whole=whole,
         privacy_requests=await rows(
             PrivacyRequest, (col(PrivacyRequest.filed_at), col(PrivacyRequest.id))
         ),
@@ -122,14 +130,14 @@ async def fetch(session: AsyncSession, *, user: User, data_keys: DataKeys) -> He
         select(OutboxMessage)
         .where(mine)
         .order_by(col(OutboxMessage.created_at).desc(), col(OutboxMessage.id).desc())
-        .limit(NEWEST)
+        .limit(newest)
     )
     held.mails = list(result.scalars())
     held.mails_total = await _count(session, select(func.count()).where(mine))
     for invoice in held.corporate:
-        held.bank_accounts[invoice.id or 0] = await _bank_account(data_keys, invoice)
+        held.bank_accounts[invoice.id or 0] = await _bank_account(data_keys, invoice, whole)
     for personal in held.personal:
-        held.resident_ids[personal.id or 0] = await _resident_id(data_keys, personal)
+        held.resident_ids[personal.id or 0] = await _resident_id(data_keys, personal, whole)
     held.titles = _titles(held)
     return held
 
@@ -156,24 +164,29 @@ async def _count(session: AsyncSession, query: Any) -> int:
     return int((await session.execute(query)).scalar_one())
 
 
-async def _bank_account(data_keys: DataKeys, invoice: CorporateInvoice) -> str | None:
-    """``•••• •••• 1234`` as the invoices page shows it; ``None`` when none is stored."""
+async def _bank_account(data_keys: DataKeys, invoice: CorporateInvoice, whole: bool) -> str | None:
+    """``•••• •••• 1234`` as the invoices page shows it (the whole number when ``whole``);
+    ``None`` when none is stored."""
     if not invoice.bank_account:
         return None
-    ending = await bank.last_four(data_keys, invoice)  # decrypted only to take four digits
-    if ending is None:
-        return i18n.gettext("stored encrypted; cannot be shown right now")
-    return bank.masked(ending)
+    if whole:
+        shown = await bank.FIELD.decrypt(data_keys, invoice)
+    else:
+        ending = await bank.last_four(data_keys, invoice)  # decrypted only to take four digits
+        shown = bank.masked(ending) if ending else None
+    return shown or i18n.gettext("stored encrypted; cannot be shown right now")
 
 
-async def _resident_id(data_keys: DataKeys, invoice: PersonalInvoice) -> str | None:
-    """``1101**********1234`` as the invoices page shows it; ``None`` when none is stored."""
+async def _resident_id(data_keys: DataKeys, invoice: PersonalInvoice, whole: bool) -> str | None:
+    """``1101**********1234`` as the invoices page shows it (the whole number when ``whole``);
+    ``None`` when none is stored."""
     if not invoice.tax_number:
         return None
-    shown = await resident_ids.masked(data_keys, invoice)  # decrypted only to be masked
-    if shown is None:
-        return i18n.gettext("stored encrypted; cannot be shown right now")
-    return shown
+    if whole:
+        shown = await resident_ids.FIELD.decrypt(data_keys, invoice)
+    else:
+        shown = await resident_ids.masked(data_keys, invoice)  # decrypted only to be masked
+    return shown or i18n.gettext("stored encrypted; cannot be shown right now")
 
 
 # Where an invoice goes: the same four values on both kinds of invoice.
@@ -208,7 +221,7 @@ def _personal(held: Held) -> Cards:
         "tax_number",
         lambda invoice: held.resident_ids.get(invoice.id or 0),
         ("tax_number",),
-        masked=True,
+        masked=not held.whole,
     )
     return Cards(
         "personal_invoices",
@@ -226,7 +239,7 @@ def _corporate(held: Held) -> Cards:
         "bank_account",
         lambda invoice: held.bank_accounts.get(invoice.id or 0),
         ("bank_account",),
-        masked=True,
+        masked=not held.whole,
     )
     return Cards(
         "corporate_invoices",
@@ -272,6 +285,7 @@ _SUBSCRIPTIONS = Table(
     ),
     empty=_l("You are not subscribed to any mail."),
     link=("/account/subscriptions", _l("Email subscriptions")),
+    recorded="requested_at",
 )
 
 
@@ -352,6 +366,7 @@ def _quotes(held: Held) -> Table:
         ),
         empty=_l("You have not requested a quote yet."),
         link=(url_path("quotes"), _l("Quote requests")),
+        changed="updated_at",
     )
 
 

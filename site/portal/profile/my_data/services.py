@@ -8,10 +8,11 @@ column is shown under which inventory key; tests/test_inventory_complete.py hold
 
     data = await personal_data(session=session, user=user, data_keys=data_keys, locale="zh_Hans")
     data.sections[0].title        # '注册（网站）'
-    data.as_dict()                # for the "copy of my data" export (a later issue)
+    data.as_dict()                # JSON-ready dictionaries
 
 It only reads: no commit, no audit row. Sensitive values are masked here, before they reach a
-template: the bank account number is decrypted only to take its last four digits.
+template: the bank account number is decrypted only to take its last four digits. The user's own
+copy (``whole=True``, portal.profile.export) has every row and the sensitive values whole.
 """
 
 from __future__ import annotations
@@ -74,18 +75,44 @@ async def personal_data(
     locale: str,
     inventory: Inventory | None = None,
     pricing: Pricing | None = None,
+    whole: bool = False,
 ) -> PersonalData:
     """Everything we hold on ``user``, in ``locale``, one :class:`Section` per inventory scenario.
 
     Values the user did not give are ``None`` ("not provided"); the bank account shows its last
     four digits only and a resident ID number is masked. Lists that grow with use (the change
-    history and mails) stop at their newest 50, and say so.
+    history and mails) stop at their newest 50, and say so. ``whole`` is for the user's own copy:
+    every row, and the sensitive values decrypted whole.
     """
+    data, _rows = await personal_data_and_rows(
+        session=session,
+        user=user,
+        data_keys=data_keys,
+        locale=locale,
+        inventory=inventory,
+        pricing=pricing,
+        whole=whole,
+    )
+    return data
+
+
+async def personal_data_and_rows(
+    *,
+    session: AsyncSession,
+    user: User,
+    data_keys: DataKeys,
+    locale: str,
+    inventory: Inventory | None = None,
+    pricing: Pricing | None = None,
+    whole: bool = False,
+) -> tuple[PersonalData, records.Held]:
+    """:func:`personal_data`, and the rows it was made of (the user's copy lists some of them
+    as stored, besides: the consent ledger, the audit trail, quote requests and drawings)."""
     inventory = inventory or site_inventory()
     assert user.id is not None
     with i18n.use_locale(locale):
         locale = i18n.current_locale()
-        held = await records.fetch(session, user=user, data_keys=data_keys)
+        held = await records.fetch(session, user=user, data_keys=data_keys, whole=whole)
         held.inventory = inventory
         held.pricing = pricing
         sections = []
@@ -93,12 +120,13 @@ async def personal_data(
             build = _BUILDERS.get(scenario.id)
             parts = build(scenario, user, held) if build else _nothing_yet(scenario)
             sections.append(_section(scenario, locale, parts))
-        return PersonalData(
+        data = PersonalData(
             user_id=user.id,
             locale=locale,
             generated_at=utcnow().isoformat(),
             sections=tuple(sections),
         )
+        return data, held
 
 
 def _section(scenario: Scenario, locale: str, parts: tuple[Part, ...]) -> Section:
@@ -129,7 +157,7 @@ def _registration(scenario: Scenario, user: User, held: records.Held) -> tuple[P
         if scenario.field(key) is not None:
             url = INFORMATION_URL if key in ("name", "customer_type") else None
             items.append(item(scenario, key, value, *columns, correct_url=url))
-    return (Part(records=(Record(items=tuple(items)),)),)
+    return (Part(records=(Record(items=tuple(items), recorded_at=iso(user.created_at)),)),)
 
 
 def _account_information(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
@@ -148,6 +176,7 @@ def _account_information(scenario: Scenario, user: User, held: records.Held) -> 
                     items=items,
                     correct_url=INFORMATION_URL,
                     correct_label=i18n.gettext("Correct your account information"),
+                    recorded_at=iso(user.created_at),
                 ),
             )
         ),
@@ -168,6 +197,7 @@ def _password(scenario: Scenario, user: User, held: records.Held) -> tuple[Part,
                     items=(row,),
                     correct_url=PASSWORD_URL,
                     correct_label=i18n.gettext("Change your password"),
+                    recorded_at=iso(user.created_at),
                 ),
             )
         ),
@@ -205,7 +235,8 @@ def _account_records(scenario: Scenario, user: User, held: records.Held) -> tupl
                 "users.email_verified_at",
                 time=iso(user.email_verified_at),
             ),
-        )
+        ),
+        recorded_at=iso(user.created_at),
     )
     return (Part(records=(account,)), *history.account_record_parts(scenario, user, held))
 
