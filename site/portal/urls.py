@@ -32,6 +32,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
     from portal.regions import routes as regions
     from portal.rights import routes as rights
     from portal.rights import staff_routes as staff_rights
+    from portal.rights import transfer_routes as transfers
     from portal.staff import routes as staff
 
     return (
@@ -43,6 +44,7 @@ def site_routes() -> tuple[BaseRoute, ...]:
         *profile.routes,
         *quotes.routes,
         *rights.routes,
+        *transfers.routes,
         *staff.routes,
         *staff_quotes.routes,
         *staff_rights.routes,

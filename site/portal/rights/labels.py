@@ -75,5 +75,7 @@ EVENT_NAMES: dict[str, LazyString] = {
     "refused": _l("Declined"),
     "withdrawn": _l("Request withdrawn"),
     "reminder": _l("Reminder sent to staff"),
+    "transfer_link_sent": _l("Download link sent to the receiving processor"),
+    "transfer_downloaded": _l("The receiving processor downloaded the copy"),
     "due_date_settled": _l("Due date confirmed on the published holiday calendar"),
 }

@@ -127,3 +127,54 @@ class RequestEvent(SQLModel, table=True):
     )
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     internal: bool = False
+
+
+class TransferLink(SQLModel, table=True):
+    """The link a receiving processor downloads a transferred copy with (policy 5.2).
+
+    The mail holds a token signed with the app's secret key (``rights/transfers.py``); the
+    table keeps only its SHA-256, when it expires and when it was used: once.
+    """
+
+    __tablename__ = "transfer_links"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("privacy_requests.id", ondelete="CASCADE"),
+            index=True,
+            nullable=False,
+        )
+    )
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Disclosure(SQLModel, table=True):
+    """One provision of a customer's personal information to another party: who received
+    what, when and why (policy section 4; PIPL arts. 22, 23). The customer reads these on
+    "What we hold on you"; they go with the account."""
+
+    __tablename__ = "disclosures"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True, nullable=False
+        )
+    )
+    request_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("privacy_requests.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    recipient_name: str = Field(max_length=200)
+    recipient_contact: str = Field(default="", max_length=254)
+    purpose: str = Field(default="", max_length=200)
+    # What was provided, in the inventory's words: "scenario ids" or "all" for a whole copy.
+    scope: str = Field(default="all", max_length=200)
+    disclosed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -29,6 +29,7 @@ from portal.rights.models import (
     RequestStatus,
 )
 from portal.rights.services import NotOpen, normalized_reference, request_link
+from portal.rights.transfers import send_link
 from portal.staff import services as staff_services
 from portal.staff.models import StaffMember
 
@@ -207,6 +208,8 @@ async def answer(
         customer_id=request.user_id,
     )
     customer = await customer_of(session=session, request=request)
+    if not refuse and request.request_kind is RequestKind.TRANSFER and customer is not None:
+        await send_link(session, mailer=mailer, request=request, customer=customer)
     if customer is not None and customer.email:
         mailer.queue(
             session=session,

@@ -18,7 +18,7 @@ from portal.db import request_session
 from portal.privacy.services import CONTACT_EMAIL
 from portal.profile.export import documents
 from portal.profile.export.archive import CopyArchive
-from portal.profile.export.services import take_copy
+from portal.profile.export.services import COPIED, take_copy
 from portal.profile.my_data.services import site_inventory
 from portal.web import require_user
 from portal.web.csrf import read_form
@@ -38,15 +38,23 @@ async def personal_data_copy(request: Request, user: User) -> Response:
             headers={"Cache-Control": "no-store"},
         )
     await read_form(request)
+    return await copy_download(request, user)
+
+
+async def copy_download(request: Request, user: User, *, action: str = COPIED) -> Response:
+    """Take a copy of everything ``user``'s account holds (recorded as ``action``) and answer
+    it as a ZIP download, streamed, never cached: the customer's own copy, or the one a
+    receiving processor downloads with a transfer link (``portal.rights.transfer_routes``)."""
     state = app_state(request)
     copy = await take_copy(
         session=request_session(request),
         user=user,
         data_keys=state.data_keys,
         storage=state.drawing_storage,
-        locale=i18n.current_locale(),
+        locale=user.preferred_language if action != COPIED else i18n.current_locale(),
         inventory=site_inventory(state.settings.content_dir),
         pricing=state.pricing,
+        action=action,
     )
     with i18n.use_locale(copy.data.locale):
         files = {

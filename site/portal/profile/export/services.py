@@ -43,6 +43,8 @@ from portal.quotes.rates import Pricing
 #: The audit trail's names for a copy taken (portal.profile.audit; my_data/formatting.py words them).
 RECORD = "personal_data"
 COPIED = "copied"
+#: The audit action of a copy a receiving processor downloads (portal.rights.transfers).
+TRANSFERRED = "transferred"
 #: How many drawings' objects are looked up in the store at once.
 LOOKUPS_AT_ONCE = 16
 
@@ -90,15 +92,19 @@ async def take_copy(
     locale: str,
     inventory: Inventory,
     pricing: Pricing | None = None,
+    action: str = COPIED,
 ) -> PersonalDataCopy:
     """Record that ``user`` takes a copy (commits), then read everything it holds, in ``locale``.
+
+    ``action`` is what the audit trail says of it: the customer's own copy (:data:`COPIED`), or
+    one a receiving processor downloads (:data:`TRANSFERRED`).
 
     The drawings' objects are looked up in ``storage`` (not read): one that is missing is
     listed as not included.
     """
     assert user.id is not None
     taken_at = utcnow()
-    audit_record(session, user_id=user.id, record=RECORD, fields=(EVERY_FIELD,), action=COPIED)
+    audit_record(session, user_id=user.id, record=RECORD, fields=(EVERY_FIELD,), action=action)
     await session.commit()
     data, held = await personal_data_and_rows(
         session=session,

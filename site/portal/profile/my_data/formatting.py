@@ -35,6 +35,7 @@ AUDIT_ACTIONS = {
     "changed": _l("Changed"),
     "removed": _l("Removed"),
     "copied": _l("Copy downloaded"),  # portal.profile.export
+    "transferred": _l("Copy sent to the processor you named"),  # portal.rights.transfers
 }
 # The record kinds of the audit trail (profile/audit.py) and their scenarios in the inventory.
 AUDIT_RECORDS = {
