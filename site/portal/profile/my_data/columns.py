@@ -165,6 +165,33 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("drawings", "error_code"): "why the file's geometry could not be read: about the file",
     ("quote_requests", "id"): _ROW_ID,
     ("quote_requests", "user_id"): _OWNER,
+    # What a deleted account leaves (portal.accounts.deregistration): an order's terms with no
+    # one's name (anonymized, so not personal information: PIPL art. 4, 73), and the store keys
+    # of deleted drawings until their encrypted files are gone.
+    **{
+        ("retained_orders", name): "an order's terms kept after its account went, naming no one"
+        for name in (
+            "id",
+            "reference",
+            "process",
+            "material",
+            "finish",
+            "tolerance",
+            "quantity",
+            "required_date",
+            "price",
+            "lead_days",
+            "requested_at",
+            "ordered_at",
+            "retained_at",
+            "retained_until",
+        )
+    },
+    (
+        "drawing_deletions",
+        "storage_key",
+    ): "where a deleted drawing's encrypted file lies, until it goes",
+    ("drawing_deletions", "queued_at"): "when the file was queued for deletion",
     ("shipping_addresses", "id"): _ROW_ID,
     ("shipping_addresses", "user_id"): _OWNER,
     ("shipping_addresses", "created_at"): _ROW_TIMES,
