@@ -124,6 +124,7 @@ def test_one_control_or_format_character_anywhere_is_refused(
 EXEMPT = {
     ("LoginForm", "password"),
     ("PasswordForm", "current_password"),
+    ("DeregistrationForm", "password"),
     ("StaffLoginForm", "password"),
     ("StaffPasswordForm", "current_password"),
 }

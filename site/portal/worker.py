@@ -39,6 +39,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
                 sessions,
                 unverified_days=settings.unverified_account_days,
                 data_keys=data_keys,
+                storage=drawings,
                 stop=stop,
             ),
             run_drawing_housekeeping(drawings, sessions, stop=stop),

@@ -38,6 +38,7 @@ def expire(settings, app) -> int:
                 session_factory(engine),
                 days=settings.unverified_account_days,
                 data_keys=app.state.data_keys,
+                storage=app.state.drawing_storage,
             )
         finally:
             await engine.dispose()

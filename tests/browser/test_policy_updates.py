@@ -163,7 +163,7 @@ def test_a_material_version_asks_for_consent_first(
     expect(page.locator("html")).to_have_attribute("lang", html_lang)
     expect(page.locator("main")).to_contain_text(summary)
     expect(page.locator("main ins").first).to_be_visible()
-    expect(page.locator("a[href='/policy#deregister-account']")).to_be_visible()
+    expect(page.locator("a[href='/account/privacy/deregister']")).to_be_visible()
     check(page, f"policy-consent-{language}")
     # The policy stays readable, with a banner that leads back here.
     page.goto(site.url("/policy"))

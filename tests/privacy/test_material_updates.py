@@ -59,6 +59,7 @@ def test_forms_and_htmx_requests_are_blocked_too(open_site, material_update):
         "/cookies",
         "/account/consents",
         "/account/privacy/my-data",
+        "/account/privacy/deregister",
         "/healthz",
         CONSENT,
     ],
@@ -68,6 +69,16 @@ def test_what_a_user_needs_to_decide_stays_open(open_site, material_update, path
     signed_in(site, consented_to="1.1")
     response = site.client.get(path, follow_redirects=False)
     assert response.status_code == 200, path
+
+
+def test_a_user_who_does_not_agree_can_deregister_without_agreeing(open_site, material_update):
+    site = open_site(material_update)
+    signed_in(site, consented_to="1.1")
+    page = "/account/privacy/deregister"
+    data = {"password": "milling-spindle-42", "confirm": "y"}
+    response = post_form(site.client, page, data, page=page)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/account/privacy/deregistered"
 
 
 def test_the_open_paths():
@@ -189,7 +200,7 @@ def test_the_consent_page_shows_what_changed_and_the_ways_out(open_site, materia
     assert "fifteen" in " ".join(document.inserted)
     assert "We reply within fifteen working days." in response.text
     assert "policy-banner" not in document.ids  # the page is the banner's destination
-    assert {"/policy#deregister-account", "mailto:info@xometry.asia", "/policy/1.2"} <= set(
+    assert {"/account/privacy/deregister", "mailto:info@xometry.asia", "/policy/1.2"} <= set(
         document.links
     )
     actions = [form.action for form in document.forms]

@@ -15,6 +15,7 @@ SECTIONS = [
     "/account/subscriptions",
     "/account/privacy/my-data",
     "/account/consents",
+    "/account/privacy/deregister",
 ]
 
 

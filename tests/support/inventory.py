@@ -25,7 +25,7 @@ from portal.profile.models import (
     ShippingAddress,
 )
 from portal.quotes.models import QuoteRequest
-from portal.rights.models import PrivacyRequest, RequestEvent
+from portal.rights.models import Disclosure, PrivacyRequest, RequestEvent
 from tests.support.accounts import GOOD
 from tests.support.drawing_store import upload
 
@@ -243,6 +243,16 @@ async def _fill(settings: Any, user_id: int) -> None:
             assert request.id is not None
             session.add(
                 RequestEvent(request_id=request.id, action="note", note="已电话联系", internal=True)
+            )
+            session.add(
+                Disclosure(
+                    user_id=user_id,
+                    request_id=request.id,
+                    recipient_name="上海某某物流有限公司",
+                    recipient_contact="ops@logistics.example.cn",
+                    purpose="配送订单 Q-7K3M9XQ2",
+                    scope="shipping_address",
+                )
             )
             await session.commit()
     finally:

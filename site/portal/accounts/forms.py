@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +13,9 @@ from wtforms.validators import DataRequired
 from portal.accounts.passwords import password_problem
 from portal.forms import PortalForm, strip
 from portal.forms.base import lazy_message as _l
-from portal.forms.fields import email_field, mobile_field, name_field, radio_field
+from portal.forms.fields import email_field, mobile_field, name_field, radio_field, text_field
 from portal.forms.text import SingleLine
+from portal.i18n import LANGUAGES, lazy_gettext, use_locale
 
 CUSTOMER_TYPES = (
     ("business", _l("Company")),
@@ -111,3 +113,55 @@ class ResetPasswordForm(PortalForm):
     def __init__(self, *args: Any, account_email: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.account_email = account_email
+
+
+#: What an account without a password types to deregister (the page shows it in its language;
+#: either language's is accepted, compared without case, spacing or width differences).
+# TRANSLATORS: typed by the customer to confirm; short, and easy to type on a phone.
+CONFIRMATION_PHRASE = lazy_gettext("deregister my account")
+
+
+def _normalized(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def confirmation_phrases() -> frozenset[str]:
+    """:data:`CONFIRMATION_PHRASE` in every language of the site, normalized."""
+    phrases = set()
+    for locale in LANGUAGES:
+        with use_locale(locale):
+            phrases.add(_normalized(str(CONFIRMATION_PHRASE)))
+    return frozenset(phrases)
+
+
+class DeregistrationForm(PortalForm):
+    """Policy 5.6: the password again (or, without one, the confirmation phrase) and the box.
+
+    ``needs_password`` is false for an account without a password (registered through WeChat):
+    it types the phrase instead; the route also asks that it signed in recently
+    (``portal.accounts.deregistration.signed_in_recently``).
+    """
+
+    # No SingleLine: a password is only compared with its hash (portal.forms.text).
+    password = PasswordField(_l("Password"))
+    confirmation_phrase = text_field(_l("Confirmation phrase"), max_length=100)
+    confirm = BooleanField(
+        _l("I understand that my account is deleted for good and that this cannot be undone."),
+        validators=[DataRequired(_l("Tick the box to confirm that you want to deregister."))],
+    )
+
+    def __init__(self, *args: Any, needs_password: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.needs_password = needs_password
+
+    def validate_password(self, field: PasswordField) -> None:
+        if self.needs_password and not field.data:
+            raise ValidationError(_l("Enter your password."))
+
+    def validate_confirmation_phrase(self, field: Field) -> None:
+        if self.needs_password:
+            return
+        if not field.data:
+            raise ValidationError(_l("Type the confirmation phrase."))
+        if _normalized(field.data) not in confirmation_phrases():
+            raise ValidationError(_l("This is not the confirmation phrase. Type it as shown."))

@@ -1,5 +1,6 @@
-"""The accounts area's background jobs: forget old throttle counts and dead reset links, and
-delete the accounts whose address was never confirmed.
+"""The accounts area's background jobs: forget old throttle counts and dead reset links, delete
+the accounts whose address was never confirmed, and what a deleted account leaves once its time
+is up (the terms of its orders, the confirmation mail).
 
 A throttle row names nobody (its key is an HMAC), but it is still data about someone's
 behaviour, so it is kept no longer than the throttles need it (a day; throttling.py).
@@ -16,23 +17,32 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from portal.accounts import password_reset, throttling
+from portal.accounts import deregistration, password_reset, throttling
 from portal.accounts.models import User
 from portal.crypto.keystore import DataKeys
 from portal.db import utcnow
+from portal.drawings.storage import DrawingStorage
 
 logger = logging.getLogger("portal.accounts")
 
 
 async def tidy(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
-    """One round: (throttle rows, reset links) deleted. Idempotent, so workers may overlap."""
+    """One round: (throttle rows, reset links) deleted; so are kept orders whose period ended
+    and old confirmations of deleted accounts (deregistration.py).
+
+    Idempotent, so workers may overlap.
+    """
     async with sessions() as session:
         throttles = await throttling.prune(session)
         links = await password_reset.prune(session=session)
+        orders = await deregistration.purge_retained_orders(session=session)
+        await deregistration.purge_confirmations(session=session)
+    if orders:
+        logger.info("deleted %d kept order(s) whose retention period ended", orders)
     return throttles, links
 
 
@@ -40,44 +50,52 @@ async def expire_unverified(
     sessions: async_sessionmaker[AsyncSession],
     *,
     days: int,
-    data_keys: DataKeys | None,
+    data_keys: DataKeys,
+    storage: DrawingStorage,
     now: datetime | None = None,
 ) -> int:
     """Delete the email accounts not confirmed within ``days`` of registering; their number.
 
-    One ``DELETE``: a confirmation that commits first keeps its account, one that comes after
-    finds none. The database removes what the account holds (sessions, reset links, queued
-    mail, addresses, invoice details, subscriptions: ``ON DELETE CASCADE``). The consent
-    ledger is append-only (migration 0004): its rows stay, with ``user_id`` set to NULL, so
-    they record that a consent was given but no longer whose. Then the account's data key is
-    erased, in case anything was encrypted under it. An account made through WeChat has no
-    address to confirm and is never deleted here.
+    Each goes through ``deregistration.delete_account`` (reason ``unconfirmed``), as every
+    deleted account does: with its row locked, a confirmation that commits first keeps its
+    account, one that comes after finds none. The database removes what the account holds
+    (``ON DELETE CASCADE``); the consent ledger's rows stay with ``user_id`` set to NULL, so
+    they record that a consent was given but no longer whose; the data key is erased and any
+    drawing's object deleted from the store. No mail: the address may be a stranger's. An
+    account made through WeChat has no address to confirm and is never deleted here.
     """
     cutoff = (now or utcnow()) - timedelta(days=days)
+    deleted = 0
     async with sessions() as session:
-        result = await session.execute(
-            delete(User)
-            .where(col(User.email_verified_at).is_(None))
-            .where(col(User.email_key).is_not(None))
-            .where(col(User.wechat_openid).is_(None))
-            .where(col(User.created_at) < cutoff)
-            .returning(col(User.id))
+        candidates = list(
+            await session.scalars(
+                select(User)
+                .where(col(User.email_verified_at).is_(None))
+                .where(col(User.email_key).is_not(None))
+                .where(col(User.wechat_openid).is_(None))
+                .where(col(User.created_at) < cutoff)
+            )
         )
-        deleted = [user_id for user_id in result.scalars() if user_id is not None]
-        await session.commit()
-    if data_keys is not None:
-        for user_id in deleted:
-            await data_keys.erase(user_id)
+        for user in candidates:
+            outcome = await deregistration.delete_account(
+                session=session,
+                user=user,
+                data_keys=data_keys,
+                storage=storage,
+                reason=deregistration.Reason.UNCONFIRMED,
+            )
+            deleted += outcome.deleted
     if deleted:
-        logger.info("deleted %d account(s) whose address was never confirmed", len(deleted))
-    return len(deleted)
+        logger.info("deleted %d account(s) whose address was never confirmed", deleted)
+    return deleted
 
 
 async def run_housekeeping(
     sessions: async_sessionmaker[AsyncSession],
     *,
     unverified_days: int,
-    data_keys: DataKeys | None,
+    data_keys: DataKeys,
+    storage: DrawingStorage,
     interval: float = 600.0,
     stop: asyncio.Event | None = None,
 ) -> None:
@@ -86,7 +104,9 @@ async def run_housekeeping(
     while not stop.is_set():
         try:
             await tidy(sessions)
-            await expire_unverified(sessions, days=unverified_days, data_keys=data_keys)
+            await expire_unverified(
+                sessions, days=unverified_days, data_keys=data_keys, storage=storage
+            )
         except Exception:
             logger.exception("accounts housekeeping round failed")
         with contextlib.suppress(TimeoutError):

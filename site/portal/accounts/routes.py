@@ -15,7 +15,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
-from portal.accounts import password_routes, services, signin, throttling
+from portal.accounts import deregistration_routes, password_routes, services, signin, throttling
 from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import LoginForm, RegistrationForm
 from portal.accounts.models import User
@@ -290,6 +290,7 @@ routes = [
     ),
     Route("/account", account, name="account"),
     *password_routes.routes,
+    *deregistration_routes.routes,
     Route(
         "/account/sessions/{session_id:int}/end",
         end_session,

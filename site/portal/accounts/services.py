@@ -60,12 +60,17 @@ async def lock_user(session: AsyncSession, user: User) -> None:
     PostgreSQL locks the row (``SELECT ... FOR UPDATE``). SQLite has no row locks: an UPDATE
     that changes nothing takes the database's write lock, which it holds until the commit.
     """
+    await lock_user_id(session, saved_id(user))
+
+
+async def lock_user_id(session: AsyncSession, user_id: int) -> None:
+    """:func:`lock_user` by the account's id (which need not exist any more)."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(col(User.id)).where(col(User.id) == user.id).with_for_update())
+        await session.execute(select(col(User.id)).where(col(User.id) == user_id).with_for_update())
     else:
         await session.execute(
             update(User)
-            .where(col(User.id) == user.id)
+            .where(col(User.id) == user_id)
             .values(id=col(User.id))
             .execution_options(synchronize_session=False)
         )

@@ -136,6 +136,17 @@ def client_subject(host: str) -> str:
     return str(address)
 
 
+def account_subject(email_key: str | None, user_id: int | None) -> str:
+    """What counts as one account for :data:`LOGIN_ACCOUNT`: its login address, lower-cased.
+
+    Every page that asks a signed-in user for their password (a password change,
+    deregistration) draws on the login throttle's allowance of the account, so a stolen session
+    cookie buys no extra guesses at the password. An account without an address has no login
+    to share the count with; its id stands in.
+    """
+    return email_key or f"user:{user_id}"
+
+
 def throttle_key(policy: Policy, subject: str, *, secret_key: str) -> str:
     """``<policy>:<HMAC>``: the same subject always gives the same key, and reveals nothing."""
     digest = hmac.new(

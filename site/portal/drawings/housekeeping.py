@@ -8,6 +8,8 @@
   the customer's drawings for the next try (``portal.quotes.services``); a customer who never
   tries again leaves them. They are deleted, object and row, :data:`UNATTACHED_AFTER` after
   their upload.
+- Objects of drawings whose rows a deleted account took with it, when the process deleting
+  them died first (``portal.drawings.deletions``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col, select
 
 from portal.db import utcnow
+from portal.drawings.deletions import finish_abandoned
 from portal.drawings.models import Drawing
 from portal.drawings.services import discard_drawing
 from portal.drawings.storage import DrawingStorage
@@ -77,6 +80,7 @@ async def run_drawing_housekeeping(
             await remove_abandoned_uploads(storage)
             if sessions is not None:
                 await remove_unattached_drawings(sessions, storage)
+                await finish_abandoned(sessions, storage)
         except Exception:
             logger.exception("drawings housekeeping round failed")
         with contextlib.suppress(TimeoutError):

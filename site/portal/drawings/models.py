@@ -62,3 +62,20 @@ class Drawing(SQLModel, table=True):
     # reading's time limit belongs to a process that died, and the worker hands it back.
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DrawingDeletion(SQLModel, table=True):
+    """A drawing's ciphertext still to be deleted from the store, after its row is gone.
+
+    Deleting an account removes its drawing rows in the database's transaction, but the store
+    is not part of that transaction. The keys of the objects are written here in the same
+    transaction, and each is removed from here once its object is gone
+    (``portal.drawings.deletions``): a process that dies in between leaves a row, which the
+    next deletion of the account or the worker's round finishes. The object is unreadable in
+    the meantime: the owner's data key is erased before the commit.
+    """
+
+    __tablename__ = "drawing_deletions"
+
+    storage_key: str = Field(primary_key=True, max_length=200)
+    queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)

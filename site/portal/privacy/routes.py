@@ -30,8 +30,6 @@ from portal.web.redirects import safe_next
 from portal.web.state import app_state, render
 
 CHANNEL = "website"
-#: Where the user deregisters (the policy's section; a later issue builds the page).
-DEREGISTER_URL = "/policy#deregister-account"
 
 
 def _library(request: Request) -> PolicyLibrary:
@@ -129,7 +127,8 @@ async def consent(request: Request, user: User) -> Response:
             "steps": library.versions[start : library.versions.index(info) + 1],
             "changes": changes,
             "next": target,
-            "deregister_url": DEREGISTER_URL,
+            # Open while the gate blocks the rest: a customer who does not agree can leave.
+            "deregister_url": url_path("deregister"),
             "contact_email": CONTACT_EMAIL,
         },
         headers={"Cache-Control": "no-store"},

@@ -71,3 +71,36 @@ class QuoteRequest(SQLModel, table=True):
     staff_message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RetainedOrder(SQLModel, table=True):
+    """What the law makes us keep of a deregistered customer's order: its terms, naming nobody.
+
+    When an account is deleted (``portal.accounts.deregistration``), each of its requests that
+    became an order (status ``ordered``) is a commercial record: the PRC E-commerce Law (art.
+    31) asks a platform to keep transaction information for at least three years after the
+    transaction is completed. The request itself goes with the account; its terms are copied
+    here without anything that names a person: no user id, name, address, phone, notes or staff
+    message (which may address the customer by name), and no drawing. The reference stays, so
+    that the customer can still quote it to us from the mail they kept.
+
+    Restricted (policy 5.4, PIPL art. 47): stored and secured, read by nothing but the job that
+    deletes a row once ``retained_until`` has passed.
+    """
+
+    __tablename__ = "retained_orders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(max_length=12, unique=True)
+    process: str = Field(max_length=40)
+    material: str = Field(max_length=40)
+    finish: str = Field(max_length=40)
+    tolerance: str = Field(max_length=40)
+    quantity: int
+    required_date: date | None = None
+    price: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2), nullable=True))
+    lead_days: int | None = None
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    ordered_at: datetime = Field(sa_type=UTCDateTime)  # the request's last change: its order
+    retained_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)  # account deleted
+    retained_until: date = Field(index=True)

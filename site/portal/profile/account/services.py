@@ -83,13 +83,6 @@ class PasswordChange:
     wait: timedelta = timedelta(0)
 
 
-def _throttle_subject(user: User) -> str:
-    # The login throttle's own key for this account (its email, lower-cased), so that wrong
-    # passwords typed here and at /login draw on one allowance: a stolen session cookie buys
-    # no extra guesses at the password that would take the account over for good.
-    return user.email_key or f"user:{user.id}"
-
-
 async def change_password(
     *,
     session: AsyncSession,
@@ -119,7 +112,7 @@ async def change_password(
     adding = user.password_hash is None
     if adding and not user.email:
         raise PasswordNeedsEmail
-    subject = _throttle_subject(user)
+    subject = throttling.account_subject(user.email_key, user.id)
     if not adding:
         reserved = await throttling.hit(
             session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key

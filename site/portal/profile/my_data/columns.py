@@ -132,6 +132,10 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("privacy_requests", "recipient_name"): "transfer_requests.receiving_processor_name",
     ("privacy_requests", "recipient_email"): "transfer_requests.receiving_processor_contact",
     ("privacy_requests", "recipient_purpose"): "transfer_requests.transfer_purpose",
+    **{
+        ("disclosures", name): "transfer_requests.provision_records"
+        for name in ("recipient_name", "recipient_contact", "purpose", "scope", "disclosed_at")
+    },
     # the audit trail
     ("audit_entries", "actor_id"): "account_records.change_history",
     ("audit_entries", "record"): "account_records.change_history",
@@ -185,6 +189,33 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("drawings", "error_code"): "why the file's geometry could not be read: about the file",
     ("quote_requests", "id"): _ROW_ID,
     ("quote_requests", "user_id"): _OWNER,
+    # What a deleted account leaves (portal.accounts.deregistration): an order's terms with no
+    # one's name (anonymized, so not personal information: PIPL art. 4, 73), and the store keys
+    # of deleted drawings until their encrypted files are gone.
+    **{
+        ("retained_orders", name): "an order's terms kept after its account went, naming no one"
+        for name in (
+            "id",
+            "reference",
+            "process",
+            "material",
+            "finish",
+            "tolerance",
+            "quantity",
+            "required_date",
+            "price",
+            "lead_days",
+            "requested_at",
+            "ordered_at",
+            "retained_at",
+            "retained_until",
+        )
+    },
+    (
+        "drawing_deletions",
+        "storage_key",
+    ): "where a deleted drawing's encrypted file lies, until it goes",
+    ("drawing_deletions", "queued_at"): "when the file was queued for deletion",
     ("shipping_addresses", "id"): _ROW_ID,
     ("shipping_addresses", "user_id"): _OWNER,
     ("shipping_addresses", "created_at"): _ROW_TIMES,
@@ -217,6 +248,15 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("privacy_request_events", "id"): _ROW_ID,
     ("privacy_request_events", "request_id"): "which of the customer's requests the step is of",
     ("privacy_request_events", "staff_id"): _STAFF,
+    ("disclosures", "id"): _ROW_ID,
+    ("disclosures", "user_id"): _OWNER,
+    ("disclosures", "request_id"): "which of the customer's requests led to it",
+    ("transfer_links", "id"): _ROW_ID,
+    ("transfer_links", "request_id"): "which of the customer's requests the link is for",
+    ("transfer_links", "token_hash"): "SHA-256 of a random token, not information about the person",
+    ("transfer_links", "created_at"): "the link's bookkeeping: its use is a provision record",
+    ("transfer_links", "expires_at"): "the link's bookkeeping: its use is a provision record",
+    ("transfer_links", "used_at"): "the link's bookkeeping: its use is a provision record",
     ("staff_audit_log", "customer_id"): "whose record a staff action touched: an owner's row id",
     # The staff console's tables hold staff, not customers: the policy's inventory is the
     # customers'. A line of the audit log names a customer's record by its id ("drawing:12"),

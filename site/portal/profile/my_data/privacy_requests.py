@@ -18,7 +18,7 @@ from portal.rights.labels import DELETION_REASONS, EVENT_NAMES, KIND_NAMES, STAT
 if TYPE_CHECKING:
     from portal.accounts.models import User
     from portal.profile.my_data.records import Held
-    from portal.rights.models import PrivacyRequest, RequestEvent
+    from portal.rights.models import Disclosure, PrivacyRequest, RequestEvent
 
 
 def _kind(row: PrivacyRequest) -> str:
@@ -125,6 +125,33 @@ _TRANSFERS = Table(
 )
 
 
+def _disclosures(held: Held) -> Table:
+    def scope(row: Disclosure) -> str:
+        """ "all", or the inventory's scenario ids of what was provided, by their titles."""
+        if row.scope == "all":
+            return i18n.gettext("A copy of all your personal information")
+        locale = i18n.current_locale()
+        names = []
+        for scenario_id in row.scope.split():
+            found = held.inventory.scenario(scenario_id) if held.inventory else None
+            names.append(found.title.get(locale, scenario_id) if found else scenario_id)
+        return ", ".join(names)
+
+    return Table(
+        "disclosures",
+        (
+            column("provision_records", "recipient_name", label=_l("Recipient")),
+            column("provision_records", "recipient_contact", label=_l("Contact")),
+            column("provision_records", "purpose", label=_l("Purpose")),
+            Column("provision_records", scope, ("scope",), _l("What")),
+            moment("provision_records", "disclosed_at", _l("When")),
+        ),
+        title=_l("Who received your personal information from us"),
+        empty=_l("We have not provided your personal information to anyone."),
+        recorded="disclosed_at",
+    )
+
+
 def transfers(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
     # Every request that names a processor (only transfers do): what we hold, as it is.
     rows = [
@@ -132,4 +159,7 @@ def transfers(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
         for r in held.privacy_requests
         if r.recipient_name or r.recipient_email or r.recipient_purpose
     ]
-    return (table_part(scenario, _TRANSFERS, rows),)
+    return (
+        table_part(scenario, _TRANSFERS, rows),
+        table_part(scenario, _disclosures(held), held.disclosures),
+    )

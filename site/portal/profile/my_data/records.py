@@ -40,7 +40,7 @@ from portal.profile.my_data.model import Part
 from portal.quotes.models import QuoteRequest
 from portal.quotes.rates import Pricing
 from portal.quotes.views import quote_view
-from portal.rights.models import PrivacyRequest, RequestEvent
+from portal.rights.models import Disclosure, PrivacyRequest, RequestEvent
 from portal.urls import url_path
 
 NEWEST = 50  # rows of the change history and of the mails shown
@@ -54,6 +54,7 @@ class Held:
     quotes: list[QuoteRequest] = field(default_factory=list)
     privacy_requests: list[PrivacyRequest] = field(default_factory=list)
     privacy_request_events: list[RequestEvent] = field(default_factory=list)
+    disclosures: list[Disclosure] = field(default_factory=list)
     pricing: Pricing | None = None  # the names of processes and materials, when known
     addresses: list[ShippingAddress] = field(default_factory=list)
     corporate: list[CorporateInvoice] = field(default_factory=list)
@@ -111,6 +112,7 @@ async def fetch(
         privacy_requests=await rows(
             PrivacyRequest, (col(PrivacyRequest.filed_at), col(PrivacyRequest.id))
         ),
+        disclosures=await rows(Disclosure, (col(Disclosure.disclosed_at), col(Disclosure.id))),
     )
     request_ids = [row.id for row in held.privacy_requests]
     if request_ids:
