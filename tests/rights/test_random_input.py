@@ -4,6 +4,8 @@ check, note and answer, with random keys and values, as a plain form and as htmx
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
@@ -104,3 +106,19 @@ def test_random_staff_answers_never_cause_a_server_error(app, settings) -> None:
         assert sign_in(client, member).status_code == 303
         assert choose_password(client).status_code == 303
         _staff_posts(client, csrf_token(client.get("/staff/privacy/R-ABCD2345")))
+
+
+@examples(60)
+@given(token=st.text(min_size=1, max_size=300), post=st.booleans())
+def _random_links(client, token, post) -> None:
+    path = "/transfers/" + quote(token, safe="")
+    if post:
+        response = client.post(path, data={"csrf_token": csrf_token(client.get("/"))})
+    else:
+        response = client.get(path)
+    assert response.status_code in (404, 405, 410), (path, response.status_code)
+
+
+def test_random_transfer_links_are_refused_without_a_server_error(app, settings) -> None:
+    with TestClient(app, raise_server_exceptions=False) as client:
+        _random_links(client)
