@@ -266,6 +266,34 @@ def staff_list() -> None:
         click.echo(f"{member.email}\t{member.role}\t{state}")
 
 
+@main.command()
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+def retention(dry_run: bool) -> None:
+    """Delete what has been kept as long as content/inventory.toml says (the worker runs this
+    every hour); each rule's count is recorded in the database."""
+    from portal.drawings.storage import storage_from_settings
+    from portal.privacy.retention import run_retention
+    from portal.profile.my_data.services import site_inventory
+
+    async def action(session: AsyncSession, settings: Settings) -> Any:
+        storage = storage_from_settings(settings)
+        try:
+            return await run_retention(
+                session,
+                inventory=site_inventory(settings.content_dir),
+                storage=storage,
+                dry_run=dry_run,
+            )
+        finally:
+            await storage.close()
+
+    verb = "would delete" if dry_run else "deleted"
+    for result in _run_staff(action):
+        click.echo(f"retention: {result.rule}: {verb} {result.count}")
+        for item in result.items:
+            click.echo(f"  {item}")
+
+
 def _settings() -> Settings:
     try:
         return Settings.from_env()

@@ -16,6 +16,8 @@ from portal.drawings.housekeeping import run_drawing_housekeeping
 from portal.drawings.storage import storage_from_settings
 from portal.mail.mailer import Mailer
 from portal.mail.sender import mail_config, run_sender
+from portal.privacy.retention import run_retention_daily
+from portal.profile.my_data.services import site_inventory
 from portal.quotes.rates import load_pricing
 from portal.quotes.reading import run_reader
 from portal.rights.reminders import run_reminders
@@ -49,6 +51,12 @@ async def run_worker(settings: Settings, stop: asyncio.Event, *, interval: float
                 storage=drawings,
                 pricing=load_pricing(settings.content_dir / "pricing.toml"),
                 interval=interval,
+                stop=stop,
+            ),
+            run_retention_daily(
+                sessions,
+                inventory=lambda: site_inventory(settings.content_dir),
+                storage=drawings,
                 stop=stop,
             ),
             run_reminders(

@@ -15,7 +15,6 @@ from portal.accounts.deregistration import (
     Reason,
     delete_account,
     purge_confirmations,
-    purge_retained_orders,
     retained_until,
 )
 from portal.accounts.housekeeping import expire_unverified
@@ -25,6 +24,8 @@ from portal.drawings.deletions import finish_abandoned
 from portal.drawings.models import DrawingDeletion
 from portal.drawings.storage import StorageError
 from portal.mail.models import OutboxMessage
+from portal.privacy.retention import run_retention
+from portal.profile.my_data.services import site_inventory
 from portal.quotes.models import RetainedOrder
 from tests.support.quotes import add_customer, add_drawing, add_quote
 
@@ -155,13 +156,25 @@ async def test_staff_reasons_mail_their_own_words(db_session, app, reason):
     assert mail.user_id is None
 
 
+async def kept_orders_purged(db_session, app, *, today) -> int:
+    """What the retention job deleted of the kept orders (portal.privacy.retention)."""
+    results = await run_retention(
+        db_session,
+        inventory=site_inventory(app.state.settings.content_dir),
+        storage=app.state.drawing_storage,
+        today=today,
+    )
+    return next(r.count for r in results if r.rule == "request_a_quote.kept_orders")
+
+
 async def test_the_kept_orders_and_the_confirmation_go_when_their_time_is_up(db_session, app):
     user, _ = await customer_with_drawings(db_session, app)
     await delete(db_session, app, user)
     (kept,) = list(await db_session.scalars(select(RetainedOrder)))
-    assert await purge_retained_orders(session=db_session, today=kept.retained_until) == 0
+    assert await kept_orders_purged(db_session, app, today=kept.retained_until) == 0
     later = kept.retained_until + timedelta(days=1)
-    assert await purge_retained_orders(session=db_session, today=later) == 1
+    assert await kept_orders_purged(db_session, app, today=later) == 1
+    assert list(await db_session.scalars(select(RetainedOrder))) == []
     assert await purge_confirmations(session=db_session) == 0
     week_later = utcnow() + CONFIRMATION_KEPT + timedelta(minutes=1)
     assert await purge_confirmations(session=db_session, now=week_later) == 1

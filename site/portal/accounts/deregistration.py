@@ -287,18 +287,6 @@ def _queue_confirmation(
     )
 
 
-async def purge_retained_orders(*, session: AsyncSession, today: date | None = None) -> int:
-    """Delete the kept orders whose period has ended (the worker's round); commits; how many."""
-    result = await session.scalars(
-        delete(RetainedOrder)
-        .where(col(RetainedOrder.retained_until) < (today or today_in_china()))
-        .returning(col(RetainedOrder.id))
-    )
-    purged = len(list(result))
-    await session.commit()
-    return purged
-
-
 async def purge_confirmations(*, session: AsyncSession, now: datetime | None = None) -> int:
     """Delete the confirmation mails queued over :data:`CONFIRMATION_KEPT` ago, sent or given
     up (the only mail that names no account); commits; how many."""

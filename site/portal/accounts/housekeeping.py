@@ -31,18 +31,16 @@ logger = logging.getLogger("portal.accounts")
 
 
 async def tidy(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
-    """One round: (throttle rows, reset links) deleted; so are kept orders whose period ended
-    and old confirmations of deleted accounts (deregistration.py).
+    """One round: (throttle rows, reset links) deleted; so are old confirmations of deleted
+    accounts (deregistration.py). Kept orders whose period ended are the retention job's
+    (``portal.privacy.retention``), which reads the period from the inventory.
 
     Idempotent, so workers may overlap.
     """
     async with sessions() as session:
         throttles = await throttling.prune(session)
         links = await password_reset.prune(session=session)
-        orders = await deregistration.purge_retained_orders(session=session)
         await deregistration.purge_confirmations(session=session)
-    if orders:
-        logger.info("deleted %d kept order(s) whose retention period ended", orders)
     return throttles, links
 
 

@@ -12,8 +12,10 @@ import tomllib
 from pathlib import Path
 
 from portal.policy.model import (
+    EXPIRY_EVENTS,
     LOCALES,
     RECIPIENT_KINDS,
+    Expiry,
     Inventory,
     InventoryField,
     Problem,
@@ -201,6 +203,7 @@ def load_inventory(
                 fields=tuple(fields),
                 line=line,
                 policy_section_line=_key_line(lines, line, "policy_section"),
+                expires=_expiry(item.get("expires"), where, path, lines, line, problems),
             )
         )
     recipients = _recipients(data.get("recipient", []), scenarios, path, lines, problems)
@@ -219,6 +222,27 @@ def load_inventory(
     return Inventory(
         path, tuple(scenarios), groups, hashlib.sha256(raw).hexdigest(), tuple(recipients)
     )
+
+
+def _expiry(
+    value: object, where: str, path: Path, lines: list[str], line: int, problems: list[Problem]
+) -> Expiry | None:
+    """``expires = { after = "request_closed", years = 3 }``, checked; None when absent."""
+    if value is None:
+        return None
+    at = _key_line(lines, line, "expires")
+    if not isinstance(value, dict) or set(value) != {"after", "years"}:
+        problems.append(Problem(path, at, f"{where} expires: write {{ after = ..., years = N }}"))
+        return None
+    after, years = value["after"], value["years"]
+    if after not in EXPIRY_EVENTS:
+        known = ", ".join(EXPIRY_EVENTS)
+        problems.append(Problem(path, at, f"{where} expires.after: one of {known}"))
+        return None
+    if type(years) is not int or not 1 <= years <= 100:
+        problems.append(Problem(path, at, f"{where} expires.years: a whole number of years"))
+        return None
+    return Expiry(after=after, years=years)
 
 
 def _recipients(

@@ -79,6 +79,19 @@ class InventoryField:
     note: dict[str, str] | None = None
 
 
+#: The events a scenario's records can expire after (``expires.after`` in the inventory), each
+#: one the retention job (``portal.privacy.retention``) knows how to find.
+EXPIRY_EVENTS = ("request_closed", "order_placed")
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """When the retention job deletes a scenario's records: ``years`` after ``after``."""
+
+    after: str  # one of EXPIRY_EVENTS
+    years: int
+
+
 @dataclass(frozen=True)
 class Scenario:
     id: str
@@ -91,6 +104,9 @@ class Scenario:
     fields: tuple[InventoryField, ...]
     line: int  # of its [[scenario]]
     policy_section_line: int = 0
+    # What the retention job deletes on its own, and when; None: records go with the account,
+    # or when the customer deletes them.
+    expires: Expiry | None = None
 
     def field(self, key: str) -> InventoryField | None:
         return next((f for f in self.fields if f.key == key), None)

@@ -57,3 +57,16 @@ class PolicyAnnouncement(SQLModel, table=True):
     )
     version: str = Field(max_length=20)
     queued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RetentionRun(SQLModel, table=True):
+    """What one run of the retention job deleted, rule by rule (``portal.privacy.retention``):
+    the record an operator or an auditor reads to see that expired data did go. Counts only:
+    what was deleted is gone, and its references would name nothing."""
+
+    __tablename__ = "retention_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ran_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    rule: str = Field(max_length=60)  # "<scenario id>.<what>": privacy/retention.py
+    deleted: int = 0

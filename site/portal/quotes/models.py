@@ -71,6 +71,14 @@ class QuoteRequest(SQLModel, table=True):
     staff_message: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The customer asked to delete an order (policy 5.4): the law keeps it, restricted (PIPL
+    # art. 47: stored and secured, nothing else) until the retention job deletes it.
+    restricted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    restricted_until: date | None = Field(default=None, index=True)
+
+    @property
+    def restricted(self) -> bool:
+        return self.restricted_at is not None
 
 
 class RetainedOrder(SQLModel, table=True):

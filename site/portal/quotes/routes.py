@@ -7,6 +7,7 @@
     GET        /quotes/{reference}/drawings/{drawing_id}    download a drawing, decrypted
     GET, POST  /quotes/{reference}/drawings/{drawing_id}/delete   confirm, delete a drawing
     GET, POST  /quotes/{reference}/cancel                   confirm (no JavaScript), cancel
+    GET, POST  /quotes/{reference}/delete                   confirm, delete (an order: restrict)
 
 Only verified customers send requests: an unverified one is shown why and how to verify (the
 policy promises quotes to the holder of an address we can answer). Another customer's
@@ -32,9 +33,10 @@ from portal.db import request_session
 from portal.drawings.geometry import GeometryLimits
 from portal.drawings.models import Drawing, DrawingStatus
 from portal.drawings.services import DrawingNotFound, decrypted
+from portal.profile.my_data.services import site_inventory
 from portal.quotes import services
 from portal.quotes.forms import QuoteForm
-from portal.quotes.models import CANCELLABLE, QuoteRequest
+from portal.quotes.models import CANCELLABLE, QuoteRequest, QuoteStatus
 from portal.quotes.reading import read_drawing, refresh_estimate
 from portal.quotes.uploads import KEPT_FIELD, UploadLimits, limits_note, receive
 from portal.quotes.views import drawing_view, quote_view
@@ -72,7 +74,11 @@ async def _quote_or_404(request: Request, user: User) -> QuoteRequest:
 async def quote_list(request: Request, user: User) -> Response:
     pricing = app_state(request).pricing
     quotes = await services.list_quotes(request_session(request), user)
-    return render(request, "quotes/list.html", {"quotes": [quote_view(q, pricing) for q in quotes]})
+    context = {
+        "quotes": [quote_view(q, pricing) for q in quotes],
+        "deleted": request.query_params.get("deleted") == "1",
+    }
+    return render(request, "quotes/list.html", context)
 
 
 def _render_new(
@@ -276,6 +282,34 @@ async def cancel_quote(request: Request, user: User) -> Response:
     )
 
 
+@require_user
+async def delete_quote(request: Request, user: User) -> Response:
+    """GET: confirm (a page, or the inline block ``confirm`` for htmx), saying whether the
+    request goes at once or, as an order, is restricted until its period ends. POST: delete."""
+    quote = await _quote_or_404(request, user)
+    state = app_state(request)
+    years = services.keep_orders_years(site_inventory(state.settings.content_dir))
+    if quote.restricted:
+        return RedirectResponse(url_path("quote", reference=quote.reference), status_code=303)
+    if request.method == "POST":
+        await read_form(request)
+        kept = await services.delete_quote(
+            request_session(request), state.drawing_storage, quote, keep_orders_years=years
+        )
+        if kept is None:
+            return RedirectResponse(url_path("quotes") + "?deleted=1", status_code=303)
+        return RedirectResponse(url_path("quote", reference=quote.reference), status_code=303)
+    context = {
+        "quote": quote_view(quote, state.pricing),
+        "ordered": quote.status == QuoteStatus.ORDERED,
+        "years": years,
+        "inline": is_htmx(request),
+    }
+    return render(
+        request, "quotes/delete.html", context, block="confirm" if is_htmx(request) else None
+    )
+
+
 routes = [
     Route("/quotes", quote_list, name="quotes"),
     UploadRoute("/quotes/new", new_quote, methods=["GET", "POST"], name="quote_new"),
@@ -292,6 +326,12 @@ routes = [
         delete_drawing,
         methods=["GET", "POST"],
         name="quote_drawing_delete",
+    ),
+    Route(
+        "/quotes/{reference}/delete",
+        delete_quote,
+        methods=["GET", "POST"],
+        name="quote_delete",
     ),
     Route(
         "/quotes/{reference}/cancel",

@@ -29,8 +29,10 @@ from portal.db import utcnow
 from portal.drawings.models import Drawing
 from portal.drawings.services import discard_drawing
 from portal.drawings.storage import DrawingStorage
+from portal.policy.model import Inventory
 from portal.quotes.models import CANCELLABLE, QuoteRequest, QuoteStatus
 from portal.quotes.pricing import Choice
+from portal.rights.calendar import add_years, china_date
 
 # Crockford's base 32 without the letters read as digits (I, L, O) nor U: a reference read out
 # on the phone or typed from a printed quote is not mistaken.
@@ -234,3 +236,50 @@ async def delete_quote_drawing(
     if not drawings_deletable(quote):
         raise DrawingKept(quote.reference)
     await discard_drawing(session=session, storage=storage, drawing=drawing)
+
+
+#: How long an order is kept when no inventory says (PRC E-commerce Law art. 31: 3 years).
+ORDER_YEARS = 3
+
+
+def keep_orders_years(inventory: Inventory) -> int:
+    """The years an order is kept after it was placed: ``request_a_quote.expires``."""
+    scenario = inventory.scenario("request_a_quote")
+    if scenario is None or scenario.expires is None:
+        return ORDER_YEARS
+    return scenario.expires.years
+
+
+class AlreadyRestricted(Exception):
+    """The request is restricted already: nothing more to delete until its period ends."""
+
+
+async def delete_quote(
+    session: AsyncSession,
+    storage: DrawingStorage,
+    quote: QuoteRequest,
+    *,
+    keep_orders_years: int,
+) -> date | None:
+    """The customer deletes a request (policy 5.4); commits.
+
+    A request that never became an order goes at once, with its drawings' ciphertext. An order
+    is a commercial record the law makes us keep (``keep_orders_years`` after it was placed:
+    the inventory's ``request_a_quote.expires``): it is **restricted** instead, kept for storage
+    and security only, hidden from staff, and deleted by the retention job when the period
+    ends. Returns the last day it is kept (``None``: deleted now).
+    """
+    if quote.restricted:
+        raise AlreadyRestricted(quote.reference)
+    if quote.status == QuoteStatus.ORDERED:
+        placed = china_date(quote.updated_at)  # an order's last change is its placing
+        quote.restricted_at = utcnow()
+        quote.restricted_until = add_years(placed, keep_orders_years)
+        session.add(quote)
+        await session.commit()
+        return quote.restricted_until
+    for drawing in await quote_drawings(session, quote):
+        await discard_drawing(session=session, storage=storage, drawing=drawing)
+    await session.delete(quote)
+    await session.commit()
+    return None

@@ -72,7 +72,10 @@ async def list_quotes(
 ) -> QuotePage:
     """A page of requests, new ones first (submitted, in review, then the rest), each group
     by its last change, newest first; only those of ``status`` when given."""
-    counted = select(func.count()).select_from(QuoteRequest)
+    # A restricted request (an order its customer asked to delete) is kept for storage and
+    # security only (PIPL art. 47): staff no longer see it.
+    unrestricted = col(QuoteRequest.restricted_at).is_(None)
+    counted = select(func.count()).select_from(QuoteRequest).where(unrestricted)
     if status is not None:
         counted = counted.where(col(QuoteRequest.status) == status.value)
     total = int(await session.scalar(counted) or 0)
@@ -87,6 +90,7 @@ async def list_quotes(
     statement = (
         select(QuoteRequest, col(User.name), col(User.email), drawings)
         .join(User, col(User.id) == col(QuoteRequest.user_id))
+        .where(unrestricted)
         .order_by(
             _status_rank(),
             col(QuoteRequest.updated_at).desc(),
@@ -110,9 +114,11 @@ async def find_quote(*, session: AsyncSession, reference: str) -> QuoteRequest:
     if len(reference) > 12:
         raise QuoteNotFound(reference)
     quote = await session.scalar(
-        select(QuoteRequest).where(col(QuoteRequest.reference) == reference)
+        select(QuoteRequest).where(
+            col(QuoteRequest.reference) == reference, col(QuoteRequest.restricted_at).is_(None)
+        )
     )
-    if quote is None:
+    if quote is None:  # or restricted: see list_quotes
         raise QuoteNotFound(reference)
     return quote
 

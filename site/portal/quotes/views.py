@@ -92,6 +92,7 @@ class QuoteView:
     price: str | None
     lead_days: int | None
     staff_message: str
+    restricted_until: date | None = None  # an order the customer deleted, kept until then
 
 
 def quote_view(quote: QuoteRequest, pricing: Pricing) -> QuoteView:
@@ -127,6 +128,7 @@ def quote_view(quote: QuoteRequest, pricing: Pricing) -> QuoteView:
         price=money(quote.price) if quote.price is not None else None,
         lead_days=quote.lead_days,
         staff_message=quote.staff_message,
+        restricted_until=quote.restricted_until if quote.restricted else None,
     )
 
 

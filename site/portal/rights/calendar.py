@@ -82,3 +82,11 @@ CHINA = ZoneInfo("Asia/Shanghai")
 def china_date(moment: datetime) -> date:
     """The date in China at ``moment`` (an aware datetime)."""
     return moment.astimezone(CHINA).date()
+
+
+def add_years(day: date, years: int) -> date:
+    """The same day ``years`` later (28 February for a 29 February in a year without one)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

@@ -57,6 +57,8 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
             "lead_days",
             "staff_message",
             "updated_at",
+            "restricted_at",  # the customer deleted an order: kept, restricted, until
+            "restricted_until",
         )
     },
     # shipping addresses
@@ -248,6 +250,10 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
     ("privacy_request_events", "id"): _ROW_ID,
     ("privacy_request_events", "request_id"): "which of the customer's requests the step is of",
     ("privacy_request_events", "staff_id"): _STAFF,
+    **{
+        ("retention_runs", name): "the retention job's counts of what it deleted: names nobody"
+        for name in ("id", "ran_at", "rule", "deleted")
+    },
     ("disclosures", "id"): _ROW_ID,
     ("disclosures", "user_id"): _OWNER,
     ("disclosures", "request_id"): "which of the customer's requests led to it",

@@ -347,10 +347,17 @@ def _quotes(held: Held) -> Table:
             parts.append(i18n.gettext("Our quote: %(price)s", price=shown.price))
         if shown.staff_message:
             parts.append(shown.staff_message)
+        if row.restricted_until is not None:
+            parts.append(
+                i18n.gettext("restricted until %(date)s", date=row.restricted_until.isoformat())
+            )
         return "; ".join(parts)
 
     stored_request = ("reference", "process", "material", "finish", "tolerance", "quantity")
-    stored_answer = ("status", "estimate_low", "estimate_high", "estimate_days", "estimate_note")
+    stored_answer = (
+        *("status", "estimate_low", "estimate_high", "estimate_days", "estimate_note"),
+        *("price", "lead_days", "staff_message", "updated_at", "restricted_at", "restricted_until"),
+    )
     return Table(
         "quote_requests",
         (
@@ -363,7 +370,7 @@ def _quotes(held: Held) -> Table:
             Column(
                 "quotes",
                 answer,
-                (*stored_answer, "price", "lead_days", "staff_message", "updated_at"),
+                stored_answer,
             ),
         ),
         empty=_l("You have not requested a quote yet."),
