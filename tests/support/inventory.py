@@ -20,6 +20,7 @@ from portal.profile.audit import audit_changes
 from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     CorporateInvoice,
+    EmailChange,
     EmailSubscription,
     PersonalInvoice,
     ShippingAddress,
@@ -49,6 +50,7 @@ FULL = {
     "drawing": "支架 bracket v2.STEP",
     "quote_notes": "两端 M6 螺纹",
     "staff_message": "阳极氧化为黑色",
+    "new_email": "li.wei.new@example.cn",
 }
 
 
@@ -83,7 +85,17 @@ async def _fill(settings: Any, user_id: int) -> None:
             user.invoice_email = FULL["invoice_email"]
             user.wechat_openid = FULL["wechat_openid"]
             user.email_verified_at = now
+            user.phone_verified_at = now
             session.add(user)
+            session.add(
+                EmailChange(
+                    user_id=user_id,
+                    new_email=FULL["new_email"],
+                    token_hash="0" * 64,
+                    requested_at=now,
+                    expires_at=now + timedelta(hours=24),
+                )
+            )
             audit_changes(
                 session,
                 user_id=user_id,

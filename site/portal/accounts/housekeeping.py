@@ -1,5 +1,5 @@
-"""The accounts area's background jobs: forget old throttle counts and dead reset links, and
-delete the accounts whose address was never confirmed.
+"""The accounts area's background jobs: forget old throttle counts, dead reset links and expired
+changes of the login address, and delete the accounts whose address was never confirmed.
 
 A throttle row names nobody (its key is an HMAC), but it is still data about someone's
 behaviour, so it is kept no longer than the throttles need it (a day; throttling.py).
@@ -24,15 +24,19 @@ from portal.accounts import password_reset, throttling
 from portal.accounts.models import User
 from portal.crypto.keystore import DataKeys
 from portal.db import utcnow
+from portal.profile.account import email_change
 
 logger = logging.getLogger("portal.accounts")
 
 
 async def tidy(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
-    """One round: (throttle rows, reset links) deleted. Idempotent, so workers may overlap."""
+    """One round: (throttle rows, links) deleted, the links being reset links and expired
+    changes of the login address (each holds a new address, kept no longer than its link
+    works). Idempotent, so workers may overlap."""
     async with sessions() as session:
         throttles = await throttling.prune(session)
         links = await password_reset.prune(session=session)
+        links += await email_change.prune(session=session)
     return throttles, links
 
 

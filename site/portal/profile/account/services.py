@@ -83,11 +83,43 @@ class PasswordChange:
     wait: timedelta = timedelta(0)
 
 
-def _throttle_subject(user: User) -> str:
-    # The login throttle's own key for this account (its email, lower-cased), so that wrong
-    # passwords typed here and at /login draw on one allowance: a stolen session cookie buys
-    # no extra guesses at the password that would take the account over for good.
+def login_throttle_subject(user: User) -> str:
+    """The login throttle's own key for this account (its email, lower-cased), so that wrong
+    passwords typed in the Personal Center and at /login draw on one allowance: a stolen
+    session cookie buys no extra guesses at the password that would take the account over."""
     return user.email_key or f"user:{user.id}"
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The password re-entered to confirm a change: ``ok``, or wrong, or it must wait."""
+
+    ok: bool
+    wrong: bool = False
+    wait: timedelta = timedelta(0)
+
+
+async def check_password(
+    *, session: AsyncSession, user: User, password: str, secret_key: str
+) -> PasswordCheck:
+    """Check the password re-entered to change the login address or the mobile number; commits.
+
+    Counted as a login attempt, before the check, against the login throttle of the account
+    (throttling.LOGIN_ACCOUNT), as :func:`change_password` does; the right password clears the
+    count, as a successful login does. An account without a password never passes.
+    """
+    subject = login_throttle_subject(user)
+    reserved = await throttling.hit(
+        session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key
+    )
+    if not reserved.allowed:
+        return PasswordCheck(False, wait=reserved.wait)
+    ok, _ = await verify_password_off_loop(user.password_hash, password)
+    if not ok:
+        return PasswordCheck(False, wrong=True, wait=reserved.wait)
+    await throttling.clear(session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key)
+    await session.commit()
+    return PasswordCheck(True)
 
 
 async def change_password(
@@ -119,7 +151,7 @@ async def change_password(
     adding = user.password_hash is None
     if adding and not user.email:
         raise PasswordNeedsEmail
-    subject = _throttle_subject(user)
+    subject = login_throttle_subject(user)
     if not adding:
         reserved = await throttling.hit(
             session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key
