@@ -124,6 +124,8 @@ def test_one_control_or_format_character_anywhere_is_refused(
 EXEMPT = {
     ("LoginForm", "password"),
     ("PasswordForm", "current_password"),
+    ("LoginEmailForm", "current_password"),
+    ("MobileForm", "current_password"),
     ("StaffLoginForm", "password"),
     ("StaffPasswordForm", "current_password"),
 }

@@ -260,10 +260,10 @@ async def confirm_change(
         return Confirmation(Outcome.BAD_LINK)
     if change.user_id != user.id:
         return Confirmation(Outcome.OTHER_ACCOUNT)
-    new_email = change.new_email
+    change_id, new_email = change.id, change.new_email  # a rollback below expires ``change``
     used = await session.execute(
         delete(EmailChange)
-        .where(col(EmailChange.id) == change.id)
+        .where(col(EmailChange.id) == change_id)
         .where(col(EmailChange.token_hash) == _digest(token))
         .returning(col(EmailChange.id))
     )
@@ -279,7 +279,7 @@ async def confirm_change(
         await session.execute(update(User).where(col(User.id) == user.id).values(**values))
     except IntegrityError:  # another account took it between the check and the UPDATE
         await session.rollback()
-        await session.execute(delete(EmailChange).where(col(EmailChange.id) == change.id))
+        await session.execute(delete(EmailChange).where(col(EmailChange.id) == change_id))
         await session.commit()
         return Confirmation(Outcome.TAKEN, new_email)
     user_id = saved_id(user)

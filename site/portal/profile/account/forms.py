@@ -112,4 +112,9 @@ class MobileForm(PortalForm):
             raise ValidationError(
                 _l("Your account has no login email address, so it must keep a mobile number.")
             )
-        _refuse_unchanged(field, self.current, _l("This is already your mobile number."))
+        try:
+            _refuse_unchanged(field, self.current, _l("This is already your mobile number."))
+        except ValidationError:
+            # Shown as typed, not in the E.164 form the check compared: the form keeps input.
+            field.data = field.raw_data[0] if field.raw_data else field.data
+            raise
