@@ -17,9 +17,11 @@ from tests.support.forms import csrf_token, post_form
 from tests.support.routes import route_table, routes_with_ids
 
 #: Fields that would make the POST branch of any form route act: a shipping address, an
-#: account's details, a password change, the language, a subscription, a confirmation.
+#: account's details, a password change, a new login address or mobile number, the language,
+#: a subscription, a confirmation.
 ACTING_BODY = {
     **ADDRESS,
+    "new_email": "li.wei.works@example.cn",
     "name": "王芳",
     "customer_type": "individual",
     "language": "zh_Hans",

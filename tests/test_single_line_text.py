@@ -125,6 +125,8 @@ EXEMPT = {
     ("LoginForm", "password"),
     ("PasswordForm", "current_password"),
     ("DeregistrationForm", "password"),
+    ("LoginEmailForm", "current_password"),
+    ("MobileForm", "current_password"),
     ("StaffLoginForm", "password"),
     ("StaffPasswordForm", "current_password"),
 }

@@ -74,11 +74,13 @@ def test_the_page_shows_every_value_and_how_to_correct_it(signed_in):
     for shown in ("李伟", "Company", "English", "Li.Wei@example.cn", "138 1234 5678"):
         assert shown in text
     document = parse(text)
-    # A link to correct each value, working without JavaScript; login details say who changes them.
+    # A link to correct each value, working without JavaScript; the login details have pages of
+    # their own (a change asks for the password), and a correction request covers the rest.
     for field in ("name", "job_title", "customer_type", "invoice_email", "preferred_language"):
         assert f"{URL}?edit=1#{field}" in document.links
-    assert "mailto:info@xometry.asia" in document.links
-    assert "cannot be changed on this page" in text
+    assert {"/account/email", "/account/mobile"} <= set(document.links)
+    assert "/account/privacy/requests/new?kind=correction" in document.links
+    assert "not verified yet" in text  # the mobile number: no text message has checked it
     assert 'aria-current="page"' in text
     assert "/account/password" in document.links
 

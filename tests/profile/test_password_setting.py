@@ -4,20 +4,15 @@ address to log in with."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from starlette.testclient import TestClient
 
 from portal import i18n
 from portal.accounts.models import User
 from portal.accounts.passwords import verify_password
-from portal.accounts.sessions import SESSION_COOKIE, start_session
-from portal.db import create_engine, session_factory
 from portal.mail.models import OutboxMessage
-from portal.privacy.models import ConsentRecord
 from portal.profile.models import AuditEntry
-from tests.support.accounts import GOOD, log_in, register
+from tests.support.accounts import GOOD, log_in, register, wechat_user
 from tests.support.forms import post_form
 from tests.support.html import parse
 from tests.support.records import rows
@@ -46,52 +41,6 @@ def signed_in_elsewhere(app) -> TestClient:
     other.__enter__()
     assert log_in(other, GOOD["email"], GOOD["password"]).status_code == 303
     return other
-
-
-def wechat_user(app, settings, *, email: str | None, language: str = "zh_Hans") -> TestClient:
-    """A customer who registered through WeChat (an OpenID, no password), signed in on a client."""
-
-    async def create() -> str:
-        engine = create_engine(settings.database_url)
-        try:
-            async with session_factory(engine)() as session:
-                user = User(
-                    name="微信用户",
-                    wechat_openid="o6_bmjrPTlm6_2sgVt7hMZOPfL2M",
-                    phone="+8613912345678",
-                    email=email,
-                    email_key=email.lower() if email else None,
-                    preferred_language=language,
-                )
-                session.add(user)
-                await session.flush()
-                # Registration records the consent to the policy in force (else: the gate).
-                session.add(
-                    ConsentRecord(
-                        user_id=user.id,
-                        kind="policy_consent",
-                        policy_version=app.state.policy.in_force().version,
-                        language=language,
-                        channel="website",
-                    )
-                )
-                new = await start_session(
-                    session=session,
-                    secret_key=settings.secret_key,
-                    user=user,
-                    remember=False,
-                    user_agent="MicroMessenger",
-                    ip_address="127.0.0.1",
-                )
-                await session.commit()
-                return new.cookie_value
-        finally:
-            await engine.dispose()
-
-    client = TestClient(app)
-    client.__enter__()
-    client.cookies.set(SESSION_COOKIE, asyncio.run(create()))
-    return client
 
 
 def test_signed_out_visitors_are_sent_to_log_in(client):

@@ -20,6 +20,7 @@ from portal.profile.audit import audit_changes
 from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     CorporateInvoice,
+    EmailChange,
     EmailSubscription,
     PersonalInvoice,
     ShippingAddress,
@@ -52,6 +53,7 @@ FULL = {
     "staff_message": "阳极氧化为黑色",
     "request_details": "请删除我以前的收货地址",
     "request_answer": "已删除该地址",
+    "new_email": "li.wei.new@example.cn",
 }
 
 
@@ -86,7 +88,17 @@ async def _fill(settings: Any, user_id: int) -> None:
             user.invoice_email = FULL["invoice_email"]
             user.wechat_openid = FULL["wechat_openid"]
             user.email_verified_at = now
+            user.phone_verified_at = now
             session.add(user)
+            session.add(
+                EmailChange(
+                    user_id=user_id,
+                    new_email=FULL["new_email"],
+                    token_hash="0" * 64,
+                    requested_at=now,
+                    expires_at=now + timedelta(hours=24),
+                )
+            )
             audit_changes(
                 session,
                 user_id=user_id,

@@ -38,9 +38,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from portal.accounts import throttling
 from portal.accounts.models import LoginSession, User
-from portal.accounts.passwords import verify_password_off_loop
 from portal.accounts.services import lock_user_id
 from portal.crypto import DataKeys
 from portal.db import saved_id, utcnow
@@ -114,36 +112,6 @@ async def orders_kept(*, session: AsyncSession, user: User) -> int:
         .where(col(QuoteRequest.status) == QuoteStatus.ORDERED.value)
     )
     return int(count or 0)
-
-
-@dataclass(frozen=True)
-class PasswordCheck:
-    """Whether the password was the account's; ``wait`` > 0 when it must wait to try again."""
-
-    ok: bool
-    wait: timedelta = timedelta(0)
-
-
-async def check_password(
-    *, session: AsyncSession, user: User, password: str, secret_key: str
-) -> PasswordCheck:
-    """Check the account's password, counted against its login throttle; commits the count.
-
-    As at ``/login`` and in "Password setting": each attempt counts first, so a stolen session
-    cookie buys no extra guesses, and the right password forgives the count.
-    """
-    subject = throttling.account_subject(user.email_key, user.id)
-    reserved = await throttling.hit(
-        session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key
-    )
-    if not reserved.allowed:
-        return PasswordCheck(False, reserved.wait)
-    ok, _ = await verify_password_off_loop(user.password_hash, password)
-    if not ok:
-        return PasswordCheck(False, reserved.wait)
-    await throttling.clear(session, throttling.LOGIN_ACCOUNT, subject, secret_key=secret_key)
-    await session.commit()
-    return PasswordCheck(True)
 
 
 def signed_in_recently(login_session: LoginSession, *, now: datetime | None = None) -> bool:

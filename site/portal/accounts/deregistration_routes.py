@@ -27,6 +27,7 @@ from portal.accounts import deregistration, throttling
 from portal.accounts.devices import DEVICE_COOKIE
 from portal.accounts.forms import CONFIRMATION_PHRASE, DeregistrationForm
 from portal.accounts.models import User
+from portal.accounts.reauthentication import check_password
 from portal.accounts.responses import too_many
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import request_session
@@ -79,16 +80,16 @@ async def deregister(request: Request, user: User) -> Response:
     session = request_session(request)
     if form.needs_password and not form.password.errors:
         # Checked even when the box is not ticked, so that every error shows in one pass.
-        check = await deregistration.check_password(
+        check = await check_password(
             session=session,
             user=user,
             password=form.password.data or "",
             secret_key=state.settings.secret_key,
         )
-        if check.wait and not check.ok:
+        if not check.ok and not check.wrong:  # too many tries: wait
             context = await _context(request, user, form)
             return too_many(request, PAGE, context, throttling.Decision(False, check.wait))
-        if not check.ok:
+        if check.wrong:
             message = i18n.lazy_gettext("This is not your password. Check it and try again.")
             form.password.errors = [field_text(message)]
             valid = False

@@ -1,6 +1,6 @@
-"""The accounts area's background jobs: forget old throttle counts and dead reset links, delete
-the accounts whose address was never confirmed, and what a deleted account leaves once its time
-is up (the terms of its orders, the confirmation mail).
+"""The accounts area's background jobs: forget old throttle counts, dead reset links and expired
+changes of the login address, delete the accounts whose address was never confirmed, and the
+confirmation mails of deleted accounts once their time is up.
 
 A throttle row names nobody (its key is an HMAC), but it is still data about someone's
 behaviour, so it is kept no longer than the throttles need it (a day; throttling.py).
@@ -26,20 +26,23 @@ from portal.accounts.models import User
 from portal.crypto.keystore import DataKeys
 from portal.db import utcnow
 from portal.drawings.storage import DrawingStorage
+from portal.profile.account import email_change
 
 logger = logging.getLogger("portal.accounts")
 
 
 async def tidy(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
-    """One round: (throttle rows, reset links) deleted; so are old confirmations of deleted
-    accounts (deregistration.py). Kept orders whose period ended are the retention job's
-    (``portal.privacy.retention``), which reads the period from the inventory.
+    """One round: (throttle rows, links) deleted, the links being reset links and expired
+    changes of the login address (each holds a new address, kept no longer than its link
+    works); so are old confirmations of deleted accounts (deregistration.py). Kept orders whose
+    period ended are the retention job's (``portal.privacy.retention``).
 
     Idempotent, so workers may overlap.
     """
     async with sessions() as session:
         throttles = await throttling.prune(session)
         links = await password_reset.prune(session=session)
+        links += await email_change.prune(session=session)
         await deregistration.purge_confirmations(session=session)
     return throttles, links
 

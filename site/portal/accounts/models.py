@@ -24,6 +24,9 @@ class User(SQLModel, table=True):
     job_title: str | None = Field(default=None, max_length=100)
     invoice_email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=20)  # E.164, e.g. +8613812345678
+    # When a text message proved the number (a later issue sends it): NULL until then, and again
+    # after every change of the number, so an unproved number is never taken for a proved one.
+    phone_verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     customer_type: str | None = Field(default=None, max_length=20)
     password_hash: str | None = Field(default=None, max_length=255)  # argon2id
     preferred_language: str = Field(default="en", max_length=8)

@@ -86,13 +86,12 @@ def email_field(label: str, *, required: str | None = None) -> EmailField:
     return EmailField(label, filters=[strip], validators=validators)
 
 
-def mobile_field(label: str, *, required: str) -> TelField:
-    """A mobile number, stored in E.164 form (``portal.forms.Phone``)."""
-    return TelField(
-        label,
-        filters=[strip],
-        validators=[DataRequired(required), SingleLine(), length_limit(30), Phone()],
-    )
+def mobile_field(label: str, *, required: str | None) -> TelField:
+    """A mobile number, stored in E.164 form (``portal.forms.Phone``); ``required`` is the
+    message for an empty box (``None``: it may be empty)."""
+    validators: list[Any] = [] if required is None else [DataRequired(required)]
+    validators += [SingleLine(), length_limit(30), Phone()]
+    return TelField(label, filters=[strip], validators=validators)
 
 
 # Full-width digits are what a Chinese input method types in full-width mode, and "200 120" is

@@ -1,4 +1,5 @@
-"""Tables of the Personal Center: shipping addresses, invoice information, subscriptions, audit.
+"""Tables of the Personal Center: shipping addresses, invoice information, subscriptions, a
+pending change of the login address, audit.
 
 Account information (name, job title, customer type, invoice email, preferred language) lives on
 ``users`` itself (accounts/models.py). Province and city are GB/T 2260 codes (portal/regions.py),
@@ -106,6 +107,30 @@ class EmailSubscription(SQLModel, table=True):
     email: str = Field(max_length=254)
     requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EmailChange(SQLModel, table=True):
+    """A new login address waiting for the link mailed to it (policy 5.3): one per account.
+
+    Only the SHA-256 of the link's random token is stored, as for password resets
+    (accounts/password_reset.py explains why a row, not a signed token): the link works until
+    ``expires_at``, once (using it deletes the row), and a new request replaces the row, so
+    only the newest link works. The address itself is personal information of the account, kept
+    no longer than the link works (the housekeeping deletes expired rows).
+    """
+
+    __tablename__ = "email_changes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("users.id", ondelete="CASCADE"), unique=True, nullable=False
+        )
+    )
+    new_email: str = Field(max_length=254)  # normalized by email-validator, as typed otherwise
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    requested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class AuditEntry(SQLModel, table=True):

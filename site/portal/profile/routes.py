@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
+from portal.profile.account import email_routes as login_email
+from portal.profile.account import mobile_routes as mobile
 from portal.profile.account import routes as account
 from portal.profile.addresses import routes as addresses
 from portal.profile.export import routes as export
@@ -20,6 +22,8 @@ routes: list[BaseRoute] = [
     *addresses.routes,
     *invoices.routes,
     *account.routes,
+    *login_email.routes,
+    *mobile.routes,
     *subscriptions.routes,
     *my_data.routes,
     *export.routes,

@@ -21,7 +21,7 @@ from portal.accounts import throttling
 from portal.accounts.models import User
 from portal.db import request_session
 from portal.forms import display_phone, field_text
-from portal.profile.account import services
+from portal.profile.account import email_change, services
 from portal.profile.account.forms import (
     AccountInformationForm,
     PasswordForm,
@@ -38,12 +38,14 @@ INFORMATION_BLOCK = "information"
 PASSWORD = "profile/account/password.html"  # noqa: S105 - a template name
 
 
-def _information_context(
+async def _information_context(
     request: Request, user: User, *, form: AccountInformationForm | None, saved: bool = False
 ) -> dict[str, Any]:
     """What the page shows; ``form`` set: the form instead of the read-only list."""
     language = i18n.LANGUAGES.get(user.preferred_language)
+    pending = await email_change.pending_change(session=request_session(request), user=user)
     return {
+        "pending_email": pending.new_email if pending else None,
         "form": form,
         "editing": form is not None,
         "saved": saved,
@@ -65,7 +67,7 @@ async def information(request: Request, user: User) -> Response:
     """Account information: read-only, or the form (``?edit=1``) for the full page or htmx."""
     query = request.query_params
     form = AccountInformationForm(data=_current_values(user)) if query.get("edit") == "1" else None
-    context = _information_context(request, user, form=form, saved=query.get("saved") == "1")
+    context = await _information_context(request, user, form=form, saved=query.get("saved") == "1")
     return render(request, INFORMATION, context, block=INFORMATION_BLOCK)
 
 
@@ -77,7 +79,7 @@ async def save_information(request: Request, user: User) -> Response:
     templates = app_state(request).templates
     form = AccountInformationForm.from_form(data)
     if not form.validate():
-        context = _information_context(request, user, form=form)
+        context = await _information_context(request, user, form=form)
         return templates.render(
             request,
             INFORMATION,
@@ -106,7 +108,7 @@ async def save_information(request: Request, user: User) -> Response:
         )
         return response
     if is_htmx(request):
-        context = _information_context(request, user, form=None, saved=True)
+        context = await _information_context(request, user, form=None, saved=True)
         return templates.render(request, INFORMATION, context, block=INFORMATION_BLOCK)
     return RedirectResponse(target, status_code=303)
 

@@ -16,6 +16,7 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("users", "email"): "registration_website.email",
     ("users", "email_key"): "registration_website.email",  # the same address, lower-cased
     ("users", "phone"): "registration_website.phone",
+    ("users", "phone_verified_at"): "registration_website.phone",  # shown beside the number
     ("users", "wechat_openid"): "registration_website.wechat_openid",
     ("users", "name"): "account_information.name",
     ("users", "job_title"): "account_information.job_title",
@@ -25,6 +26,10 @@ PERSONAL_COLUMNS: dict[tuple[str, str], str] = {
     ("users", "password_hash"): "password_setting.password",
     ("users", "created_at"): "account_records.account_created",
     ("users", "email_verified_at"): "account_records.email_verified",
+    # a new login address waiting for the link sent to it (profile/account/email_change.py)
+    ("email_changes", "new_email"): "account_information.new_email",
+    ("email_changes", "requested_at"): "account_information.new_email",
+    ("email_changes", "expires_at"): "account_information.new_email",
     # drawings (the files themselves are encrypted in the drawing store, portal.drawings)
     ("drawings", "filename"): "request_a_quote.drawings",
     ("drawings", "size"): "request_a_quote.drawings",
@@ -174,6 +179,9 @@ NOT_PERSONAL: dict[tuple[str, str], str] = {
         "password_reset_tokens",
         "token_hash",
     ): "SHA-256 of a random token, not information about the person",
+    ("email_changes", "id"): _ROW_ID,
+    ("email_changes", "user_id"): _OWNER,
+    ("email_changes", "token_hash"): "SHA-256 of a random token, not information about the person",
     ("throttles", "key"): "an HMAC of an address under the secret key: names nobody",
     ("throttles", "hits"): "a count under an HMAC key that names nobody (deleted after a day)",
     ("throttles", "window_started_at"): "a time under an HMAC key that names nobody",

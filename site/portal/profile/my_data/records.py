@@ -29,6 +29,7 @@ from portal.profile.invoices import bank, resident_ids
 from portal.profile.models import (
     AuditEntry,
     CorporateInvoice,
+    EmailChange,
     EmailSubscription,
     PersonalInvoice,
     ShippingAddress,
@@ -64,6 +65,7 @@ class Held:
     subscriptions: list[EmailSubscription] = field(default_factory=list)
     sessions: list[LoginSession] = field(default_factory=list)
     reset_links: list[PasswordResetToken] = field(default_factory=list)
+    email_change: EmailChange | None = None  # a new login address waiting for its link
     consents: list[ConsentRecord] = field(default_factory=list)
     announcements: list[PolicyAnnouncement] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
@@ -103,6 +105,7 @@ async def fetch(
             LoginSession, (col(LoginSession.last_used_at).desc(), col(LoginSession.id).desc())
         ),
         reset_links=await rows(PasswordResetToken, (col(PasswordResetToken.created_at).desc(),)),
+        email_change=next(iter(await rows(EmailChange, (col(EmailChange.id),))), None),
         consents=await rows(
             ConsentRecord, (col(ConsentRecord.occurred_at).desc(), col(ConsentRecord.id).desc())
         ),

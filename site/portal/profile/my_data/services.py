@@ -28,6 +28,7 @@ from portal.crypto import DataKeys
 from portal.db import utcnow
 from portal.policy.inventory import load_inventory
 from portal.policy.model import Inventory, Problem, Scenario
+from portal.profile.models import EmailChange
 from portal.profile.my_data import history, privacy_requests, records
 from portal.profile.my_data.formatting import (
     CUSTOMER_TYPES,
@@ -45,6 +46,15 @@ from portal.settings import ROOT
 
 #: Where each part of the Personal Center corrects what it holds (issue 5's URLs).
 INFORMATION_URL = "/account/information"
+LOGIN_EMAIL_URL = "/account/email"
+MOBILE_URL = "/account/mobile"
+#: Where each field of the registration is corrected.
+_REGISTRATION_URLS = {
+    "name": INFORMATION_URL,
+    "customer_type": INFORMATION_URL,
+    "email": LOGIN_EMAIL_URL,
+    "phone": MOBILE_URL,
+}
 PASSWORD_URL = "/account/password"  # noqa: S105 - a page, not a secret
 
 
@@ -150,14 +160,33 @@ def _registration(scenario: Scenario, user: User, held: records.Held) -> tuple[P
     for key, value, columns in (
         ("name", text(user.name), ("users.name",)),
         ("email", text(user.email), ("users.email", "users.email_key")),
-        ("phone", phone(user.phone), ("users.phone",)),
+        ("phone", _phone(user), ("users.phone", "users.phone_verified_at")),
         ("customer_type", word(CUSTOMER_TYPES, user.customer_type), ("users.customer_type",)),
         ("wechat_openid", text(user.wechat_openid), ("users.wechat_openid",)),
     ):
         if scenario.field(key) is not None:
-            url = INFORMATION_URL if key in ("name", "customer_type") else None
+            url = _REGISTRATION_URLS.get(key)
             items.append(item(scenario, key, value, *columns, correct_url=url))
     return (Part(records=(Record(items=tuple(items), recorded_at=iso(user.created_at)),)),)
+
+
+def _phone(user: User) -> str | None:
+    """The number, and whether a text message has proved it (none has yet: a later issue)."""
+    number = phone(user.phone)
+    if number is None or user.phone_verified_at is not None:
+        return number
+    return i18n.gettext("%(number)s (not verified yet)", number=number)
+
+
+def _new_email(change: EmailChange | None) -> str | None:
+    if change is None:
+        return None
+    return i18n.gettext(
+        "%(email)s: asked for on %(asked)s, waiting for confirmation until %(until)s",
+        email=change.new_email,
+        asked=when(change.requested_at),
+        until=when(change.expires_at),
+    )
 
 
 def _account_information(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
@@ -169,6 +198,14 @@ def _account_information(scenario: Scenario, user: User, held: records.Held) -> 
         "preferred_language": language_name(user.preferred_language),
     }
     items = tuple(item(scenario, k, v, f"users.{k}") for k, v in values.items())
+    if scenario.field("new_email") is not None:
+        columns = (
+            "email_changes.new_email",
+            "email_changes.requested_at",
+            "email_changes.expires_at",
+        )
+        pending = _new_email(held.email_change)
+        items += (item(scenario, "new_email", pending, *columns, correct_url=LOGIN_EMAIL_URL),)
     return (
         Part(
             records=(
