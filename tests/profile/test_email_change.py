@@ -10,19 +10,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-from sqlalchemy import update
 from starlette.testclient import TestClient
 
 from portal.accounts import throttling
 from portal.accounts.housekeeping import tidy
 from portal.accounts.models import LoginSession, PasswordResetToken
-from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import create_engine, session_factory, utcnow
 from portal.profile.account import email_change
 from portal.profile.models import AuditEntry, EmailChange
-from tests.support.accounts import GOOD, database_snapshot, log_in, register, wechat_user
+from tests.support.accounts import GOOD, log_in, register, wechat_user
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
 from tests.support.login_details import (
@@ -34,7 +30,7 @@ from tests.support.login_details import (
     ask_for_change,
     deliver,
     error_beside,
-    fresh_example,
+    expire_links,
     is_signed_in,
     link_path,
     mails_to,
@@ -42,31 +38,13 @@ from tests.support.login_details import (
     open_link,
     plain_text,
     press_the_button,
+    second_device,
     token_of,
-    with_live_token,
 )
-from tests.support.random_input import examples, file_fields, form_data, post_random, values
 from tests.support.records import rows, run
 
 OLD_EMAIL = "Li.Wei@example.cn"
 WRONG = "This is not your current password. Check it and try again."
-
-
-def second_device(app) -> TestClient:
-    """The same customer, signed in on another device."""
-    other = TestClient(app)
-    other.__enter__()
-    assert log_in(other, GOOD["email"], GOOD["password"]).status_code == 303
-    return other
-
-
-def expire_links(settings) -> None:
-    async def work(session):
-        past = utcnow() - timedelta(seconds=1)
-        await session.execute(update(EmailChange).values(expires_at=past))
-        await session.commit()
-
-    run(settings, work)
 
 
 # -- the page ----------------------------------------------------------------------------------
@@ -257,130 +235,6 @@ def test_wrong_passwords_count_as_failed_logins(app, signed_in, settings):
     assert rows(settings, EmailChange) == []
 
 
-# -- the link ----------------------------------------------------------------------------------
-
-
-def test_opening_the_link_with_get_or_head_changes_nothing(app, signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    before = database_snapshot(settings.database_url)
-    assert signed_in.get(path).status_code == 200
-    token = csrf_token(signed_in.get(EMAIL_PAGE))
-    head = signed_in.request(
-        "HEAD",
-        path,
-        data={"token": token_of(path), "csrf_token": token},
-        headers={"X-CSRF-Token": token},
-    )
-    assert head.status_code == 200
-    with TestClient(app) as scanner:  # a mail scanner: no session; sent to log in
-        assert scanner.get(path, follow_redirects=False).status_code == 303
-    assert database_snapshot(settings.database_url) == before
-
-
-def test_a_link_opened_signed_out_comes_back_to_its_page_after_logging_in(app, signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    with TestClient(app) as phone:
-        response = phone.get(path, follow_redirects=False)
-        assert response.headers["location"].startswith("/login?next=/account/email/confirm")
-        login = post_form(
-            phone,
-            response.headers["location"],
-            {"email": OLD_EMAIL, "password": GOOD["password"]},
-            page="/login",
-        )
-        assert login.headers["location"] == path
-        assert press_the_button(phone, path).status_code == 303
-        assert is_signed_in(phone)
-    assert account(settings).email == NEW_EMAIL_STORED
-    assert not is_signed_in(signed_in)  # the browser that asked is another session: ended
-
-
-def test_a_used_link_cannot_be_used_again(signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    assert press_the_button(signed_in, path).status_code == 303
-    again = open_link(signed_in, path)
-    assert (again.status_code, again.context["state"]) == (400, "bad_link")
-    before = database_snapshot(settings.database_url)
-    token = csrf_token(signed_in.get(EMAIL_PAGE))
-    replayed = post_form(signed_in, CONFIRM, {"token": token_of(path)}, token=token)
-    assert replayed.status_code == 400
-    assert database_snapshot(settings.database_url) == before
-
-
-def test_an_expired_link_changes_nothing(signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    expire_links(settings)
-    assert open_link(signed_in, path).status_code == 400
-    token = csrf_token(signed_in.get(EMAIL_PAGE))
-    assert post_form(signed_in, CONFIRM, {"token": token_of(path)}, token=token).status_code == 400
-    assert account(settings).email == OLD_EMAIL
-    assert signed_in.get(EMAIL_PAGE).context["pending"] is None  # nor is it shown as pending
-
-
-@pytest.mark.parametrize(
-    "forged",
-    ["", "not-a-token", "A" * 43, "x" * 5000, "%00", "../../account"],
-    ids=["empty", "word", "random", "long", "nul", "path"],
-)
-def test_a_forged_link_changes_nothing(signed_in, settings, forged):
-    ask_for_change(signed_in)
-    before = database_snapshot(settings.database_url)
-    page = open_link(signed_in, f"{CONFIRM}?token={forged}")
-    assert (page.status_code, page.context["state"]) == (400, "bad_link")
-    token = csrf_token(signed_in.get(EMAIL_PAGE))
-    assert post_form(signed_in, CONFIRM, {"token": forged}, token=token).status_code == 400
-    assert database_snapshot(settings.database_url) == before
-
-
-def test_another_signed_in_customer_cannot_use_the_link(app, signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    with TestClient(app) as other:
-        register(other, email="zhang.min@example.cn")
-        before = database_snapshot(settings.database_url)
-        page = open_link(other, path)
-        assert (page.status_code, page.context["state"]) == (403, "other_account")
-        assert NEW_EMAIL_STORED not in page.text  # nothing of the other account is shown
-        response = post_form(other, CONFIRM, {"token": token_of(path)}, token=csrf_token(page))
-        assert response.status_code == 403
-        assert database_snapshot(settings.database_url) == before
-        assert is_signed_in(other)
-    assert press_the_button(signed_in, path).status_code == 303  # still its owner's to use
-    assert account(settings, 1).email == NEW_EMAIL_STORED
-
-
-def test_an_address_taken_meanwhile_fails_with_a_clear_page(app, signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    with TestClient(app) as quicker:
-        register(quicker, email=NEW_EMAIL.lower())
-    response = press_the_button(signed_in, path)
-    assert response.status_code == 409
-    assert response.context["state"] == "taken"
-    assert "has become the login address of another account" in response.text
-    assert account(settings, 1).email == OLD_EMAIL
-    assert rows(settings, EmailChange) == []  # it can never be made: dropped
-    assert is_signed_in(signed_in)
-
-
-def test_the_button_needs_the_csrf_token(signed_in, settings):
-    ask_for_change(signed_in)
-    path = newest_link(settings)
-    before = database_snapshot(settings.database_url)
-    for url, data in (
-        (CONFIRM, {"token": token_of(path)}),
-        (EMAIL_PAGE, {"new_email": "x@example.cn", "current_password": GOOD["password"]}),
-        (f"{EMAIL_PAGE}/resend", {}),
-        (f"{EMAIL_PAGE}/cancel", {}),
-    ):
-        assert post_form(signed_in, url, data, token="").status_code == 403, url
-    assert database_snapshot(settings.database_url) == before
-
-
 # -- the pending change -----------------------------------------------------------------------
 
 
@@ -476,64 +330,6 @@ def test_a_wechat_account_with_a_password_adds_no_notice_to_a_missing_address(ap
     (user,) = rows(settings, type(account(settings)))
     assert user.email == NEW_EMAIL_STORED
     assert [a.action for a in rows(settings, AuditEntry) if a.field == "email"] == ["added"]
-
-
-# -- random input ------------------------------------------------------------------------------
-
-LIVE = "\x00live-link\x00"  # replaced by the token of a live link, fresh for each example
-EMAIL_FORMS = {
-    EMAIL_PAGE: ["new_email", "current_password"],
-    f"{EMAIL_PAGE}/resend": [],
-    f"{EMAIL_PAGE}/cancel": [],
-    CONFIRM: ["token", "next"],
-}
-EMAIL_VALUES = values(
-    NEW_EMAIL,
-    OLD_EMAIL,
-    OLD_EMAIL.upper(),
-    "zhang.min@example.cn",
-    "名字@例子.中国",
-    "a@b",
-    GOOD["password"],
-    LIVE,
-    CONFIRM,
-    "x" * 100_000,
-)
-
-
-@pytest.mark.parametrize("path", list(EMAIL_FORMS))
-def test_random_input_never_causes_a_server_error(app, settings, path):
-    """Random keys and values, real ones among them (the password, a live link), with the CSRF
-    token or without, signed in or not, plain or htmx: never a 500."""
-    with TestClient(app, raise_server_exceptions=False) as client:
-        register(client)
-        register(TestClient(app), email="zhang.min@example.cn")  # an address that is taken
-        csrf = csrf_token(client.get(EMAIL_PAGE))
-        query = st.sampled_from(["", f"?token={LIVE}", "?token=%00", "?token=" + "y" * 3000])
-
-        @examples(25)
-        @given(
-            data=form_data(EMAIL_FORMS[path], EMAIL_VALUES, max_size=6),
-            with_token=st.booleans(),
-            signed_in=st.booleans(),
-            htmx=st.booleans(),
-            query=query,
-            files=file_fields(EMAIL_FORMS[path]),
-        )
-        def check(data, with_token, signed_in, htmx, query, files):
-            cookie, live = fresh_example(settings)
-            client.cookies.delete(SESSION_COOKIE)
-            if signed_in:
-                client.cookies.set(SESSION_COOKIE, cookie)
-            payload = with_live_token(data, LIVE, live)
-            if with_token:
-                payload["csrf_token"] = csrf
-            url = path + query.replace(LIVE, live)
-            response = post_random(client, url, payload, htmx=htmx, files=files)
-            assert response.status_code < 500, (url, payload, response.text[:500])
-            assert client.get(url, follow_redirects=False).status_code < 500
-
-        check()
 
 
 def test_an_address_taken_between_the_check_and_the_change_fails_the_same_way(

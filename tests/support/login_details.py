@@ -12,7 +12,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from starlette.testclient import TestClient
 
 from portal.accounts.models import Throttle, User
@@ -21,7 +21,7 @@ from portal.db import create_engine, session_factory, utcnow
 from portal.mail.models import OutboxMessage
 from portal.mail.sender import MailConfig, send_due
 from portal.profile.models import EmailChange
-from tests.support.accounts import GOOD
+from tests.support.accounts import GOOD, log_in
 from tests.support.forms import csrf_token, post_form
 from tests.support.records import rows, run
 from tests.support.servers import SMTPServer
@@ -170,3 +170,20 @@ def with_live_token(payload: dict[str, Any], placeholder: str, token: str) -> di
         key: [swap(v) for v in value] if isinstance(value, list) else swap(value)
         for key, value in payload.items()
     }
+
+
+def second_device(app) -> TestClient:
+    """The same customer, signed in on another device."""
+    other = TestClient(app)
+    other.__enter__()
+    assert log_in(other, GOOD["email"], GOOD["password"]).status_code == 303
+    return other
+
+
+def expire_links(settings) -> None:
+    async def work(session):
+        past = utcnow() - timedelta(seconds=1)
+        await session.execute(update(EmailChange).values(expires_at=past))
+        await session.commit()
+
+    run(settings, work)

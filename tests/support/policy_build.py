@@ -6,6 +6,7 @@ The fixtures that build and check are in ``tests/policy/conftest.py``.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -126,3 +127,13 @@ def run_build_py(*args: str, content: Path, tmp_path: Path) -> subprocess.Comple
         timeout=120,
         check=False,
     )
+
+
+# Where tests/policy/test_check*.py make their mistakes: in a published version in a published version, whose
+# words never change.
+EN = "policy/1.1/en.md"
+ZH = "policy/1.1/zh_Hans.md"
+INVENTORY = "inventory.toml"
+APPENDIX_11 = "policy/1.1/inventory.toml"  # the appendix 1.1 was published with
+# What `build.py check` prints for a problem: `path:line: message`.
+PROBLEM_LINE = re.compile(r"^(?P<path>[^:\s][^:]*):(?P<line>\d+): (?P<message>\S.*)$")

@@ -14,7 +14,6 @@ is :class:`QuoteNotFound` alike.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -32,12 +31,8 @@ from portal.drawings.storage import DrawingStorage
 from portal.policy.model import Inventory
 from portal.quotes.models import CANCELLABLE, QuoteRequest, QuoteStatus
 from portal.quotes.pricing import Choice
+from portal.references import QUOTES
 from portal.rights.calendar import add_years, china_date
-
-# Crockford's base 32 without the letters read as digits (I, L, O) nor U: a reference read out
-# on the phone or typed from a printed quote is not mistaken.
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_REFERENCE_LENGTH = 8
 
 
 class QuoteNotFound(LookupError):
@@ -52,21 +47,9 @@ class DrawingKept(Exception):
     """The request was ordered: its drawings are what was made, kept with the order."""
 
 
-def new_reference() -> str:
-    """``Q-`` and eight random characters: 40 bits, so guessing one is hopeless and two
-    requests practically never draw the same (the unique index catches the rare clash)."""
-    return "Q-" + "".join(secrets.choice(_ALPHABET) for _ in range(_REFERENCE_LENGTH))
-
-
-def normalized_reference(text: str) -> str | None:
-    """The reference in a URL, upper-cased; None if it cannot be one (so the route answers 404
-    without a query)."""
-    reference = text.strip().upper()
-    if len(reference) != 2 + _REFERENCE_LENGTH or not reference.startswith("Q-"):
-        return None
-    if any(ch not in _ALPHABET for ch in reference[2:]):
-        return None
-    return reference
+#: ``Q-7K3M9XQ2`` (portal.references says why these).
+new_reference = QUOTES.new
+normalized_reference = QUOTES.normalized
 
 
 @dataclass(frozen=True)

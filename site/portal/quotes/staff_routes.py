@@ -35,7 +35,7 @@ from portal.quotes.staff_forms import QuoteAnswerForm
 from portal.staff.models import Role, StaffMember
 from portal.urls import url_path
 from portal.web.csrf import read_form
-from portal.web.requests import rejected_status, require_staff
+from portal.web.requests import page_number, rejected_status, require_staff
 from portal.web.state import app_state, render
 
 # -- what the pages show -----------------------------------------------------------------------
@@ -125,10 +125,6 @@ def _status(value: str | None) -> QuoteStatus | None:
         return None
 
 
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
-
-
 # -- routes ------------------------------------------------------------------------------------
 
 
@@ -138,7 +134,7 @@ async def quotes(request: Request, staff: StaffMember) -> Response:
     found = await services.list_quotes(
         session=request_session(request),
         status=status,
-        page=_page_number(request.query_params.get("page")),
+        page=page_number(request),
     )
     pricing = app_state(request).pricing
     context = {

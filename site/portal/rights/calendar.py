@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
+
+from portal.policy import library as policy_library
 
 #: Policy 5.7: every request is answered within this many working days.
 ANSWER_WORKING_DAYS = 15
@@ -76,7 +77,7 @@ def working_days_between(start: date, end: date) -> int:
 
 
 #: The dates of the calendar are China's: a request sent at 23:30 UTC arrived the next day.
-CHINA = ZoneInfo("Asia/Shanghai")
+CHINA = policy_library.CHINA
 
 
 def china_date(moment: datetime) -> date:

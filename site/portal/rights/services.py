@@ -12,7 +12,6 @@ is :class:`RequestNotFound` alike.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from sqlmodel import col, select
 from portal.accounts.models import User
 from portal.db import utcnow
 from portal.mail.mailer import Mailer
+from portal.references import PRIVACY_REQUESTS
 from portal.rights.calendar import china_date, due_date
 from portal.rights.models import (
     OPEN_STATUSES,
@@ -34,10 +34,6 @@ from portal.rights.models import (
     RequestStatus,
 )
 from portal.urls import url_path
-
-# Crockford's base 32 without I, L, O, U, as quote references.
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_REFERENCE_LENGTH = 8
 
 #: Requests of one kind filed within this window before a new one count towards a repeat.
 REPEAT_WINDOW = timedelta(days=90)
@@ -53,19 +49,9 @@ class NotOpen(Exception):
     """The request has been answered or withdrawn already."""
 
 
-def new_reference() -> str:
-    """``R-`` and eight random characters (40 bits), as quote references are made."""
-    return "R-" + "".join(secrets.choice(_ALPHABET) for _ in range(_REFERENCE_LENGTH))
-
-
-def normalized_reference(text: str) -> str | None:
-    """The reference in a URL, upper-cased; None if it cannot be one (404 without a query)."""
-    reference = text.strip().upper()
-    if len(reference) != 2 + _REFERENCE_LENGTH or not reference.startswith("R-"):
-        return None
-    if any(ch not in _ALPHABET for ch in reference[2:]):
-        return None
-    return reference
+#: ``R-7K3M9XQ2`` (portal.references says why these).
+new_reference = PRIVACY_REQUESTS.new
+normalized_reference = PRIVACY_REQUESTS.normalized
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ from portal.staff.models import Role, StaffMember
 from portal.staff.routes import AUDIT_ACTIONS
 from portal.urls import url_path
 from portal.web.csrf import read_form
-from portal.web.requests import rejected_status, require_staff
+from portal.web.requests import page_number, rejected_status, require_staff
 from portal.web.state import app_state, render
 
 IDENTITY_FIRST = i18n.lazy_gettext(
@@ -58,10 +58,6 @@ LABELS = {
 }
 
 
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
-
-
 @require_staff(Role.PRIVACY_OFFICER)
 async def queue(request: Request, staff: StaffMember) -> Response:
     db = request_session(request)
@@ -71,7 +67,7 @@ async def queue(request: Request, staff: StaffMember) -> Response:
         session=db,
         today=today,
         open_only=not show_all,
-        page=_page_number(request.query_params.get("page")),
+        page=page_number(request),
     )
     ages = await services.open_ages(session=db, today=today)
     context = {

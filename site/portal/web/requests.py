@@ -68,6 +68,13 @@ def see_other(request: Request, url: str) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def page_number(request: Request, name: str = "page") -> int:
+    """The page of a list the query asks for (``?page=3``): 1 unless it holds a plain number
+    (the list clamps one past its end)."""
+    value = request.query_params.get(name)
+    return int(value) if value and value.isascii() and value.isdigit() and len(value) < 7 else 1
+
+
 def login_redirect(
     request: Request, target: str | None = None, *, login_path: str | None = None
 ) -> Response:
