@@ -48,7 +48,7 @@ async def transfer_download(request: Request) -> Response:
         request,
         "rights/transfer.html",
         {"opened": opened, "token": request.path_params["token"]},
-        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+        headers={"Cache-Control": "no-store"},
     )
 
 
