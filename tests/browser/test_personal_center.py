@@ -18,7 +18,7 @@ LANGUAGES = [
     pytest.param("zh_Hans", "zh-CN", "收货地址", "尚未保存", id="zh_Hans"),
 ]
 PHONE = {"width": 390, "height": 844}
-SECTIONS = 9
+SECTIONS = 13  # the links of templates/profile/_nav.html
 
 
 @pytest.mark.parametrize(("language", "locale", "addresses", "none_yet"), LANGUAGES)

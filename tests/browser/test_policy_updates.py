@@ -195,7 +195,15 @@ def test_the_consent_records_and_cookie_pages(
     arrive(page, site.url("/account"))
     page.click(".account-nav a[href='/account/consents'] >> visible=true")
     arrive(page, site.url("/account/consents"))
-    expect(page.locator("tbody tr")).to_have_count(1)
+    # Registration recorded two things: the policy agreed to, and the legal capacity declared.
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    agreed, capacity = {
+        "en": ("Agreed to the Data Protection Policy", "full legal capacity"),
+        "zh_Hans": ("同意《数据保护政策》", "完全民事行为能力"),
+    }[language]
+    expect(rows.filter(has_text=agreed)).to_have_count(1)
+    expect(rows.filter(has_text=capacity)).to_have_count(1)
     check(page, f"consents-{language}")
     assert_no_console_errors(page)
 

@@ -23,13 +23,21 @@ def arrive(page: Page, url: str | re.Pattern[str]) -> None:
     page.wait_for_load_state("networkidle")
 
 
+#: The innermost elements that reach past the right edge of the window, to name in a failure.
+OVERFLOWING = """() => [...document.querySelectorAll("body *")]
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+        && ![...e.children].some(c => c.getBoundingClientRect().right > window.innerWidth + 1))
+    .slice(0, 5)
+    .map(e => `${e.tagName.toLowerCase()}.${e.className}: ${e.textContent.trim().slice(0, 60)}`)"""
+
+
 def check(page: Page, name: str) -> None:
     """Axe-clean and no wider than the screen at both widths; then the screenshots."""
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 800})
         assert_accessible(page)
         fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
-        assert fits, f"{page.url} is wider than {width} px"
+        assert fits, f"{page.url} is wider than {width} px: {page.evaluate(OVERFLOWING)}"
     screenshot(page, name)
     page.set_viewport_size({"width": 1280, "height": 800})
 

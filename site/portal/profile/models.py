@@ -149,6 +149,6 @@ class AuditEntry(SQLModel, table=True):
     actor_id: int | None = Field(default=None)
     record: str = Field(max_length=40)  # "account", "shipping_address:12", "corporate_invoice:3"
     field: str = Field(max_length=40)  # an inventory key, e.g. "postal_code"
-    action: str = Field(max_length=10)  # "added", "changed", "removed"
+    action: str = Field(max_length=20)  # "added", "changed", "removed", "copied", "transferred"
     channel: str = Field(default="website", max_length=20)
     occurred_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
