@@ -101,3 +101,53 @@ def test_a_customer_asks_an_officer_answers(
     page.goto(site.url(f"/account/privacy/requests/{reference}"))
     expect(page.locator("main")).to_contain_text("The address is deleted.")
     check(page, f"privacy-request-answered-{language}")
+
+
+@pytest.mark.parametrize(("language", "locale", "nav", "send", "deletion"), LANGUAGES)
+def test_an_officer_deletes_the_whole_account_the_customer_asked_to_delete(
+    new_page, site: LiveServer, language, locale, nav, send, deletion
+) -> None:
+    page = new_page(locale=locale)
+    sign_up(page, site, f"delete.all.{language.lower()}@example.cn")
+    page.goto(site.url("/account/privacy/requests/new"))
+    page.check("input[name='kind'][value='deletion']")
+    page.fill("#details", "请删除我的整个账户。Please delete my whole account.")
+    page.check("input[name='deletion_reason'][value='A']")
+    page.get_by_role("button", name=send).click()
+    page.wait_for_url(re.compile(r"/account/privacy/requests/R-[0-9A-Z]{8}$"))
+    reference = page.url.rsplit("/", 1)[1]
+
+    officer = new_page(locale=locale)
+    signed_in_member(
+        officer, site, f"privacy.delete.{language.lower()}@xometry.asia", Role.PRIVACY_OFFICER
+    )
+    officer.goto(site.url(f"/staff/privacy/{reference}"))
+    # Before the identity check the deletion is refused beside its choice.
+    officer.check("input[name='reason'][value='deletion_request']")
+    officer.click(f"form[action$='/{reference}/delete-account'] button[type='submit']")
+    officer.wait_for_load_state("networkidle")
+    expect(officer.locator("#reason-error")).to_be_visible()
+    expect(officer.locator("input[name='reason'][value='deletion_request']")).to_be_checked()
+
+    officer.fill("#method", "Replied from the confirmed address")
+    officer.click(f"form[action$='/{reference}/identity'] button[type='submit']")
+    arrive(officer, re.compile(rf"/staff/privacy/{reference}\?done=identity$"))
+    check(officer, f"staff-privacy-delete-account-{language}")
+    officer.check("input[name='reason'][value='deletion_request']")
+    officer.click(f"form[action$='/{reference}/delete-account'] button[type='submit']")
+    officer.wait_for_load_state("networkidle")
+    expect(officer.locator(".confirm__question")).to_contain_text(
+        f"delete.all.{language.lower()}@example.cn"
+    )
+    check(officer, f"staff-privacy-confirm-deletion-{language}")
+    officer.click("button.button--danger")
+    arrive(officer, re.compile(rf"/staff/privacy/{reference}\?done=deleted$"))
+    expect(officer.locator(".notice--success")).to_be_visible()
+    expect(officer.locator(f"form[action$='/{reference}/delete-account']")).to_have_count(0)
+    assert_no_console_errors(
+        officer, allow=(f"400 for {site.url(f'/staff/privacy/{reference}/delete-account')}",)
+    )
+
+    # The customer's browser is signed out at once.
+    page.goto(site.url("/account"))
+    page.wait_for_url(re.compile(r"/login"))

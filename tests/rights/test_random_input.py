@@ -1,6 +1,6 @@
 """Random input to the privacy request forms never causes a server error, and a refused form
 files nothing: the customer's request form and withdrawal, and the privacy officer's identity
-check, note and answer, with random keys and values, as a plain form and as htmx."""
+check, note, answer and account deletion, with random keys and values, as a plain form and as htmx."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ STAFF_FORMS = {
     "/staff/privacy/R-ABCD2345/note": ["note"],
     "/staff/privacy/R-ABCD2345/answer": ["decision", "text", "confirmed"],
     "/staff/privacy/R-ZZZZZZZZ/answer": ["decision", "text", "confirmed"],
+    "/staff/privacy/R-ABCD2345/delete-account": ["reason", "confirmed"],
 }
 VALUES = values(
     "access",
@@ -49,6 +50,9 @@ VALUES = values(
     "F",
     "answer",
     "refuse",
+    "minor",
+    "deletion_request",
+    "deregistered",
     "1",
     "privacy@example.com",
     "not@",

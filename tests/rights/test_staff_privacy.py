@@ -21,25 +21,9 @@ from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (
 from tests.support.forms import post_form
 from tests.support.quotes import add_customer
 from tests.support.rights import add_request
-from tests.support.staff import choose_password, enrol, sign_in
+from tests.support.staff import staff_client
 
 URL = "/staff/privacy/R-ABCD2345"
-
-
-def staff_client(app, settings, role: Role, email: str) -> TestClient:
-    client = TestClient(app)
-    client.__enter__()
-    member = enrol(settings, role, email)
-    assert sign_in(client, member).status_code == 303
-    assert choose_password(client).status_code == 303
-    return client
-
-
-@pytest.fixture
-def officer(app, settings):
-    client = staff_client(app, settings, Role.PRIVACY_OFFICER, "privacy@xometry.asia")
-    yield client
-    client.__exit__(None, None, None)
 
 
 @pytest.fixture

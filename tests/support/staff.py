@@ -50,6 +50,16 @@ def choose_password(client: TestClient):
     )
 
 
+def staff_client(app, settings, role: Role, email: str) -> TestClient:
+    """A client signed in to the console as a new member with ``role`` (the caller exits it)."""
+    client = TestClient(app)
+    client.__enter__()
+    member = enrol(settings, role, email)
+    assert sign_in(client, member).status_code == 303
+    assert choose_password(client).status_code == 303
+    return client
+
+
 def signed_in_member(page, live_server: LiveServer, email: str, role: Role) -> None:
     """Enrol ``email`` and sign in with a code, choosing a password: the console's home."""
     enrolment = in_thread(

@@ -78,4 +78,5 @@ EVENT_NAMES: dict[str, LazyString] = {
     "transfer_link_sent": _l("Download link sent to the receiving processor"),
     "transfer_downloaded": _l("The receiving processor downloaded the copy"),
     "due_date_settled": _l("Due date confirmed on the published holiday calendar"),
+    "account_deleted": _l("Account deleted"),
 }

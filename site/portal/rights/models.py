@@ -2,8 +2,9 @@
 
 A request outlives the account it came from: the customer who deregisters is owed an answer
 to what they asked before, and we must be able to show that each request was answered on
-time. So ``user_id`` becomes NULL when the account goes, and a request holds no personal data
-of its own beyond what the customer wrote in it (which the deregistration clears).
+time. So ``user_id`` becomes NULL when the account goes; what the customer wrote in it stays
+with it, as the proof the inventory says it is, until the retention job deletes it three years
+after it was closed (``privacy_requests.closed_requests``).
 
 The reference customers quote to us (``R-7K3M9XQ2``) is random, like a quote request's.
 """

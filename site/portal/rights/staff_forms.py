@@ -1,4 +1,5 @@
-"""What a privacy officer writes on a request: the identity check, a note, the answer."""
+"""What a privacy officer writes on a request: the identity check, a note, the answer, and why
+the customer's account is deleted."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from portal.forms import PortalForm, strip
 from portal.forms.base import lazy_message as _l
 from portal.forms.fields import length_limit, radio_field, text_field
 from portal.forms.text import MultiLine
+from portal.rights.account_deletion import REASONS as ACCOUNT_DELETION_REASONS
 from portal.rights.models import MAX_TEXT
 
 #: The officer's two ways to close a request.
@@ -55,3 +57,13 @@ class AnswerForm(PortalForm):
     @property
     def refuse(self) -> bool:
         return bool(self.decision.data == "refuse")
+
+
+class AccountDeletionForm(PortalForm):
+    """Why the officer deletes the customer's whole account (``rights/account_deletion.py``)."""
+
+    reason = radio_field(
+        _l("Why the account is deleted"),
+        ACCOUNT_DELETION_REASONS.items(),
+        message=_l("Choose why the account is deleted."),
+    )

@@ -5,6 +5,9 @@
     POST  /staff/privacy/{reference}/identity     record the identity check
     POST  /staff/privacy/{reference}/note         an internal note
     POST  /staff/privacy/{reference}/answer       answer or decline: a second step confirms
+    POST  /staff/privacy/{reference}/delete-account
+                                                  delete the customer's account (a minor's, or
+                                                  asked for): a second step confirms
     GET   /staff/audit                            the audit log, by customer, member and date
 
 Every route is behind ``require_staff(Role.PRIVACY_OFFICER)`` (admins have every role).
@@ -24,17 +27,19 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from portal import i18n
+from portal.accounts.deregistration import Reason
 from portal.accounts.models import User
 from portal.accounts.password_reset import find_account
 from portal.accounts.responses import client_of
 from portal.db import request_session, utcnow
+from portal.rights import account_deletion
 from portal.rights import staff as services
 from portal.rights.calendar import CHINA, china_date
 from portal.rights.chart import age_chart, bars
 from portal.rights.labels import DELETION_REASONS, EVENT_NAMES, KIND_NAMES, STATUS_NAMES
 from portal.rights.models import PrivacyRequest
 from portal.rights.services import NotOpen, history
-from portal.rights.staff_forms import AnswerForm, IdentityForm, NoteForm
+from portal.rights.staff_forms import AccountDeletionForm, AnswerForm, IdentityForm, NoteForm
 from portal.staff import services as staff_services
 from portal.staff.models import Role, StaffMember
 from portal.staff.routes import AUDIT_ACTIONS
@@ -43,6 +48,9 @@ from portal.web.csrf import read_form
 from portal.web.requests import page_number, rejected_status, require_staff
 from portal.web.state import app_state, render
 
+DELETION_IDENTITY_FIRST = i18n.lazy_gettext(
+    "Record how you verified who asked (the customer, or a minor's guardian) before you delete the account: it cannot be undone."
+)
 IDENTITY_FIRST = i18n.lazy_gettext(
     "Record how you verified the customer's identity before you answer: the answer releases or changes their data."
 )
@@ -55,6 +63,7 @@ LABELS = {
     "statuses": STATUS_NAMES,
     "reasons": DELETION_REASONS,
     "event_names": EVENT_NAMES,
+    "deletion_reasons": account_deletion.REASONS,
 }
 
 
@@ -109,6 +118,7 @@ async def _detail(
         "identity_form": forms.get("identity_form") or IdentityForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         "answer_form": forms.get("answer_form") or AnswerForm(),
+        "deletion_form": forms.get("deletion_form") or AccountDeletionForm(),
         "done": request.query_params.get("done", ""),
         **LABELS,
     }
@@ -190,6 +200,47 @@ async def answer(request: Request, staff: StaffMember) -> Response:
             ip_address=client_of(request)[1],
         )
     return _back(found, "answered")
+
+
+@require_staff(Role.PRIVACY_OFFICER, back_to="staff_privacy")
+async def delete_account(request: Request, staff: StaffMember) -> Response:
+    """The first POST shows what deleting the account does and asks to confirm; the second
+    (``confirmed``) deletes it and closes the request."""
+    found = await _found(request)
+    data = await read_form(request)
+    form = AccountDeletionForm.from_form(data)
+    if not form.validate():
+        return await _detail(
+            request, staff, found, status_code=rejected_status(request), deletion_form=form
+        )
+    if not found.is_open:
+        return _back(found, "")
+    if found.identity_verified_at is None:
+        form.reason.errors = [str(DELETION_IDENTITY_FIRST)]
+        return await _detail(
+            request, staff, found, status_code=rejected_status(request), deletion_form=form
+        )
+    db = request_session(request)
+    try:
+        ahead = await account_deletion.consequences(session=db, request=found)
+    except account_deletion.NoAccount:
+        return _back(found, "")
+    if data.get("confirmed") != "1":
+        context = {"staff": staff, "request_": found, "form": form, "ahead": ahead, **LABELS}
+        return render(request, "staff/privacy/confirm_deletion.html", context)
+    state = app_state(request)
+    with contextlib.suppress(NotOpen, account_deletion.NoAccount):
+        await account_deletion.delete_customer_account(
+            session=db,
+            mailer=state.mailer,
+            data_keys=state.data_keys,
+            storage=state.drawing_storage,
+            staff=staff,
+            request=found,
+            reason=Reason(form.reason.data),
+            ip_address=client_of(request)[1],
+        )
+    return _back(found, "deleted")
 
 
 def _day(value: str | None) -> date | None:
@@ -293,6 +344,12 @@ routes = [
         answer,
         methods=["POST"],
         name="staff_privacy_answer",
+    ),
+    Route(
+        "/staff/privacy/{reference:str}/delete-account",
+        delete_account,
+        methods=["POST"],
+        name="staff_privacy_delete_account",
     ),
     Route("/staff/audit", audit, methods=["GET"], name="staff_audit"),
 ]

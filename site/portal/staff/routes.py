@@ -41,6 +41,7 @@ AUDIT_ACTIONS = {
     "privacy.verify_identity": _l("Verified a customer's identity"),
     "privacy.answer": _l("Answered a privacy request"),
     "privacy.refuse": _l("Declined a privacy request"),
+    "privacy.delete_account": _l("Deleted a customer's account on a privacy request"),
 }
 
 
