@@ -24,7 +24,8 @@ from tests.support.forms import csrf_token, post
 from tests.support.html import parse
 from tests.support.invoices import PERSONAL, PERSONAL_NEW, add_with_account, corporate, personal
 from tests.support.random_input import examples, form_data, post_random, values
-from tests.support.records import rows
+from tests.support.policy_updates import signed_in as signed_in_to
+from tests.support.records import rows, run
 from tests.support.subscriptions import subscribe_and_confirm, subscriptions, topic_mail
 
 PAGE = "/account/consents"
@@ -262,3 +263,27 @@ def test_random_input_never_causes_a_server_error(app, settings):
     with TestClient(app, raise_server_exceptions=False) as client:
         assert register(client).status_code == 303
         _random_withdrawals(client, csrf_token(client.get(PAGE)))
+
+
+def test_withdrawing_stays_open_while_a_material_change_waits(open_site, material_update):
+    """A customer who does not agree to a change can still withdraw (privacy/gate.py)."""
+    site = open_site(material_update)
+    user = signed_in_to(site, consented_to="1.1")
+
+    async def grant(session):
+        session.add(
+            ConsentRecord(
+                user_id=user.id,
+                kind="consent_granted",
+                purpose=bank.PURPOSE,
+                language="en",
+                channel="website",
+            )
+        )
+        await session.commit()
+
+    run(site.settings, grant)
+    assert site.client.get("/account", follow_redirects=False).status_code == 303  # the gate
+    assert site.client.get(withdraw_url(bank.PURPOSE)).status_code == 200
+    assert post(site.client, withdraw_url(bank.PURPOSE)).status_code == 303
+    assert ledger(site.settings, bank.PURPOSE)[-1] == ("consent_withdrawn", "website")
