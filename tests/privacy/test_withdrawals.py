@@ -23,8 +23,8 @@ from tests.support.fixtures import settings_on_the_test_database  # noqa: F401 (
 from tests.support.forms import csrf_token, post
 from tests.support.html import parse
 from tests.support.invoices import PERSONAL, PERSONAL_NEW, add_with_account, corporate, personal
-from tests.support.random_input import examples, form_data, post_random, values
 from tests.support.policy_updates import signed_in as signed_in_to
+from tests.support.random_input import examples, form_data, post_random, values
 from tests.support.records import rows, run
 from tests.support.subscriptions import subscribe_and_confirm, subscriptions, topic_mail
 
