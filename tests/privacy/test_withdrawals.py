@@ -15,7 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
+from portal.privacy import purposes, withdrawals
 from portal.privacy.models import ConsentRecord
+from portal.privacy.withdrawals import can_withdraw
 from portal.profile.invoices import bank, resident_ids
 from tests.support.accounts import register
 from tests.support.deregistration import deregister
@@ -78,6 +80,12 @@ KINDS: dict[str, tuple[Callable[..., None], Callable[[Any], bool], str]] = {
     bank.PURPOSE: (_add_bank_account, _bank_account_kept, "every bank account number"),
     resident_ids.FIELD.purpose: (_add_resident_id, _resident_id_kept, "every resident ID number"),
 }
+
+
+def test_every_purpose_can_be_withdrawn_on_the_page():
+    """A new consent cannot reach the ledger without a way to withdraw it (policy 5.5)."""
+    assert withdrawals.POLICY in purposes.PURPOSES
+    assert not [p for p in purposes.PURPOSES if p != withdrawals.POLICY and not can_withdraw(p)]
 
 
 @pytest.fixture
