@@ -208,7 +208,14 @@ def test_the_right_password_deletes_everything_that_names_the_customer(client, a
     consents_after = sorted(
         (r.id, r.kind, r.purpose) for r in rows(settings, ConsentRecord) if r.user_id is None
     )
-    assert consents_after == consents_before
+    assert consents_after[: len(consents_before)] == consents_before
+    # With the deletion, her withdrawals (policy 5.5): of the policy, and of each consent that
+    # stood.
+    assert [(kind, purpose) for _, kind, purpose in consents_after[len(consents_before) :]] == [
+        ("consent_withdrawn", "data_protection_policy"),
+        ("consent_withdrawn", "bank_account"),
+        ("consent_withdrawn", "resident_id"),
+    ]
     # The order's terms stay, without her; the request that was not ordered is gone.
     (kept,) = rows(settings, RetainedOrder)
     assert (kept.reference, kept.quantity) == (alice.ordered, 10)

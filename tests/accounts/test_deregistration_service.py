@@ -24,6 +24,7 @@ from portal.drawings.deletions import finish_abandoned
 from portal.drawings.models import DrawingDeletion
 from portal.drawings.storage import StorageError
 from portal.mail.models import OutboxMessage
+from portal.privacy.models import ConsentRecord
 from portal.privacy.retention import run_retention
 from portal.profile.my_data.services import site_inventory
 from portal.quotes.models import RetainedOrder
@@ -187,3 +188,47 @@ async def test_the_kept_orders_and_the_confirmation_go_when_their_time_is_up(db_
 )
 def test_orders_are_kept_three_years_from_the_deletion(deleted_on, until):
     assert retained_until(deleted_on) == until
+
+
+@pytest.mark.parametrize(
+    ("reason", "withdrawn"),
+    [
+        (Reason.DEREGISTERED, ["data_protection_policy", "bank_account"]),
+        (Reason.MINOR, []),  # staff delete it: the customer withdrew nothing
+    ],
+)
+async def test_deregistering_records_the_customers_withdrawals_before_the_account_goes(
+    db_session, app, reason, withdrawn
+):
+    user = await add_customer(db_session, "consents@example.cn", language="en")
+    user_id = user.id
+    for kind, purpose, version in [
+        ("policy_consent", None, "1.1"),
+        ("consent_granted", "bank_account", None),
+        ("consent_granted", "resident_id", None),
+        ("consent_withdrawn", "resident_id", None),  # withdrawn already: not again
+    ]:
+        db_session.add(
+            ConsentRecord(
+                user_id=user_id,
+                kind=kind,
+                purpose=purpose,
+                policy_version=version,
+                language="zh_Hans",
+                channel="website",
+            )
+        )
+    await db_session.commit()
+    await delete(db_session, app, user, reason=reason)
+    found = list(
+        await db_session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.kind == "consent_withdrawn")
+            .order_by(ConsentRecord.id)
+        )
+    )
+    new = [(r.purpose, r.policy_version, r.language, r.user_id) for r in found[1:]]
+    assert new == [
+        (purpose, "1.1" if purpose == "data_protection_policy" else None, "en", None)
+        for purpose in withdrawn
+    ]

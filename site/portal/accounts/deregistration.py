@@ -12,6 +12,10 @@ In one transaction, with the account's row locked:
   gets the login page), reset links, addresses, invoice details, subscriptions, the audit
   trail, policy announcements, mail, quote requests and drawing rows. Unsent mail to the
   account's address that names no account goes too;
+- for deregistration, the customer's own act, the consent ledger records the withdrawal of
+  the consent to the Data Protection Policy (without which no account is kept) and of every
+  other consent still standing (``consent_withdrawn`` rows, policy 5.5), before the rows lose
+  the account's id;
 - what the law makes us keep stays, naming nobody: each quote request that became an order is
   copied to ``retained_orders`` (``RetainedOrder``: its terms, no person) until
   :func:`retained_until` (PRC E-commerce Law art. 31); the consent ledger's rows stay with
@@ -48,7 +52,7 @@ from portal.drawings.storage import DrawingStorage
 from portal.mail.mailer import Mailer
 from portal.mail.models import OutboxMessage
 from portal.policy.library import today_in_china
-from portal.privacy.services import CONTACT_EMAIL
+from portal.privacy.services import CONTACT_EMAIL, record_withdrawals_at_deregistration
 from portal.quotes.models import QuoteRequest, QuoteStatus, RetainedOrder
 
 logger = logging.getLogger("portal.accounts")
@@ -141,12 +145,14 @@ async def delete_account(
     storage: DrawingStorage,
     reason: Reason,
     mailer: Mailer | None = None,
+    language: str | None = None,
 ) -> AccountDeletion:
     """Delete ``user``'s account for ``reason`` (see the module docstring); commits.
 
     Idempotent: an account deleted already has its key erased again and the deletions queued
     by a run that crashed finished. For :data:`MAILED` reasons and an account with an address,
-    ``mailer`` queues the confirmation in the account's language.
+    ``mailer`` queues the confirmation in the account's language. ``language`` is the one the
+    customer deregistered in, for the ledger's withdrawals (default: their preferred one).
     """
     user_id = _id_of(user)
     await lock_user_id(session, user_id)
@@ -179,6 +185,14 @@ async def delete_account(
             .where(col(OutboxMessage.sent_at).is_(None))
             .where(func.lower(col(OutboxMessage.recipient)) == current.email_key)
         )
+    if reason is Reason.DEREGISTERED:
+        await record_withdrawals_at_deregistration(
+            session=session,
+            user_id=user_id,
+            language=language or current.preferred_language,
+            channel="website",
+        )
+        await session.flush()  # written while they still name the account
     mailed = False
     if mailer is not None and reason in MAILED and current.email:
         _queue_confirmation(session, mailer, current, reason, kept, deleted_on)

@@ -107,6 +107,7 @@ async def deregister(request: Request, user: User) -> Response:
         storage=state.drawing_storage,
         reason=deregistration.Reason.DEREGISTERED,
         mailer=state.mailer,
+        language=i18n.current_locale(),
     )
     rotate_csrf_cookie(request)  # the signed-in pages' tokens end with the account
     response = RedirectResponse(url_path("deregistered"), status_code=303)

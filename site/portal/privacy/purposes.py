@@ -17,12 +17,20 @@ BANK_ACCOUNT = "bank_account"
 RESIDENT_ID = "resident_id"
 #: Mails about non-material policy updates (privacy/announcements.py).
 POLICY_NOTICES = "policy_notices"
+#: The consent to the Data Protection Policy itself (given at registration, kind
+#: ``policy_consent``). Only its withdrawal names it as a purpose: the account cannot be kept
+#: without it, so it is withdrawn by deregistering (accounts/deregistration.py).
+DATA_PROTECTION_POLICY = "data_protection_policy"
 
 #: purpose -> what the user consented to, in their words.
 PURPOSES: dict[str, LazyString] = {
     BANK_ACCOUNT: _l("Storing your bank account number"),
     RESIDENT_ID: _l("Storing your resident ID number"),
     POLICY_NOTICES: _l("Mails about updates of the Data Protection Policy"),
+    DATA_PROTECTION_POLICY: _l(
+        "Processing your personal information as the Data Protection Policy describes, "
+        "for your account and our services"
+    ),
     # One per subscription topic: profile/subscriptions/topics.py, purpose_for().
     "subscription_updates": _l("Mails about updates on our services"),
     "subscription_products": _l("Mails about new products"),

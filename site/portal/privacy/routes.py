@@ -2,7 +2,9 @@
 
 ``POST /policy/<version>/acknowledge``  "I have read it" on the banner (htmx, or a plain form)
 ``/policy/<version>/consent``           explicit consent to a material change ("I agree")
-``/account/consents``                   the user's own ledger
+``/account/consents``                   the consents that stand, then the user's own ledger
+``/account/consents/<purpose>/withdraw``  GET: what withdrawing does (a page, or the block
+                                        ``confirm`` for htmx); POST: withdraw (privacy/withdrawals.py)
 ``/cookies``                            every cookie the site sets
 """
 
@@ -20,9 +22,10 @@ from portal.accounts.models import User
 from portal.db import request_session, saved_id
 from portal.policy.compare import combined_changes
 from portal.policy.library import PolicyLibrary, VersionInfo
-from portal.privacy import purposes, services
+from portal.privacy import purposes, services, withdrawals
 from portal.privacy.cookies import site_cookies
 from portal.privacy.services import CONTACT_EMAIL, PolicyStanding
+from portal.profile.invoices.pages import channel_of
 from portal.urls import url_path
 from portal.web import is_htmx, require_user
 from portal.web.csrf import read_form
@@ -30,6 +33,7 @@ from portal.web.redirects import safe_next
 from portal.web.state import app_state, render
 
 CHANNEL = "website"
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _library(request: Request) -> PolicyLibrary:
@@ -137,10 +141,63 @@ async def consent(request: Request, user: User) -> Response:
 
 @require_user
 async def consents(request: Request, user: User) -> Response:
-    """The user's own ledger: every consent and acknowledgment, newest first."""
-    entries = await services.ledger(session=request_session(request), user_id=saved_id(user))
-    words = {"kinds": purposes.KINDS, "purposes": purposes.PURPOSES, "channels": purposes.CHANNELS}
-    return render(request, "privacy/consents.html", {"entries": entries, **words})
+    """The consents that stand, each with its "Withdraw"; then every ledger row, newest first."""
+    session = request_session(request)
+    user_id = saved_id(user)
+    entries = await services.ledger(session=session, user_id=user_id)
+    in_force = await withdrawals.consents_in_force(
+        session=session, user_id=user_id, library=_library(request)
+    )
+    withdrawn = request.query_params.get("withdrawn", "")
+    context = {
+        "entries": entries,
+        "in_force": in_force,
+        # What the page says after a withdrawal (``?withdrawn=<purpose>``); anything else: nothing.
+        "withdrawn": purposes.PURPOSES[withdrawn] if withdrawals.can_withdraw(withdrawn) else None,
+        "kinds": purposes.KINDS,
+        "purposes": purposes.PURPOSES,
+        "channels": purposes.CHANNELS,
+    }
+    return render(request, "privacy/consents.html", context, headers=NO_STORE)
+
+
+@require_user(back_to="consents")
+async def withdraw_consent(request: Request, user: User) -> Response:
+    """GET: what withdrawing this consent does, and the button (htmx: the block ``confirm``,
+    in the consent's row). POST: withdraw it, then back to the page, which says so.
+
+    The policy consent has no button here: its page explains that withdrawing it means
+    deregistering, and links there. A purpose that is not one of the page's: 404.
+    """
+    purpose = request.path_params["purpose"]
+    if purpose != withdrawals.POLICY and not withdrawals.can_withdraw(purpose):
+        raise HTTPException(status_code=404)
+    session = request_session(request)
+    if request.method == "POST":
+        await read_form(request)
+        if purpose == withdrawals.POLICY:
+            return RedirectResponse(url_path("deregister"), status_code=303)
+        await withdrawals.withdraw(
+            session=session, user=user, purpose=purpose, channel=channel_of(request)
+        )
+        return RedirectResponse(f"{url_path('consents')}?withdrawn={purpose}", status_code=303)
+    in_force = await withdrawals.consents_in_force(
+        session=session, user_id=saved_id(user), library=_library(request)
+    )
+    consent = next((c for c in in_force if c.purpose == purpose), None)
+    context = {
+        "purpose": purpose,
+        "allows": purposes.PURPOSES[purpose],
+        "consent": consent,
+        "inline": is_htmx(request),
+    }
+    return render(
+        request,
+        "privacy/withdraw_consent.html",
+        context,
+        block="confirm",
+        headers=NO_STORE,
+    )
 
 
 async def cookies(request: Request) -> Response:
@@ -156,5 +213,11 @@ routes = [
     ),
     Route("/policy/{version:str}/consent", consent, methods=["GET", "POST"], name="policy_consent"),
     Route("/account/consents", consents, name="consents"),
+    Route(
+        "/account/consents/{purpose:str}/withdraw",
+        withdraw_consent,
+        methods=["GET", "POST"],
+        name="withdraw_consent",
+    ),
     Route("/cookies", cookies, name="cookies"),
 ]

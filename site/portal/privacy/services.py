@@ -256,6 +256,69 @@ def subscribed_to_policy_notices() -> ColumnElement[bool]:
     )
 
 
+async def standing_consents(*, session: AsyncSession, user_id: int) -> dict[str, ConsentRecord]:
+    """Each purpose whose newest ``consent_granted`` / ``consent_withdrawn`` row is a grant:
+    purpose -> that grant (the consents in force, each since its grant)."""
+    rows = await session.scalars(
+        select(ConsentRecord)
+        .where(col(ConsentRecord.user_id) == user_id)
+        .where(col(ConsentRecord.kind).in_((CONSENT_GRANTED, CONSENT_WITHDRAWN)))
+        .where(col(ConsentRecord.purpose).is_not(None))
+        .order_by(col(ConsentRecord.id))
+    )
+    newest: dict[str, ConsentRecord] = {}
+    for row in rows:
+        assert row.purpose is not None
+        newest[row.purpose] = row
+    return {purpose: row for purpose, row in newest.items() if row.kind == CONSENT_GRANTED}
+
+
+async def policy_records(*, session: AsyncSession, user_id: int) -> list[ConsentRecord]:
+    """The user's rows that put a policy version on their record, oldest first."""
+    rows = await session.scalars(
+        select(ConsentRecord)
+        .where(col(ConsentRecord.user_id) == user_id)
+        .where(col(ConsentRecord.kind).in_(POLICY_KINDS))
+        .order_by(col(ConsentRecord.id))
+    )
+    return list(rows)
+
+
+async def record_withdrawals_at_deregistration(
+    *, session: AsyncSession, user_id: int, language: str, channel: str
+) -> list[ConsentRecord]:
+    """The customer deregisters: append ``consent_withdrawn`` for the Data Protection Policy
+    (its purpose :data:`~portal.privacy.purposes.DATA_PROTECTION_POLICY`, with the newest
+    version on record) and for every other consent still standing; the caller commits them
+    with the account's deletion, which keeps the rows without the user's id."""
+    policy_rows = await policy_records(session=session, user_id=user_id)
+    standing = await standing_consents(session=session, user_id=user_id)
+    records = []
+    if policy_rows:
+        record = record_consent(
+            session,
+            user_id=user_id,
+            purpose=purposes.DATA_PROTECTION_POLICY,
+            granted=False,
+            language=language,
+            channel=channel,
+        )
+        record.policy_version = policy_rows[-1].policy_version
+        records.append(record)
+    for purpose in (purpose for purpose in purposes.PURPOSES if purpose in standing):
+        records.append(
+            record_consent(
+                session,
+                user_id=user_id,
+                purpose=purpose,
+                granted=False,
+                language=language,
+                channel=channel,
+            )
+        )
+    return records
+
+
 def record_consent(
     session: AsyncSession,
     *,

@@ -156,6 +156,28 @@ async def _remove(
     return gone
 
 
+async def unsubscribe_topics(
+    *,
+    session: AsyncSession,
+    user: User,
+    topics: Iterable[str],
+    language: str,
+    channel: str = WEBSITE,
+) -> tuple[str, ...]:
+    """Unsubscribe the signed-in ``user`` from ``topics`` at once (pending or confirmed), as
+    unticking them in the form does; commits. Idempotent: returns the topics removed now.
+
+    The consent-records page withdraws one subscription this way (privacy/withdrawals.py).
+    """
+    assert user.id is not None
+    await lock_user(session, user)
+    removed = await _remove(
+        session, user_id=user.id, topics=topics, language=language, channel=channel
+    )
+    await session.commit()
+    return removed
+
+
 async def choose_topics(
     *,
     session: AsyncSession,
