@@ -81,7 +81,7 @@ def create_environment(settings: Settings) -> jinja2.Environment:
         languages=i18n.LANGUAGES,
         known_locales=i18n.KNOWN_LOCALES,
     )
-    env.filters["localdate"] = _localdate
+    env.filters["localdate"] = localdate
     env.filters["localdatetime"] = _localdatetime
     env.filters["device"] = describe_device
     return env
@@ -107,7 +107,7 @@ def _gettext(context: jinja2.runtime.Context, message: str, **variables: Any) ->
     return text if plain else text % variables
 
 
-def _localdate(value: Any) -> str:
+def localdate(value: Any) -> str:
     """A date the way each language writes it: ``15 October 2024`` / ``2024年10月15日``."""
     if i18n.current_locale() == "zh_Hans":
         return f"{value.year}年{value.month}月{value.day}日"
@@ -120,7 +120,7 @@ _BEIJING = ZoneInfo("Asia/Shanghai")
 def _localdatetime(value: Any) -> str:
     """A moment in Beijing time: ``15 October 2024, 14:05`` / ``2024年10月15日 14:05``."""
     local = value.astimezone(_BEIJING)
-    return f"{_localdate(local)} {local:%H:%M}"
+    return f"{localdate(local)} {local:%H:%M}"
 
 
 _BROWSERS = (

@@ -40,6 +40,7 @@ from tests.support.deregistration import (
 from tests.support.object_store import leftovers
 from tests.support.quotes import add_drawing, add_quote
 from tests.support.records import rows, run
+from tests.support.rights import add_request
 
 ADDRESS = "Li.Wei@example.cn"  # GOOD["email"] as stored: email-validator lower-cases the domain
 BOB = {"email": "bob@example.cn", "name": "陈刚", "phone": "139 8765 4321"}
@@ -346,3 +347,20 @@ def test_without_a_password_an_old_sign_in_is_not_enough(client, settings):
             in response.text
         )
     assert len(rows(settings, User)) == 1
+
+
+def test_the_page_names_the_requests_that_would_close_unanswered(client, app, settings):
+    fill(client, app, settings)
+    user_id = the_user(settings).id
+
+    async def file(session):
+        await add_request(session, user_id, "R-OPEN2345", kind="copy")
+        await add_request(session, user_id, "R-DONE2345", status="completed")
+        await session.commit()
+
+    assert "close unanswered" not in client.get(PAGE).text
+    run(settings, file)
+    text = client.get(PAGE).text
+    assert "It closes unanswered when your account is deleted" in text
+    assert 'href="/account/privacy/requests/R-OPEN2345"' in text
+    assert "R-DONE2345" not in text

@@ -28,7 +28,9 @@ from portal.privacy.models import ConsentRecord
 from portal.privacy.retention import run_retention
 from portal.profile.my_data.services import site_inventory
 from portal.quotes.models import RetainedOrder
+from portal.rights.models import PrivacyRequest, RequestEvent
 from tests.support.quotes import add_customer, add_drawing, add_quote
+from tests.support.rights import add_request
 
 
 class FailingDeletes:
@@ -232,3 +234,26 @@ async def test_deregistering_records_the_customers_withdrawals_before_the_accoun
         (purpose, "1.1" if purpose == "data_protection_policy" else None, "en", None)
         for purpose in withdrawn
     ]
+
+
+@pytest.mark.parametrize("reason", list(Reason))
+async def test_the_accounts_open_requests_close_with_it(db_session, app, reason):
+    """Nobody is left to answer, and staff are not reminded of them (policy 5.7)."""
+    user = await add_customer(db_session, "asks@example.cn", language="en")
+    open_one = await add_request(db_session, user.id, "R-OPEN2345", kind="question")
+    answered = await add_request(
+        db_session, user.id, "R-DONE2345", status="completed", answer="Here it is."
+    )
+    open_id, answered_id = open_one.id, answered.id
+    await db_session.commit()
+    await delete(db_session, app, user, reason=reason)
+    closed = await db_session.get(PrivacyRequest, open_id, populate_existing=True)
+    assert (closed.status, closed.user_id) == ("closed", None)
+    assert closed.answered_at is not None
+    assert "the account it came from was deleted" in closed.answer
+    *_, event = await db_session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == open_id).order_by(RequestEvent.id)
+    )
+    assert (event.action, event.internal) == ("account_deleted", False)
+    kept = await db_session.get(PrivacyRequest, answered_id, populate_existing=True)
+    assert (kept.status, kept.answer) == ("completed", "Here it is.")

@@ -16,6 +16,8 @@ In one transaction, with the account's row locked:
   the consent to the Data Protection Policy (without which no account is kept) and of every
   other consent still standing (``consent_withdrawn`` rows, policy 5.5), before the rows lose
   the account's id;
+- the account's privacy requests still open close, each with an answer saying why: nobody is
+  left to answer them, and staff are no longer reminded of them;
 - what the law makes us keep stays, naming nobody: each quote request that became an order is
   copied to ``retained_orders`` (``RetainedOrder``: its terms, no person) until
   :func:`retained_until` (PRC E-commerce Law art. 31); the consent ledger's rows stay with
@@ -54,6 +56,7 @@ from portal.mail.models import OutboxMessage
 from portal.policy.library import today_in_china
 from portal.privacy.services import CONTACT_EMAIL, record_withdrawals_at_deregistration
 from portal.quotes.models import QuoteRequest, QuoteStatus, RetainedOrder
+from portal.rights.services import close_with_account
 
 logger = logging.getLogger("portal.accounts")
 
@@ -193,6 +196,12 @@ async def delete_account(
             channel="website",
         )
         await session.flush()  # written while they still name the account
+    await close_with_account(
+        session=session,
+        user_id=user_id,
+        language=current.preferred_language,
+        now=utcnow(),
+    )
     mailed = False
     if mailer is not None and reason in MAILED and current.email:
         _queue_confirmation(session, mailer, current, reason, kept, deleted_on)

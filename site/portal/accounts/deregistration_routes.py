@@ -34,6 +34,8 @@ from portal.db import request_session
 from portal.forms import field_text
 from portal.policy.library import today_in_china
 from portal.privacy.services import CONTACT_EMAIL
+from portal.rights.labels import KIND_NAMES
+from portal.rights.services import list_requests
 from portal.urls import url_path
 from portal.web import rejected_status, require_user
 from portal.web.csrf import read_form, rotate_csrf_cookie
@@ -60,7 +62,11 @@ async def _context(request: Request, user: User, form: DeregistrationForm) -> di
             session=request_session(request), user=user
         ),
         "kept_until": deregistration.retained_until(today_in_china()),
+        "open_requests": [
+            found for found in await list_requests(request_session(request), user) if found.is_open
+        ],
         "years": deregistration.ORDER_RETENTION_YEARS,
+        "kinds": KIND_NAMES,
         "contact_email": CONTACT_EMAIL,
     }
 

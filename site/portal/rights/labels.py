@@ -48,6 +48,7 @@ STATUS_NAMES: dict[str, LazyString] = {
     RequestStatus.COMPLETED.value: _l("Answered"),
     RequestStatus.REFUSED.value: _l("Declined"),
     RequestStatus.WITHDRAWN.value: _l("Withdrawn"),
+    RequestStatus.CLOSED.value: _l("Closed with the account"),
 }
 
 #: Policy 5.4, cases A to E, as the request form offers them.

@@ -52,6 +52,7 @@ class RequestStatus(StrEnum):
     COMPLETED = "completed"
     REFUSED = "refused"  # with the reason (PIPL art. 50)
     WITHDRAWN = "withdrawn"  # by the customer
+    CLOSED = "closed"  # unanswered when its account was deleted: nobody left to answer
 
 
 #: Statuses of a request still to be answered.

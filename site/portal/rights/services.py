@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from portal import i18n
 from portal.accounts.models import User
 from portal.db import utcnow
 from portal.mail.mailer import Mailer
@@ -33,6 +34,7 @@ from portal.rights.models import (
     RequestKind,
     RequestStatus,
 )
+from portal.templating import localdate
 from portal.urls import url_path
 
 #: Requests of one kind filed within this window before a new one count towards a repeat.
@@ -204,6 +206,37 @@ async def withdraw_request(
     await session.commit()
     await session.refresh(request)
     return request
+
+
+async def close_with_account(
+    *, session: AsyncSession, user_id: int, language: str, now: datetime
+) -> int:
+    """Close the account's open requests as its deletion removes it; the caller commits.
+
+    Nobody is left to answer in the Personal Center and no address to write to, so staff are
+    no longer reminded of them (``reminders.py``); each keeps its history, and an answer in the
+    customer's language says why it closed. How many were closed.
+    """
+    requests = await session.scalars(
+        select(PrivacyRequest)
+        .where(col(PrivacyRequest.user_id) == user_id)
+        .where(col(PrivacyRequest.status).in_(sorted(OPEN_STATUSES)))
+    )
+    closed = 0
+    with i18n.use_locale(language):
+        answer = i18n.gettext(
+            "We closed this request when the account it came from was deleted on %(date)s: "
+            "there is no longer an account to answer it in.",
+            date=localdate(china_date(now)),
+        )
+    for request in requests:
+        assert request.id is not None
+        request.status = RequestStatus.CLOSED.value
+        request.answer = answer
+        request.answered_at = now
+        session.add(RequestEvent(request_id=request.id, at=now, action="account_deleted"))
+        closed += 1
+    return closed
 
 
 async def settle_provisional_due_dates(session: AsyncSession) -> int:
