@@ -17,7 +17,7 @@ from portal.accounts.housekeeping import tidy
 from portal.accounts.models import LoginSession, PasswordResetToken
 from portal.db import create_engine, session_factory, utcnow
 from portal.profile.account import email_change
-from portal.profile.models import AuditEntry, EmailChange
+from portal.profile.models import AuditEntry, EmailChange, EmailSubscription
 from tests.support.accounts import GOOD, log_in, register, wechat_user
 from tests.support.forms import csrf_token, post_form
 from tests.support.html import parse
@@ -42,6 +42,15 @@ from tests.support.login_details import (
     token_of,
 )
 from tests.support.records import rows, run
+from tests.support.subscriptions import (
+    choose,
+    link_in,
+    subscribe_and_confirm,
+    subscriptions,
+    topic_mail,
+)
+from tests.support.subscriptions import mails as subscription_mails
+from tests.support.subscriptions import token_of as subscription_token
 
 OLD_EMAIL = "Li.Wei@example.cn"
 WRONG = "This is not your current password. Check it and try again."
@@ -349,3 +358,26 @@ def test_an_address_taken_between_the_check_and_the_change_fails_the_same_way(
     assert (response.status_code, response.context["state"]) == (409, "taken")
     assert account(settings, 1).email == OLD_EMAIL
     assert rows(settings, EmailChange) == []
+
+
+def test_subscriptions_follow_the_new_address_and_the_old_mailbox_confirms_nothing(
+    app, signed_in, settings
+):
+    """The old mailbox may be someone else's now: no more mail goes there, nor consent from it."""
+    subscribe_and_confirm(signed_in, app, settings, "consent_subscription_products")
+    choose(signed_in, "consent_subscription_products", "consent_subscription_updates")
+    old_link = link_in(subscription_mails(settings)[-1], "/subscriptions/confirm")
+    ask_for_change(signed_in)
+    assert press_the_button(signed_in, newest_link(settings)).status_code == 303
+
+    assert {row.email for row in rows(settings, EmailSubscription)} == {NEW_EMAIL_STORED}
+    assert topic_mail(settings) == 1
+    assert subscription_mails(settings)[-1].recipient == NEW_EMAIL_STORED
+    with TestClient(app) as stranger:
+        post_form(
+            stranger,
+            "/subscriptions/confirm",
+            {"token": subscription_token(old_link)},
+            page=old_link,
+        )
+    assert subscriptions(settings) == {"products": True, "updates": False}

@@ -22,8 +22,9 @@ Why each step:
   follow links change nothing.
 - **On confirmation** the address is proved (``email_verified_at``), every other session ends
   (whoever changed it keeps only the browser that confirmed), unused reset links die (they went
-  to the old mailbox), the change is audited by field name, and the old address is told, so an
-  owner whose account was taken over learns it.
+  to the old mailbox), subscriptions move to the new address (a confirmation link still in the
+  old mailbox confirms nothing), the change is audited by field name, and the old address is
+  told, so an owner whose account was taken over learns it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from portal.db import rowcount, saved_id, utcnow
 from portal.mail.mailer import Mailer
 from portal.profile.account.services import ACCOUNT_RECORD
 from portal.profile.audit import audit_changes
-from portal.profile.models import EmailChange
+from portal.profile.models import EmailChange, EmailSubscription
 
 CHANGE_LIFETIME = timedelta(hours=24)
 #: Where a customer who did not make a change writes to (the policy's contact address).
@@ -292,6 +293,14 @@ async def confirm_change(
         after={"email": new_email},
     )
     await revoke_sessions(session=session, user_id=user_id, keep_id=keep_session_id)
+    # Subscriptions mail the login address: from now on the new one. A link still waiting in
+    # the old mailbox confirms nothing (its address no longer matches); the Subscriptions page
+    # sends a new one to the new address.
+    await session.execute(
+        update(EmailSubscription)
+        .where(col(EmailSubscription.user_id) == user_id)
+        .values(email=new_email)
+    )
     await session.execute(
         delete(PasswordResetToken).where(col(PasswordResetToken.user_id) == user_id)
     )
