@@ -103,6 +103,7 @@ USER = {
     "customer_type": "business",
     "password": "bench-Correct-Horse-7",
     "policy_consent": "y",
+    "legal_capacity": "y",
 }
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 

@@ -9,6 +9,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
+from bench.requests import USER as BENCH_USER
 from portal.accounts.models import LoginSession, User
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import create_engine, session_factory
@@ -238,3 +239,9 @@ def test_the_users_preferred_language_drives_every_page(client, settings):
     register(client)
     client.cookies.set("portal_language", "en")  # the cookie no longer decides
     assert '<html lang="zh-Hans">' in client.get("/policy").text
+
+
+def test_the_benchmark_registers_through_todays_form(client):
+    """``make bench`` signs its visitor up through this form: it must keep up with the form."""
+    response = post_form(client, "/register", BENCH_USER, page="/register")
+    assert response.status_code == 303
