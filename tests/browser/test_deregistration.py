@@ -13,6 +13,7 @@ from tests.support.deregistration import DONE, PAGE, the_user, verify
 from tests.support.journeys import MAIL_TIMEOUT, arrive, check, sign_up
 from tests.support.quotes import add_quote
 from tests.support.records import run
+from tests.support.rights import add_request
 from tests.support.servers import LiveServer, SMTPServer
 
 pytestmark = pytest.mark.browser
@@ -26,10 +27,12 @@ LANGUAGES = [
 
 
 def an_order(settings, email: str) -> None:
-    """The customer's address confirmed, and one quote request of theirs ordered."""
+    """The customer's address confirmed, one quote request of theirs ordered, and a privacy
+    request still open."""
     verify(settings, email)
     user = the_user(settings, email)
     run(settings, lambda session: add_quote(session, user, "Q-BRWSR001", status="ordered"))
+    run(settings, lambda session: add_request(session, user.id, "R-BRWSR234", kind="copy"))
 
 
 @pytest.mark.parametrize(("language", "locale", "link", "subject"), LANGUAGES)
@@ -48,6 +51,8 @@ def test_a_customer_deregisters_from_the_personal_center(
     arrive(page, site.url(PAGE))
     expect(page.locator("h1")).to_have_text(link)
     expect(page.locator("#kept-title + ul strong")).to_be_visible()  # the order, and until when
+    # The open request, which would close unanswered.
+    expect(page.locator(".notice--warning a[href$='/R-BRWSR234']")).to_be_visible()
     check(page, f"deregister-{language}")
 
     # A wrong password and no tick: each error beside its field, nothing deleted.
