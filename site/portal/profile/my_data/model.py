@@ -84,7 +84,7 @@ class Part:
     title: str | None = None
     table: bool = False
     empty: str | None = None  # said when there are no records
-    note: str | None = None  # e.g. "the newest 50 of 120"
+    note: str | None = None  # e.g. "the newest 50 of 120 mails"
     link: Link | None = None
     anchor: str | None = None  # the id of the part on the page: "change-history"
     folded: bool = False
