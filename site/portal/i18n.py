@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from babel.lists import format_list as _format_list
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -244,3 +245,12 @@ def format_size(size: int) -> str:
     if unit == 0:
         return ngettext("%(num)s byte", "%(num)s bytes", size, num=number)
     return f"{number} {units[unit]}"
+
+
+def format_list(names: Sequence[str]) -> str:
+    """Names as a list in the reader's language: ``A, B, and C`` / ``A、B和C``.
+
+    The list's words come from the locale's data (CLDR), not the catalogue, so a sentence that
+    holds a list is one message with the list as one placeholder.
+    """
+    return _format_list(list(names), locale=current_locale()) if names else ""

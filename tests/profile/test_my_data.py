@@ -10,11 +10,10 @@ from starlette.testclient import TestClient
 
 from portal.accounts.models import User
 from portal.crypto.keystore import SQLiteKeyStore
-from portal.db import create_engine, session_factory
-from portal.profile.audit import audit_record
-from portal.profile.my_data.records import NEWEST
+from portal.profile.my_data.events import PER_PAGE
 from tests.support.accounts import GOOD, register
 from tests.support.forms import post_form
+from tests.support.history import history_of, write_saves
 from tests.support.html import parse
 from tests.support.inventory import (
     BANK_ACCOUNT,
@@ -185,35 +184,19 @@ def test_every_record_links_to_where_it_is_corrected(signed_in, settings):
     assert expected <= links
 
 
-def test_the_change_history_shows_the_newest_50_and_says_so(signed_in, settings):
-    user = user_by_email(settings)
-
-    async def many_changes() -> None:
-        engine = create_engine(settings.database_url)
-        async with session_factory(engine)() as session:
-            for n in range(NEWEST + 5):
-                audit_record(
-                    session,
-                    user_id=user.id,
-                    record="shipping_address:999",
-                    fields=["postal_code"],
-                    action="removed" if n % 2 else "added",
-                )
-            await session.commit()
-        await engine.dispose()
-
-    asyncio.run(many_changes())
+def test_the_change_history_shows_every_save_a_page_at_a_time(signed_in, settings):
+    """No cap: what used to stop at the newest 50 changes now pages through all of them."""
+    saves = 50 + 5
+    write_saves(settings, user_by_email(settings).id, saves)
     response = signed_in.get(URL)
-    (history,) = [
-        part
-        for section in response.context["data"].sections
-        for part in section.parts
-        if part.title == "Changes to your information"
-    ]
-    assert len(history.records) == NEWEST
-    assert f"The newest {NEWEST} of {NEWEST + 5} changes." in response.text
-    assert "Shipping address (deleted)" in response.text
-    assert "Postal code" in response.text
+    history = history_of(response)
+    assert len(history.records) == PER_PAGE
+    assert history.total == saves
+    assert "Page 1 of 3" in response.text
+    assert "The newest" not in response.text
+    last = signed_in.get(f"{URL}?history_page=3")
+    assert len(history_of(last).records) == saves - 2 * PER_PAGE
+    assert "You changed Shipping address (deleted): Postal code (Website)" in last.text
 
 
 def test_in_chinese_the_inventory_speaks_chinese(signed_in, settings):

@@ -204,6 +204,15 @@ def load_inventory(
                 line=line,
                 policy_section_line=_key_line(lines, line, "policy_section"),
                 expires=_expiry(item.get("expires"), where, path, lines, line, problems),
+                purpose_short=_localized(
+                    item.get("purpose_short"),
+                    f"{where} purpose_short",
+                    path,
+                    _key_line(lines, line, "purpose_short"),
+                    problems,
+                )
+                if "purpose_short" in item
+                else {},
             )
         )
     recipients = _recipients(data.get("recipient", []), scenarios, path, lines, problems)

@@ -107,6 +107,9 @@ class Scenario:
     # What the retention job deletes on its own, and when; None: records go with the account,
     # or when the customer deletes them.
     expires: Expiry | None = None
+    # The purpose in a few words, for the summary atop "What we hold on you" (both languages, or
+    # none: the page then shows the purpose itself).
+    purpose_short: dict[str, str] = field(default_factory=dict)
 
     def field(self, key: str) -> InventoryField | None:
         return next((f for f in self.fields if f.key == key), None)

@@ -4,6 +4,10 @@ Every service that changes personal information calls one of these in the transa
 the change, so the change and its audit rows are committed together or not at all. The rows name
 fields, never values (profile/models.py, ``AuditEntry``).
 
+Every row written in one transaction carries the same moment (:func:`moment`), so the history can
+show one save as one event ("You changed Address 1: street, postal code"), however many records
+and calls the save took. A caller may name the moment itself (``at=``).
+
     audit_changes(session, user_id=user.id, record="account", before=old, after=new)
     audit_record(session, user_id=user.id, record=f"shipping_address:{address.id}",
                  fields=FIELDS, action=REMOVED)
@@ -12,6 +16,7 @@ fields, never values (profile/models.py, ``AuditEntry``).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -24,6 +29,26 @@ from portal.profile.models import AuditEntry
 ADDED = "added"
 CHANGED = "changed"
 REMOVED = "removed"
+
+#: Where a session keeps the moment of its transaction: ``(transaction, moment)``.
+_MOMENT = "portal.profile.audit.moment"
+
+
+def moment(session: AsyncSession) -> datetime:
+    """The moment of the transaction ``session`` is in: taken at its first audit row, the same
+    for every later one until it commits or rolls back (the next transaction has its own).
+
+    A session that has not begun its transaction yet begins it here, as its first statement
+    would: the rows this moment is for belong to that transaction.
+    """
+    sync = session.sync_session
+    transaction = sync.get_transaction() or sync.begin()
+    held = sync.info.get(_MOMENT)
+    if held is None or held[0] is not transaction:
+        held = (transaction, utcnow())
+        sync.info[_MOMENT] = held  # the transaction itself, not its id: ids are reused
+    at: datetime = held[1]
+    return at
 
 
 def _empty(value: Any) -> bool:
@@ -39,13 +64,15 @@ def audit_changes(
     after: Mapping[str, Any],
     actor_id: int | None = None,
     channel: str = "website",
+    at: datetime | None = None,
 ) -> list[str]:
     """Add a row for each field of ``after`` whose value differs from ``before``; the caller commits.
 
     A field that was empty is *added*, one that becomes empty is *removed*, any other difference
-    is *changed*. Returns the names of the fields that changed (empty: nothing to save).
+    is *changed*. Returns the names of the fields that changed (empty: nothing to save). The rows
+    carry ``at``, or the transaction's :func:`moment`.
     """
-    now = utcnow()
+    now = at or moment(session)
     changed = []
     for field, new in after.items():
         old = before.get(field)
@@ -76,9 +103,11 @@ def audit_record(
     action: str,
     actor_id: int | None = None,
     channel: str = "website",
+    at: datetime | None = None,
 ) -> None:
-    """Add one row per field for a whole record added or removed; the caller commits."""
-    now = utcnow()
+    """Add one row per field for a whole record added or removed; the caller commits. The rows
+    carry ``at``, or the transaction's :func:`moment`."""
+    now = at or moment(session)
     for field in fields:
         session.add(
             AuditEntry(

@@ -40,7 +40,7 @@ from portal.profile.my_data.services import personal_data_and_rows
 from portal.quotes.models import QuoteRequest
 from portal.quotes.rates import Pricing
 
-#: The audit trail's names for a copy taken (portal.profile.audit; my_data/formatting.py words them).
+#: The audit trail's names for a copy taken (portal.profile.audit; my_data/events.py words them).
 RECORD = "personal_data"
 COPIED = "copied"
 #: The audit action of a copy a receiving processor downloads (portal.rights.transfers).

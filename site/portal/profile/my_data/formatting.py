@@ -30,13 +30,6 @@ CUSTOMER_TYPES = {
 CONSENT_KINDS = ledger_words.KINDS
 CONSENT_PURPOSES = ledger_words.PURPOSES
 CHANNELS = ledger_words.CHANNELS
-AUDIT_ACTIONS = {
-    "added": _l("Added"),
-    "changed": _l("Changed"),
-    "removed": _l("Removed"),
-    "copied": _l("Copy downloaded"),  # portal.profile.export
-    "transferred": _l("Copy sent to the processor you named"),  # portal.rights.transfers
-}
 # The record kinds of the audit trail (profile/audit.py) and their scenarios in the inventory.
 AUDIT_RECORDS = {
     "account": ("account_information", _l("Account information")),
@@ -61,6 +54,16 @@ def when(value: datetime | None) -> str | None:
     if i18n.current_locale() == "zh_Hans":
         return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
     return f"{local.day} {local.strftime('%B')} {local.year}, {local:%H:%M}"
+
+
+def day(value: datetime | None) -> str | None:
+    """The day of a moment in Beijing: ``15 October 2024`` / ``2024年10月15日``."""
+    if value is None:
+        return None
+    local = value.astimezone(BEIJING)
+    if i18n.current_locale() == "zh_Hans":
+        return f"{local.year}年{local.month}月{local.day}日"
+    return f"{local.day} {local.strftime('%B')} {local.year}"
 
 
 def size(count: int) -> str:

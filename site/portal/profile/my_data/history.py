@@ -1,13 +1,15 @@
 """The parts of "Account security and records": what the site records as the account is used.
 
 Sign-ins, links to reset the password, the consent ledger, policy notices, the change history
-and the mails: each a table, one row per stored row, every column an inventory field. Each is
-described below (``layout.Table``); what more than a stored value a column shows is worded by a
-function of its own.
+and the mails: each a table, one row per stored row (the history: one row per save, a page at a
+time, events.py), every column an inventory field. Each is described below (``layout.Table``);
+what more than a stored value a column shows is worded by a function of its own. Every one of
+them grows as the account is used, so the page folds them.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from operator import attrgetter
@@ -16,30 +18,43 @@ from typing import TYPE_CHECKING
 from portal import i18n
 from portal.db import utcnow
 from portal.i18n import lazy_gettext as _l
-from portal.policy.model import Inventory, Scenario
+from portal.policy.model import Scenario
+from portal.profile.my_data import events
 from portal.profile.my_data import formatting as fmt
 from portal.profile.my_data.layout import Column, Table, column, moment, table_part
-from portal.profile.my_data.model import Part
+from portal.profile.my_data.model import Paging, Part
 from portal.templating import describe_device
 
 if TYPE_CHECKING:
     from portal.accounts.models import LoginSession, PasswordResetToken, User
     from portal.mail.models import OutboxMessage
     from portal.privacy.models import ConsentRecord, PolicyAnnouncement
-    from portal.profile.models import AuditEntry
     from portal.profile.my_data.records import Held
 
 
+#: Where the change history is on the page: its pages' links land there.
+HISTORY_ANCHOR = "change-history"
+
+
 def account_record_parts(scenario: Scenario, user: User, held: Held) -> tuple[Part, ...]:
-    """Sign-ins, reset links, consents, policy notices, change history and mails, in that order."""
+    """Sign-ins, reset links, consents, policy notices, change history and mails, in that order:
+    lists that grow as the account is used, so each is folded under its title."""
     return (
-        table_part(scenario, _sessions(utcnow()), held.sessions),
-        table_part(scenario, _RESET_LINKS, held.reset_links),
-        table_part(scenario, _CONSENTS, held.consents),
-        table_part(scenario, _ANNOUNCEMENTS, held.announcements),
-        table_part(scenario, _changes(user, held), held.audit, _changes_note(held)),
-        table_part(scenario, _MAILS, held.mails, _mails_note(held)),
+        _folded(table_part(scenario, _sessions(utcnow()), held.sessions), "sign-ins"),
+        _folded(table_part(scenario, _RESET_LINKS, held.reset_links), "password-reset-links"),
+        _folded(table_part(scenario, _CONSENTS, held.consents), "consent-records"),
+        _folded(table_part(scenario, _ANNOUNCEMENTS, held.announcements), "policy-notices"),
+        _history(scenario, user, held),
+        _folded(
+            table_part(scenario, _MAILS, held.mails, _mails_note(held)),
+            "mails",
+            total=held.mails_total,
+        ),
     )
+
+
+def _folded(part: Part, anchor: str, total: int | None = None) -> Part:
+    return replace(part, anchor=anchor, folded=True, total=total)
 
 
 # -- sign-ins ------------------------------------------------------------------------------
@@ -164,66 +179,20 @@ _ANNOUNCEMENTS = Table(
 )
 
 
-# -- the change history --------------------------------------------------------------------
-
-
-def _record_name(record: str, held: Held) -> str:
-    """``shipping_address:12`` as the page names it: ``Address 1 (default)``, or "deleted"."""
-    kind, _, ident = record.partition(":")
-    _scenario, kind_name = fmt.AUDIT_RECORDS.get(kind, (kind, kind))
-    if not ident:
-        return str(kind_name)
-    title = held.titles.get(record)
-    if title:
-        return title
-    return i18n.gettext("%(record)s (deleted)", record=str(kind_name))
-
-
-def _field_name(record: str, field: str, inventory: Inventory | None) -> str:
-    """The inventory's label of a changed field, found under the record's own scenario first."""
-    kind = record.partition(":")[0]
-    if field == fmt.EVERY_FIELD:
-        return i18n.gettext("Everything")
-    if kind in ("subscription", "email_subscription") and (topic := fmt.topic_name(field)) != field:
-        return topic or field
-    locale = i18n.current_locale()
-    if inventory is not None:
-        own = fmt.AUDIT_RECORDS.get(kind, (kind, ""))[0]
-        scenarios = sorted(inventory.scenarios, key=lambda s: s.id != own)
-        for scenario in scenarios:
-            if found := scenario.field(field):
-                return found.label[locale]
-    return field
-
-
-def _actor(row: AuditEntry, user: User) -> str:
-    return i18n.gettext("You") if row.actor_id in (None, user.id) else i18n.gettext("Our staff")
+# -- the change history: one line a save (events.py), a page at a time --------------------
 
 
 def _changes(user: User, held: Held) -> Table:
-    """The history names fields and records as the page does, and says who changed them."""
+    """Each save in one sentence that names the record and its fields as the page does."""
     return Table(
         "audit_entries",
         (
             moment("change_history", "occurred_at", _l("When")),
             Column(
                 "change_history",
-                lambda row: _field_name(row.record, row.field, held.inventory),
-                ("field",),
-                _l("Field"),
-            ),
-            Column(
-                "change_history",
-                lambda row: _record_name(row.record, held),
-                ("record",),
-                _l("Record"),
-            ),
-            column(
-                "change_history", "action", partial(fmt.word, fmt.AUDIT_ACTIONS), label=_l("Change")
-            ),
-            Column("change_history", partial(_actor, user=user), ("actor_id",), _l("By")),
-            column(
-                "change_history", "channel", partial(fmt.word, fmt.CHANNELS), label=_l("Channel")
+                lambda event: events.describe(event, user, held),
+                ("record", "field", "action", "actor_id", "channel"),
+                _l("What changed"),
             ),
         ),
         title=_l("Changes to your information"),
@@ -232,12 +201,15 @@ def _changes(user: User, held: Held) -> Table:
     )
 
 
-def _changes_note(held: Held) -> str | None:
-    """Said only when the history is longer than the page shows."""
-    if held.audit_total <= len(held.audit):
-        return None
-    return i18n.gettext(
-        "The newest %(shown)s of %(total)s changes.", shown=len(held.audit), total=held.audit_total
+def _history(scenario: Scenario, user: User, held: Held) -> Part:
+    """One page of the history, folded: the page opens it when a link asks for a page."""
+    shown = held.events
+    return replace(
+        table_part(scenario, _changes(user, held), shown.events),
+        anchor=HISTORY_ANCHOR,
+        folded=True,
+        paging=Paging(shown.page, shown.pages) if not held.whole else None,
+        total=shown.total,
     )
 
 

@@ -5,6 +5,7 @@ every text is already in the reader's language, dates are ISO 8601 strings besid
 form, and :meth:`PersonalData.as_dict` gives JSON-ready dictionaries.
 
     PersonalData            one user, one language
+      summary: Summary      one line per scenario that holds something: what, why, since, who else
       sections: Section     one scenario of content/inventory.toml: title, purpose, method, retention
         parts: Part         a group of records (the scenario "account_records" has several)
           records: Record   one row: the account, an address, an invoice, a session, a mail …
@@ -63,15 +64,37 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
+class Paging:
+    """Which page of a long list a part shows: ``page`` of ``pages`` (both from 1)."""
+
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True, slots=True)
 class Part:
-    """Records of one kind; ``table`` lays them out one row each, with the items as columns."""
+    """Records of one kind; ``table`` lays them out one row each, with the items as columns.
+
+    A part that grows with use is ``folded`` on the page (behind its title, open when a link
+    lands on its ``anchor``) and may show one page of its records (``paging``); ``total`` is
+    then how many records there are in all.
+    """
 
     records: tuple[Record, ...]
     title: str | None = None
     table: bool = False
     empty: str | None = None  # said when there are no records
-    note: str | None = None  # e.g. "the newest 50 of 120"
+    note: str | None = None  # e.g. "the newest 50 of 120 mails"
     link: Link | None = None
+    anchor: str | None = None  # the id of the part on the page: "change-history"
+    folded: bool = False
+    paging: Paging | None = None
+    total: int | None = None  # all the records, where the part shows some of them
+
+    @property
+    def count(self) -> int:
+        """How many records of this kind we hold (shown or not)."""
+        return len(self.records) if self.total is None else self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +112,24 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
+class Summary:
+    """One line of the summary atop the page: a scenario that holds something of the user's.
+
+    Every text is in the reader's language: what we hold (``4 values``), why (the purpose in
+    short), since when (``since`` displayed, ``since_at`` in ISO 8601) and who else received it
+    (one sentence).
+    """
+
+    id: str  # the scenario's, as its section's
+    title: str
+    held: str
+    purpose: str
+    since: str | None
+    since_at: str | None
+    recipients: str
+
+
+@dataclass(frozen=True, slots=True)
 class PersonalData:
     """Everything the product holds on one user, scenario by scenario."""
 
@@ -96,6 +137,7 @@ class PersonalData:
     locale: str
     generated_at: str  # ISO 8601, UTC
     sections: tuple[Section, ...] = field(default_factory=tuple)
+    summary: tuple[Summary, ...] = field(default_factory=tuple)
 
     def items(self) -> Iterator[Item]:
         """Every item of every record of every section."""

@@ -3,8 +3,9 @@
 Every query filters on the user's id, so nothing of another user can reach the page. Mails are
 found by account, never by address (see ``fetch``).
 
-``fetch(..., whole=True)`` is the user's own copy (portal.profile.export): every row of the
-history and of the mails, and the bank account and resident ID number decrypted whole.
+``fetch(..., whole=True)`` is the user's own copy (portal.profile.export): every event of the
+history (and every audit row as stored), every mail, and the bank account and resident ID number
+decrypted whole. Otherwise the history is one page of events (``history_page``, events.py).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from portal.profile.models import (
     ShippingAddress,
 )
 from portal.profile.my_data import formatting as fmt
+from portal.profile.my_data.events import EventPage, event_page
 from portal.profile.my_data.formatting import phone
 from portal.profile.my_data.layout import Cards, Column, Table, card_part, column, table_part
 from portal.profile.my_data.model import Part
@@ -43,7 +45,7 @@ from portal.quotes.models import QuoteRequest
 from portal.quotes.rates import Pricing
 from portal.rights.models import Disclosure, PrivacyRequest, RequestEvent
 
-NEWEST = 50  # rows of the change history and of the mails shown
+NEWEST = 50  # mails shown
 
 
 @dataclass
@@ -67,8 +69,8 @@ class Held:
     email_change: EmailChange | None = None  # a new login address waiting for its link
     consents: list[ConsentRecord] = field(default_factory=list)
     announcements: list[PolicyAnnouncement] = field(default_factory=list)
-    audit: list[AuditEntry] = field(default_factory=list)
-    audit_total: int = 0
+    events: EventPage = field(default_factory=lambda: EventPage((), 1, 1, 0))  # a page of them
+    audit: list[AuditEntry] = field(default_factory=list)  # every row, in the user's copy only
     mails: list[OutboxMessage] = field(default_factory=list)
     mails_total: int = 0
     #: "shipping_address:12" -> "Address 1 (default)": how the page names each record
@@ -78,10 +80,16 @@ class Held:
 
 
 async def fetch(
-    session: AsyncSession, *, user: User, data_keys: DataKeys, whole: bool = False
+    session: AsyncSession,
+    *,
+    user: User,
+    data_keys: DataKeys,
+    whole: bool = False,
+    history_page: int = 1,
 ) -> Held:
-    """Read every row the user owns (the newest :data:`NEWEST` of the history and mails, unless
-    ``whole``); sensitive values masked, or decrypted whole when ``whole``."""
+    """Read every row the user owns (page ``history_page`` of the history's events and the
+    newest :data:`NEWEST` mails, unless ``whole``); sensitive values masked, or decrypted whole
+    when ``whole``."""
     assert user.id is not None
     uid = user.id
     newest = None if whole else NEWEST
@@ -109,7 +117,8 @@ async def fetch(
             ConsentRecord, (col(ConsentRecord.occurred_at).desc(), col(ConsentRecord.id).desc())
         ),
         announcements=await rows(PolicyAnnouncement, (col(PolicyAnnouncement.queued_at).desc(),)),
-        audit=await audit_trail(session, user_id=uid, limit=newest),
+        events=await event_page(session, user_id=uid, page=None if whole else history_page),
+        audit=await audit_trail(session, user_id=uid, limit=None) if whole else [],
         whole=whole,
         privacy_requests=await rows(
             PrivacyRequest, (col(PrivacyRequest.filed_at), col(PrivacyRequest.id))
@@ -124,9 +133,6 @@ async def fetch(
             .order_by(col(RequestEvent.at), col(RequestEvent.id))
         )
         held.privacy_request_events = list(events.scalars())
-    held.audit_total = await _count(
-        session, select(func.count()).where(col(AuditEntry.user_id) == uid)
-    )
     # By account, never by address: an invoice email is typed, not verified, and must not show
     # anyone the mails of the account whose address they typed.
     mine = col(OutboxMessage.user_id) == uid

@@ -41,6 +41,7 @@ from portal.profile.my_data.formatting import (
     word,
 )
 from portal.profile.my_data.model import Link, Part, PersonalData, Record, Section
+from portal.profile.my_data.summary import summary
 from portal.quotes.rates import Pricing
 from portal.settings import ROOT
 
@@ -86,13 +87,15 @@ async def personal_data(
     inventory: Inventory | None = None,
     pricing: Pricing | None = None,
     whole: bool = False,
+    history_page: int = 1,
 ) -> PersonalData:
     """Everything we hold on ``user``, in ``locale``, one :class:`Section` per inventory scenario.
 
     Values the user did not give are ``None`` ("not provided"); the bank account shows its last
-    four digits only and a resident ID number is masked. Lists that grow with use (the change
-    history and mails) stop at their newest 50, and say so. ``whole`` is for the user's own copy:
-    every row, and the sensitive values decrypted whole.
+    four digits only and a resident ID number is masked. Lists that grow with use are shown in
+    part: the change history one page of saves at a time (page ``history_page``, events.py), the
+    mails their newest 50, which the page says. ``whole`` is for the user's own copy: every row,
+    and the sensitive values decrypted whole.
     """
     data, _rows = await personal_data_and_rows(
         session=session,
@@ -102,6 +105,7 @@ async def personal_data(
         inventory=inventory,
         pricing=pricing,
         whole=whole,
+        history_page=history_page,
     )
     return data
 
@@ -115,6 +119,7 @@ async def personal_data_and_rows(
     inventory: Inventory | None = None,
     pricing: Pricing | None = None,
     whole: bool = False,
+    history_page: int = 1,
 ) -> tuple[PersonalData, records.Held]:
     """:func:`personal_data`, and the rows it was made of (the user's copy lists some of them
     as stored, besides: the consent ledger, the audit trail, quote requests and drawings)."""
@@ -122,7 +127,9 @@ async def personal_data_and_rows(
     assert user.id is not None
     with i18n.use_locale(locale):
         locale = i18n.current_locale()
-        held = await records.fetch(session, user=user, data_keys=data_keys, whole=whole)
+        held = await records.fetch(
+            session, user=user, data_keys=data_keys, whole=whole, history_page=history_page
+        )
         held.inventory = inventory
         held.pricing = pricing
         sections = []
@@ -135,6 +142,7 @@ async def personal_data_and_rows(
             locale=locale,
             generated_at=utcnow().isoformat(),
             sections=tuple(sections),
+            summary=summary(sections, inventory, held.disclosures),
         )
         return data, held
 
