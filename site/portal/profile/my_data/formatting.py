@@ -18,6 +18,7 @@ from portal.policy.model import Scenario
 from portal.privacy import purposes as ledger_words
 from portal.profile.my_data.model import Item
 from portal.profile.subscriptions.topics import LABELS as TOPICS
+from portal.templating import localdate
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -51,19 +52,13 @@ def when(value: datetime | None) -> str | None:
     if value is None:
         return None
     local = value.astimezone(BEIJING)
-    if i18n.current_locale() == "zh_Hans":
-        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-    return f"{local.day} {local.strftime('%B')} {local.year}, {local:%H:%M}"
+    separator = " " if i18n.current_locale() == "zh_Hans" else ", "
+    return f"{localdate(local)}{separator}{local:%H:%M}"
 
 
 def day(value: datetime | None) -> str | None:
     """The day of a moment in Beijing: ``15 October 2024`` / ``2024年10月15日``."""
-    if value is None:
-        return None
-    local = value.astimezone(BEIJING)
-    if i18n.current_locale() == "zh_Hans":
-        return f"{local.year}年{local.month}月{local.day}日"
-    return f"{local.day} {local.strftime('%B')} {local.year}"
+    return None if value is None else localdate(value.astimezone(BEIJING))
 
 
 def size(count: int) -> str:
