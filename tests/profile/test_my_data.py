@@ -225,3 +225,14 @@ def test_the_page_stays_open_while_a_material_policy_change_waits_for_consent():
     from portal.privacy.gate import is_open
 
     assert is_open(URL)
+
+
+def test_an_account_registered_on_the_website_holds_nothing_under_the_mini_program(signed_in):
+    response = signed_in.get(URL)
+    sections = {section.id: section for section in response.context["data"].sections}
+    (part,) = sections["registration_mini_program"].parts
+    assert part.records == ()
+    assert "you did not register through WeChat" in part.empty
+    summarized = [line.id for line in response.context["data"].summary]
+    assert "registration_website" in summarized
+    assert "registration_mini_program" not in summarized

@@ -178,6 +178,22 @@ def _registration(scenario: Scenario, user: User, held: records.Held) -> tuple[P
     return (Part(records=(Record(items=tuple(items), recorded_at=iso(user.created_at)),)),)
 
 
+def _mini_program(scenario: Scenario, user: User, held: records.Held) -> tuple[Part, ...]:
+    """The values of a registration through WeChat; none for an account registered otherwise,
+    whose values the website's registration already lists."""
+    if user.wechat_openid is None:
+        return (
+            Part(
+                records=(),
+                empty=i18n.gettext(
+                    "None: you did not register through WeChat. What you gave when you "
+                    "registered is listed under the website's registration."
+                ),
+            ),
+        )
+    return _registration(scenario, user, held)
+
+
 def _phone(user: User) -> str | None:
     """The number, and whether a text message has proved it (none has yet: a later issue)."""
     number = phone(user.phone)
@@ -288,7 +304,7 @@ def _account_records(scenario: Scenario, user: User, held: records.Held) -> tupl
 
 _BUILDERS = {
     "registration_website": _registration,
-    "registration_mini_program": _registration,
+    "registration_mini_program": _mini_program,
     "request_a_quote": records.drawings,
     "account_information": _account_information,
     "shipping_address": records.shipping_addresses,
