@@ -11,7 +11,7 @@ import contextlib
 import threading
 from pathlib import Path
 
-from bench.requests import BenchError
+from bench._visitor import BenchError
 
 SAMPLE_SECONDS = 0.005
 

@@ -58,7 +58,7 @@ from bench._servers import (
     served,
     terminated_as_interrupted,
 )
-from bench.requests import CSRF_META, USER, BenchError, Visitor, sign_up
+from bench._visitor import CSRF_META, USER, BenchError, Visitor, sign_up
 from bench.uploads import cp_seconds, fsync_file
 
 DRAWING_BYTES = int(os.environ.get("BENCH_EXPORT_MB", "1000")) * 10**6

@@ -66,7 +66,7 @@ from bench._servers import (
     served,
     terminated_as_interrupted,
 )
-from bench.requests import CSRF_META, USER, BenchError, Visitor, sign_up
+from bench._visitor import CSRF_META, USER, BenchError, Visitor, sign_up
 
 DRAWING_BYTES = 200 * 10**6
 REPEATS = 3

@@ -9,7 +9,7 @@ import pytest
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import select
 
-from bench.requests import USER as BENCH_USER
+from bench._visitor import USER as BENCH_USER
 from portal.accounts.models import LoginSession, User
 from portal.accounts.sessions import SESSION_COOKIE
 from portal.db import create_engine, session_factory
