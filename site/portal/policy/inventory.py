@@ -176,6 +176,8 @@ def load_inventory(
             )
         if not fields:
             problems.append(Problem(path, line, f"{where} lists no fields"))
+        # Keys a scenario may leave out; the others are reported when missing.
+        optional = {"purpose_short"} if require_retention else {"purpose_short", "retention"}
         scenarios.append(
             Scenario(
                 id=scenario_id,
@@ -189,30 +191,14 @@ def load_inventory(
                         _key_line(lines, line, name),
                         problems,
                     )
-                    for name in ("title", "purpose", "method")
+                    if name not in optional or name in item
+                    else {}
+                    for name in ("title", "purpose", "method", "retention", "purpose_short")
                 },
-                retention=_localized(
-                    item.get("retention"),
-                    f"{where} retention",
-                    path,
-                    _key_line(lines, line, "retention"),
-                    problems,
-                )
-                if require_retention or "retention" in item
-                else {},
                 fields=tuple(fields),
                 line=line,
                 policy_section_line=_key_line(lines, line, "policy_section"),
                 expires=_expiry(item.get("expires"), where, path, lines, line, problems),
-                purpose_short=_localized(
-                    item.get("purpose_short"),
-                    f"{where} purpose_short",
-                    path,
-                    _key_line(lines, line, "purpose_short"),
-                    problems,
-                )
-                if "purpose_short" in item
-                else {},
             )
         )
     recipients = _recipients(data.get("recipient", []), scenarios, path, lines, problems)
